@@ -1,0 +1,56 @@
+package news
+
+import "time"
+
+// Feed is an RSS, Atom or JSON feed that guilds subscribe to.
+type Feed struct {
+	URL   string
+	Title string
+}
+
+// Item is one entry of a feed, with a stable identity.
+type Item struct {
+	// ID is the item's stable identity within its feed: the GUID, else the
+	// canonical link, else a hash of title and content.
+	ID        string
+	FeedURL   string
+	FeedTitle string // the outlet's name, for "also covered by"
+	Title     string
+	Link      string
+	// Content is the item's text (plain text; full content when the feed
+	// carries it, else the description).
+	Content   string
+	Published time.Time
+}
+
+// Story is one piece of news: the items of several outlets that cover the
+// same event. Lead is the item that gets summarized.
+type Story struct {
+	Lead   Item
+	Others []Item
+	// CVEs are the CVE ids found in any of the story's items.
+	CVEs []string
+	// Summary is the lead's summary; nil when the story was not summarized
+	// (LLM failure or budget spent), in which case the digest shows the
+	// headline and first sentences.
+	Summary *Summary
+}
+
+// Outlets is the number of distinct feeds that carried the story.
+func (s Story) Outlets() int {
+	seen := map[string]bool{s.Lead.FeedURL: true}
+	for _, o := range s.Others {
+		seen[o.FeedURL] = true
+	}
+	return len(seen)
+}
+
+// Digest is the ranked list of stories posted to one channel at one time.
+type Digest struct {
+	GuildID   string
+	ChannelID string
+	At        time.Time
+	Stories   []Story
+	// More is how many stories did not fit under the item limit.
+	More int
+}
