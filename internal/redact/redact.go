@@ -1,0 +1,104 @@
+// Package redact keeps secrets out of logs: a slog.Handler that masks the
+// Discord token, API keys, and the interaction and webhook tokens that
+// Discord puts in request URLs (which net/http echoes in its errors).
+package redact
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strings"
+)
+
+// Mask replaces every secret in logged text.
+const Mask = "[REDACTED]"
+
+// tokenPaths matches the token segment of interaction and webhook URLs:
+// /interactions/{id}/{token}/… and /webhooks/{app}/{token}.
+var tokenPaths = regexp.MustCompile(`(/(?:interactions|webhooks)/\d+/)([A-Za-z0-9_\-.]{8,})`)
+
+// bearer matches Authorization header values that might be logged.
+var bearer = regexp.MustCompile(`(?i)\b(Bot|Bearer)\s+[A-Za-z0-9_\-.]{16,}`)
+
+// Redactor masks a fixed set of secrets and every token-shaped URL segment.
+type Redactor struct {
+	secrets []string
+}
+
+// New returns a Redactor for the given secrets; empty strings and very short
+// values (which would mask innocent text) are ignored.
+func New(secrets ...string) *Redactor {
+	r := &Redactor{}
+	for _, s := range secrets {
+		if len(s) >= 6 {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	return r
+}
+
+// String returns s with every secret masked.
+func (r *Redactor) String(s string) string {
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, Mask)
+	}
+	s = tokenPaths.ReplaceAllString(s, "${1}"+Mask)
+	return bearer.ReplaceAllString(s, "${1} "+Mask)
+}
+
+// Handler wraps next so that the message and every string, error and
+// stringer attribute are redacted before they are written.
+func (r *Redactor) Handler(next slog.Handler) slog.Handler {
+	return &handler{next: next, r: r}
+}
+
+type handler struct {
+	next slog.Handler
+	r    *Redactor
+}
+
+func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+
+func (h *handler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, h.r.String(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.attr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	clean := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		clean[i] = h.attr(a)
+	}
+	return &handler{next: h.next.WithAttrs(clean), r: h.r}
+}
+
+func (h *handler) WithGroup(name string) slog.Handler {
+	return &handler{next: h.next.WithGroup(name), r: h.r}
+}
+
+func (h *handler) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.r.String(v.String()))
+	case slog.KindGroup:
+		group := v.Group()
+		clean := make([]any, len(group))
+		for i, g := range group {
+			clean[i] = h.attr(g)
+		}
+		return slog.Group(a.Key, clean...)
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			return slog.String(a.Key, h.r.String(x.Error()))
+		case interface{ String() string }:
+			return slog.String(a.Key, h.r.String(x.String()))
+		}
+	}
+	return slog.Attr{Key: a.Key, Value: v}
+}
