@@ -1,0 +1,177 @@
+package article
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// invisible reports whether r is a character that renders as nothing and
+// can smuggle instructions or break matching: the tag block, zero-width
+// characters, bidi controls, the soft hyphen and similar format
+// characters.
+func invisible(r rune) bool {
+	switch {
+	case r >= 0xE0000 && r <= 0xE007F: // tag block
+		return true
+	case r >= 0x200B && r <= 0x200F: // zero-width space/non-joiner/joiner, LRM, RLM
+		return true
+	case r >= 0x202A && r <= 0x202E: // bidi embeddings and overrides
+		return true
+	case r >= 0x2060 && r <= 0x2064: // word joiner, invisible operators
+		return true
+	case r >= 0x2066 && r <= 0x2069: // bidi isolates
+		return true
+	}
+	switch r {
+	case 0xFEFF, // zero-width no-break space (BOM)
+		0x00AD, // soft hyphen
+		0x180E, // Mongolian vowel separator
+		0x061C, // Arabic letter mark
+		utf8.RuneError:
+		return true
+	}
+	return false
+}
+
+// Clean removes invisible Unicode (see the package doc) and invalid UTF-8
+// from s. Everything else is kept as is.
+func Clean(s string) string {
+	i := strings.IndexFunc(s, invisible)
+	if i < 0 && utf8.ValidString(s) {
+		return s
+	}
+	if i < 0 {
+		i = 0
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if !invisible(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// pageFacts are what the pre-pass collects that readability does not
+// return.
+type pageFacts struct {
+	canonical string
+	lang      string
+}
+
+// stripHidden removes from doc, in one walk, everything a reader does not
+// see: comments, scripts (JSON-LD excepted, which readability reads for
+// metadata and then drops), styles, noscript, template, and elements
+// hidden by the hidden attribute, aria-hidden="true" or an inline style
+// with display:none or visibility:hidden. It collects the canonical link
+// and the document language on the way.
+func stripHidden(doc *html.Node) pageFacts {
+	var facts pageFacts
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; {
+			next := c.NextSibling
+			if dropNode(c) {
+				n.RemoveChild(c)
+			} else {
+				if c.Type == html.ElementNode {
+					noteFacts(c, &facts)
+				}
+				walk(c)
+			}
+			c = next
+		}
+	}
+	walk(doc)
+	return facts
+}
+
+// dropNode reports whether n is invisible to a reader.
+func dropNode(n *html.Node) bool {
+	switch n.Type {
+	case html.CommentNode:
+		return true
+	case html.ElementNode:
+	default:
+		return false
+	}
+	switch n.DataAtom {
+	case atom.Style, atom.Noscript, atom.Template:
+		return true
+	case atom.Script:
+		return !strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json")
+	}
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "hidden":
+			return true
+		case "aria-hidden":
+			if strings.EqualFold(strings.TrimSpace(a.Val), "true") {
+				return true
+			}
+		case "style":
+			if hiddenStyle(a.Val) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hiddenStyle reports whether an inline style hides its element.
+func hiddenStyle(style string) bool {
+	for decl := range strings.SplitSeq(style, ";") {
+		name, value, ok := strings.Cut(decl, ":")
+		if !ok {
+			continue
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		value = strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(value), "!important")))
+		switch {
+		case name == "display" && value == "none":
+			return true
+		case name == "visibility" && (value == "hidden" || value == "collapse"):
+			return true
+		}
+	}
+	return false
+}
+
+// noteFacts records the canonical link and the root language.
+func noteFacts(n *html.Node, facts *pageFacts) {
+	switch n.DataAtom {
+	case atom.Html:
+		if facts.lang == "" {
+			facts.lang = strings.TrimSpace(attr(n, "lang"))
+		}
+	case atom.Link:
+		if facts.canonical == "" && hasToken(attr(n, "rel"), "canonical") {
+			facts.canonical = strings.TrimSpace(attr(n, "href"))
+		}
+	}
+}
+
+// attr returns the value of n's attribute key, or "".
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// hasToken reports whether the space-separated list holds tok.
+func hasToken(list, tok string) bool {
+	for f := range strings.FieldsSeq(list) {
+		if strings.EqualFold(f, tok) {
+			return true
+		}
+	}
+	return false
+}
