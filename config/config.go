@@ -1,0 +1,199 @@
+// Package config holds secbrief's configuration: the types, their defaults,
+// loading from one YAML file with ${VAR} expansion from the environment, and
+// validation whose every error names the key at fault.
+//
+// The YAML keys are part of secbrief's public interface; config.example.yaml
+// at the repository root documents each of them.
+package config
+
+import "time"
+
+// Config is the whole configuration of one secbrief process.
+type Config struct {
+	LLM     LLMConfig     `yaml:"llm"`
+	Storage StorageConfig `yaml:"storage"`
+	Fetch   FetchConfig   `yaml:"fetch"`
+	Discord DiscordConfig `yaml:"discord"`
+	Limits  LimitsConfig  `yaml:"limits"`
+	Feeds   FeedsConfig   `yaml:"feeds"`
+	Digest  DigestConfig  `yaml:"digest"`
+	Log     LogConfig     `yaml:"log"`
+}
+
+// LLMConfig says which OpenAI-compatible API summarizes and answers, and how
+// much of it one process may use.
+type LLMConfig struct {
+	// BaseURL is the API root, e.g. https://api.openai.com/v1 or an Ollama
+	// server's http://localhost:11434/v1.
+	BaseURL string `yaml:"base_url"`
+	// APIKey is sent as a bearer token; empty is fine for local servers.
+	APIKey Secret `yaml:"api_key"`
+	// Model is the model name passed with every request.
+	Model string `yaml:"model"`
+	// Concurrency is the most requests in flight at once.
+	Concurrency int `yaml:"concurrency"`
+	// Timeout bounds one request, retries not included.
+	Timeout Duration `yaml:"timeout"`
+	// MaxRetries is how often a request failing with 429, 5xx or a timeout is
+	// retried.
+	MaxRetries int `yaml:"max_retries"`
+	// MaxInputTokens is the token budget of the article text in one request;
+	// longer texts are summarized in chunks.
+	MaxInputTokens int `yaml:"max_input_tokens"`
+	// MaxOutputTokens caps the completion of one request.
+	MaxOutputTokens int `yaml:"max_output_tokens"`
+	// Language is the language summaries and answers are written in.
+	Language string `yaml:"language"`
+}
+
+// StorageConfig says where the SQLite database lives.
+type StorageConfig struct {
+	// Path is the database file, relative to the working directory.
+	Path string `yaml:"path"`
+}
+
+// FetchConfig limits what the article and feed fetchers may reach and read.
+type FetchConfig struct {
+	// AllowNetworks lists CIDR prefixes (or single addresses) that are
+	// reachable although private, loopback or otherwise refused.
+	AllowNetworks []string `yaml:"allow_networks"`
+	// AllowPorts lists ports allowed in addition to 80 and 443.
+	AllowPorts []int `yaml:"allow_ports"`
+	// Timeout bounds one whole fetch, redirects and body included.
+	Timeout Duration `yaml:"timeout"`
+	// IdleTimeout bounds the wait for the next bytes of a response.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// MaxBytes caps a response body after decompression.
+	MaxBytes Size `yaml:"max_bytes"`
+	// MaxRedirects is the most redirects followed for one fetch.
+	MaxRedirects int `yaml:"max_redirects"`
+	// UserAgent is sent with every request.
+	UserAgent string `yaml:"user_agent"`
+}
+
+// DiscordConfig connects the bot to Discord.
+type DiscordConfig struct {
+	// Token is the bot token, without the "Bot " prefix.
+	Token Secret `yaml:"token"`
+	// APIBaseURL, when set, replaces https://discord.com as the origin of
+	// every REST request (REST proxies, tests); see APIBase.
+	APIBaseURL string `yaml:"api_base_url"`
+	// GuildID, when set, registers commands on that guild only (instant
+	// updates, for development) instead of globally.
+	GuildID string `yaml:"guild_id"`
+	// AutoThread opens a thread on every public summary.
+	AutoThread bool `yaml:"auto_thread"`
+	// MessageContentIntent requests the privileged Message Content intent so
+	// that plain messages in the bot's threads are answered.
+	MessageContentIntent bool `yaml:"message_content_intent"`
+	// ShardID and ShardCount split guilds across processes.
+	ShardID    int `yaml:"shard_id"`
+	ShardCount int `yaml:"shard_count"`
+}
+
+// LimitsConfig bounds what users and guilds may spend.
+type LimitsConfig struct {
+	// PerUserPerMinute limits /summarize and the Summarize menu per user.
+	PerUserPerMinute int `yaml:"per_user_per_minute"`
+	// AskPerUserPerMinute limits follow-up questions per user.
+	AskPerUserPerMinute int `yaml:"ask_per_user_per_minute"`
+	// ThreadTurnsPerHour caps answered questions per thread per hour.
+	ThreadTurnsPerHour int `yaml:"thread_turns_per_hour"`
+	// GuildDailyTokens is each guild's daily LLM token budget; 0 is unlimited.
+	GuildDailyTokens int64 `yaml:"guild_daily_tokens"`
+}
+
+// FeedsConfig governs feed polling.
+type FeedsConfig struct {
+	// PollInterval is the time between two polls of every feed.
+	PollInterval Duration `yaml:"poll_interval"`
+	// MaxFailures is the number of consecutive failures after which a feed
+	// is disabled.
+	MaxFailures int `yaml:"max_failures"`
+	// Defaults are the feed URLs a new guild starts with.
+	Defaults []string `yaml:"defaults"`
+}
+
+// DigestConfig governs digests.
+type DigestConfig struct {
+	// Lookback is how far back a new feed's items may go into a digest.
+	Lookback Duration `yaml:"lookback"`
+	// MaxItems is the most stories in one digest.
+	MaxItems int `yaml:"max_items"`
+	// Grace is how late a digest missed while the bot was down may still be
+	// posted on start.
+	Grace Duration `yaml:"grace"`
+	// Channels are digests declared by the operator, in addition to those set
+	// up with /digest setup.
+	Channels []DigestChannel `yaml:"channels"`
+}
+
+// DigestChannel is one digest declared in the configuration.
+type DigestChannel struct {
+	// GuildID is the guild the channel belongs to.
+	GuildID string `yaml:"guild_id"`
+	// ChannelID is the channel the digest is posted in.
+	ChannelID string `yaml:"channel_id"`
+	// Schedule is a 5-field cron expression or a descriptor such as @daily
+	// or "@every 6h", read in Timezone; see Cron.
+	Schedule string `yaml:"schedule"`
+	// Timezone is an IANA time zone name; empty means UTC.
+	Timezone string `yaml:"timezone"`
+}
+
+// LogConfig governs the process's log.
+type LogConfig struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is text or json.
+	Format string `yaml:"format"`
+}
+
+// DefaultBaseURL is the default llm.base_url.
+const DefaultBaseURL = "https://api.openai.com/v1"
+
+// DefaultDiscordBase is the REST origin used when discord.api_base_url is empty.
+const DefaultDiscordBase = "https://discord.com"
+
+// Default returns the configuration used for every key a file leaves out.
+func Default() Config {
+	return Config{
+		LLM: LLMConfig{
+			BaseURL:         DefaultBaseURL,
+			Model:           "gpt-4o-mini",
+			Concurrency:     4,
+			Timeout:         Duration(60 * time.Second),
+			MaxRetries:      3,
+			MaxInputTokens:  6000,
+			MaxOutputTokens: 1200,
+			Language:        "English",
+		},
+		Storage: StorageConfig{Path: "secbrief.db"},
+		Fetch: FetchConfig{
+			Timeout:      Duration(20 * time.Second),
+			IdleTimeout:  Duration(10 * time.Second),
+			MaxBytes:     5 << 20,
+			MaxRedirects: 5,
+			UserAgent:    "secbrief/1 (+https://github.com/secbrief/secbrief)",
+		},
+		Discord: DiscordConfig{
+			AutoThread: true,
+			ShardCount: 1,
+		},
+		Limits: LimitsConfig{
+			PerUserPerMinute:    4,
+			AskPerUserPerMinute: 6,
+			ThreadTurnsPerHour:  30,
+		},
+		Feeds: FeedsConfig{
+			PollInterval: Duration(15 * time.Minute),
+			MaxFailures:  5,
+		},
+		Digest: DigestConfig{
+			Lookback: Duration(24 * time.Hour),
+			MaxItems: 15,
+			Grace:    Duration(6 * time.Hour),
+		},
+		Log: LogConfig{Level: "info", Format: "text"},
+	}
+}

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// substitution records one ${VAR} replaced by Expand, so that error messages
+// can show the reference instead of the value.
+type substitution struct {
+	ref   string // the text as written, e.g. "${OPENAI_API_KEY}"
+	value string
+	line  int
+}
+
+// expansion is the result of expanding one file.
+type expansion struct {
+	text string
+	subs []substitution
+}
+
+// Expand replaces every ${NAME} in text with getenv(NAME), and ${NAME:-word}
+// with word when getenv(NAME) is empty. "$${" stands for a literal "${"; a
+// "$" not followed by "{" is left as is. A value that holds a line break is
+// refused, so a substitution never changes the file's structure or its line
+// numbers. Expansion happens before YAML parsing, so it works in every
+// position (numbers and booleans included) and in comments.
+func Expand(text string, getenv func(string) string) (string, error) {
+	e, err := expand(text, getenv)
+	return e.text, err
+}
+
+func expand(text string, getenv func(string) string) (expansion, error) {
+	var (
+		b         strings.Builder
+		subs      []substitution
+		line      = 1
+		lineStart = 0
+	)
+	b.Grow(len(text))
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c == '\n':
+			line++
+			lineStart = i + 1
+		case c == '$' && strings.HasPrefix(text[i:], "$${"):
+			b.WriteString("${")
+			i += 3
+			continue
+		case c == '$' && strings.HasPrefix(text[i:], "${"):
+			end := strings.IndexAny(text[i+2:], "}\n")
+			if end < 0 || text[i+2+end] != '}' {
+				return expansion{}, &FileError{Line: line, Column: i - lineStart + 1,
+					Msg: "unterminated ${ (write $${ for a literal ${)"}
+			}
+			ref := text[i : i+2+end+1]
+			name, def, hasDef := strings.Cut(ref[2:len(ref)-1], ":-")
+			if !validEnvName(name) {
+				return expansion{}, &FileError{Line: line, Column: i - lineStart + 1,
+					Msg: fmt.Sprintf("%s: %q is not a variable name", ref, name)}
+			}
+			v := getenv(name)
+			if v == "" && hasDef {
+				v = def
+			}
+			if strings.ContainsAny(v, "\r\n") {
+				return expansion{}, &FileError{Line: line, Column: i - lineStart + 1,
+					Msg: ref + ": the value holds a line break"}
+			}
+			b.WriteString(v)
+			subs = append(subs, substitution{ref: ref, value: v, line: line})
+			i += len(ref)
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return expansion{text: b.String(), subs: subs}, nil
+}
+
+// validEnvName reports whether name is a shell-style variable name.
+func validEnvName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// minScrubLen is the shortest substituted value scrub hides: shorter ones
+// ("4", "true") are no secrets, and hiding them would garble messages.
+const minScrubLen = 4
+
+// scrub replaces every substituted value found in msg by the reference that
+// produced it, longest values first, so that no value taken from the
+// environment (a token, a key) reaches an error message.
+func (e expansion) scrub(msg string) string {
+	subs := make([]substitution, 0, len(e.subs))
+	for _, s := range e.subs {
+		if len(s.value) >= minScrubLen {
+			subs = append(subs, s)
+		}
+	}
+	// Longest first: a value that contains another is replaced whole.
+	for i := 1; i < len(subs); i++ {
+		for j := i; j > 0 && len(subs[j].value) > len(subs[j-1].value); j-- {
+			subs[j], subs[j-1] = subs[j-1], subs[j]
+		}
+	}
+	for _, s := range subs {
+		msg = strings.ReplaceAll(msg, s.value, s.ref)
+	}
+	return msg
+}
+
+// substitutedOn reports whether a substitution happened on line, which makes
+// columns of the expanded text differ from the file's.
+func (e expansion) substitutedOn(line int) bool {
+	for _, s := range e.subs {
+		if s.line == line {
+			return true
+		}
+	}
+	return false
+}

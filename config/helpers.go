@@ -1,0 +1,122 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Networks returns fetch.allow_networks parsed; a single address counts as
+// a /32 (or /128). Entries that do not parse are left out: Validate
+// reports them.
+func (f FetchConfig) Networks() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(f.AllowNetworks))
+	for _, s := range f.AllowNetworks {
+		if p, err := parseNetwork(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseNetwork parses a CIDR prefix or a single address, masked.
+func parseNetwork(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Ports returns the ports fetches may use: 80, 443 and fetch.allow_ports,
+// sorted, without duplicates.
+func (f FetchConfig) Ports() []int {
+	out := append([]int{80, 443}, f.AllowPorts...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// PortAllowed reports whether a fetch may connect to port: 80 and 443
+// always, others when listed in fetch.allow_ports.
+func (f FetchConfig) PortAllowed(port int) bool {
+	return port == 80 || port == 443 || slices.Contains(f.AllowPorts, port)
+}
+
+// Location returns the channel's time zone; an empty Timezone is UTC.
+func (d DigestChannel) Location() (*time.Location, error) {
+	switch d.Timezone {
+	case "", "UTC":
+		return time.UTC, nil
+	case "Local":
+		// The machine's zone would make a digest's time depend on the host.
+		return nil, fmt.Errorf("time zone %q is not allowed: name an IANA zone such as Europe/Paris", d.Timezone)
+	}
+	loc, err := time.LoadLocation(d.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q", d.Timezone)
+	}
+	return loc, nil
+}
+
+// Cron parses the channel's schedule (5-field cron or a descriptor
+// such as @daily or "@every 30m") in the channel's time zone, so Next gives
+// the right instants whatever the location of the time passed to it.
+func (d DigestChannel) Cron() (cron.Schedule, error) {
+	spec := strings.TrimSpace(d.Schedule)
+	if spec == "" {
+		return nil, fmt.Errorf("empty schedule")
+	}
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		// Also keeps a bare "TZ=x" away from cron's parser, which panics on it.
+		return nil, fmt.Errorf("schedule %q: set the zone with timezone, not TZ=", spec)
+	}
+	loc, err := d.Location()
+	if err != nil {
+		return nil, err
+	}
+	sched, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + spec)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	return sched, nil
+}
+
+// APIBase returns the origin of Discord's REST API: discord.api_base_url
+// without a trailing slash, or https://discord.com when it is empty.
+func (d DiscordConfig) APIBase() string {
+	if d.APIBaseURL == "" {
+		return DefaultDiscordBase
+	}
+	return strings.TrimRight(d.APIBaseURL, "/")
+}
+
+// NeedsAPIKey reports whether base_url is OpenAI's own API, which refuses
+// requests without a key; local servers (Ollama, llama.cpp) need none.
+func (l LLMConfig) NeedsAPIKey() bool {
+	u, err := url.Parse(l.BaseURL)
+	return err == nil && strings.EqualFold(u.Hostname(), "api.openai.com")
+}
+
+// SlogLevel returns log.level as a slog.Level (info when unknown: Validate
+// reports it).
+func (l LogConfig) SlogLevel() slog.Level {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(l.Level)); err != nil {
+		return slog.LevelInfo
+	}
+	return lv
+}
