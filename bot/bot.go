@@ -43,6 +43,8 @@ type Handler interface {
 	Commands() []*discordgo.ApplicationCommand
 	HandleInteraction(ctx context.Context, i *discordgo.Interaction) error
 	HandleMessage(ctx context.Context, m *discordgo.Message) error
+	// SetSelf tells the handler the bot's own user id, from READY.
+	SetSelf(userID string)
 }
 
 // Bot is a running Discord bot.
@@ -166,6 +168,7 @@ func (b *Bot) shutdown() error {
 func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
 	defer b.readyOnce.Do(func() { close(b.ready) })
 	b.log.Info("ready", "user_id", r.User.ID, "application_id", r.Application.ID, "guilds", len(r.Guilds))
+	b.handler.SetSelf(r.User.ID)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.registered {

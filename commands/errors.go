@@ -1,0 +1,107 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/summarizer"
+)
+
+// UserError is an error whose message is meant for the user as is: short,
+// specific, and free of internal detail.
+type UserError struct {
+	Msg   string
+	Cause error // logged, never shown
+}
+
+func (e *UserError) Error() string {
+	if e.Cause != nil {
+		return e.Msg + ": " + e.Cause.Error()
+	}
+	return e.Msg
+}
+
+func (e *UserError) Unwrap() error { return e.Cause }
+
+// userErrorf returns a UserError with a formatted message.
+func userErrorf(format string, args ...any) *UserError {
+	return &UserError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// RateLimitedError says the user must wait before trying again.
+type RateLimitedError struct{ Wait time.Duration }
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("rate limited: try again in %s", e.Wait)
+}
+
+// UserMessage turns any handler error into the short sentence shown to the
+// user; the full error goes to the log.
+func UserMessage(err error) string {
+	var (
+		ue      *UserError
+		refused *article.RefusedError
+		status  *article.StatusError
+		limited *RateLimitedError
+	)
+	switch {
+	case errors.As(err, &ue):
+		return ue.Msg
+	case errors.As(err, &limited):
+		return fmt.Sprintf("You're going a bit fast. Try again in %s.", humanWait(limited.Wait))
+	case errors.As(err, &refused):
+		return "I can't fetch that link: " + refused.Error() + "."
+	case errors.Is(err, article.ErrNoArticle):
+		return "I couldn't find article text on that page (it may be a login wall, a cookie banner or a script-only page). Try pasting the text with `/summarize` and no URL."
+	case errors.Is(err, article.ErrUnsupportedType):
+		return "That link isn't a web page or plain text I can read (" + unwrapMost(err) + ")."
+	case errors.Is(err, article.ErrTooLarge):
+		return "That page is too large for me to read."
+	case errors.Is(err, article.ErrTimeout):
+		return "The page took too long to load. Try again later, or paste the text."
+	case errors.As(err, &status):
+		return "The site answered " + status.Status + " when I fetched the page."
+	case errors.Is(err, summarizer.ErrQuota):
+		return "The summarizer's API quota is used up. Please tell the bot's operator."
+	case errors.Is(err, summarizer.ErrUnavailable):
+		return "The summarizer is unavailable right now, even after retrying. Try again in a few minutes."
+	case errors.Is(err, summarizer.ErrInvalidOutput):
+		return "The summarizer returned something I couldn't use. Try again in a moment."
+	case errors.Is(err, summarizer.ErrEmpty):
+		return "There is too little text there to summarize."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "That took too long. Try again in a moment."
+	case errors.Is(err, context.Canceled):
+		return "The bot is restarting; try again in a minute."
+	default:
+		return "Something went wrong on my side. The operator can find the details in the log."
+	}
+}
+
+// contentTypeRe finds the offending type in article's unsupported-type error.
+var contentTypeRe = regexp.MustCompile(`content type (\S+)`)
+
+// contentType returns "content type application/pdf" from err, or a generic
+// phrase when the error does not name one.
+func contentType(err error) string {
+	if m := contentTypeRe.FindString(err.Error()); m != "" {
+		return m
+	}
+	return "unknown content type"
+}
+
+// humanWait renders a wait as "40 s" or "2 min", rounding up.
+func humanWait(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	if secs < 120 {
+		return fmt.Sprintf("%d s", secs)
+	}
+	return fmt.Sprintf("%d min", (secs+59)/60)
+}

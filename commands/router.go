@@ -1,0 +1,209 @@
+// Package commands defines secbrief's slash and context-menu commands (as
+// data, bulk-synced on READY) and handles them: /summarize, the Summarize
+// message command, /ask and questions that mention the bot in its threads.
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/summarizer"
+)
+
+// Discord is the part of the discordgo session the handlers use;
+// *discordgo.Session satisfies it.
+type Discord interface {
+	InteractionRespond(i *discordgo.Interaction, r *discordgo.InteractionResponse, options ...discordgo.RequestOption) error
+	InteractionResponseEdit(i *discordgo.Interaction, e *discordgo.WebhookEdit, options ...discordgo.RequestOption) (*discordgo.Message, error)
+	InteractionResponseDelete(i *discordgo.Interaction, options ...discordgo.RequestOption) error
+	InteractionResponse(i *discordgo.Interaction, options ...discordgo.RequestOption) (*discordgo.Message, error)
+	FollowupMessageCreate(i *discordgo.Interaction, wait bool, data *discordgo.WebhookParams, options ...discordgo.RequestOption) (*discordgo.Message, error)
+	MessageThreadStartComplex(channelID, messageID string, data *discordgo.ThreadStart, options ...discordgo.RequestOption) (*discordgo.Channel, error)
+	ChannelMessageSendComplex(channelID string, data *discordgo.MessageSend, options ...discordgo.RequestOption) (*discordgo.Message, error)
+	ChannelTyping(channelID string, options ...discordgo.RequestOption) error
+}
+
+var _ Discord = (*discordgo.Session)(nil)
+
+// Summarizer writes and answers from summaries (package summarizer).
+type Summarizer interface {
+	Summarize(ctx context.Context, a news.Article) (news.Summary, error)
+	Cached(ctx context.Context, a news.Article) (news.Summary, bool, error)
+	Answer(ctx context.Context, q summarizer.Question) (string, error)
+}
+
+// Fetcher fetches and extracts an article (package article).
+type Fetcher interface {
+	Fetch(ctx context.Context, rawURL string) (news.Article, error)
+}
+
+// Store is what the handlers keep: articles, and the threads the bot opened
+// with their questions and answers (package storage).
+type Store interface {
+	Article(ctx context.Context, hash string) (news.Article, bool, error)
+	ArticleByURL(ctx context.Context, url string, maxAge time.Duration) (news.Article, bool, error)
+	PutThread(ctx context.Context, t news.Thread) error
+	Thread(ctx context.Context, id string) (news.Thread, bool, error)
+	AddTurn(ctx context.Context, threadID string, t news.Turn) error
+	Turns(ctx context.Context, threadID string, limit int) ([]news.Turn, error)
+	TurnsSince(ctx context.Context, threadID string, since time.Time) (int, error)
+}
+
+// Options tune the handlers.
+type Options struct {
+	// AutoThread opens a thread on every public summary.
+	AutoThread bool
+	// MessageContent means the Message Content intent is on: plain messages
+	// in the bot's threads are answered, not only mentions.
+	MessageContent bool
+	// URLPolicy is checked before anything is deferred or fetched.
+	URLPolicy article.Policy
+	// PerUserPerMinute limits /summarize per user; AskPerUserPerMinute
+	// limits questions per user; ThreadTurnsPerHour caps answers per thread.
+	PerUserPerMinute, AskPerUserPerMinute, ThreadTurnsPerHour int
+	// CacheMaxAge is how old a stored fetch of a URL may be to answer
+	// /summarize without fetching again (default 24h).
+	CacheMaxAge time.Duration
+	// WorkTimeout bounds one fetch-and-summarize or answer (default 4 min,
+	// within the 15 minutes an interaction token lives).
+	WorkTimeout time.Duration
+	// TurnWindow is how many earlier turns go with a question (default 6).
+	TurnWindow int
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Extension is a feature that brings its own commands (digest, feeds).
+type Extension interface {
+	Commands() []*discordgo.ApplicationCommand
+	// Handles reports whether the extension owns the command, component or
+	// modal with this name or custom id.
+	Handles(name string) bool
+	HandleInteraction(ctx context.Context, i *discordgo.Interaction) error
+}
+
+// Router routes interactions and messages to their handlers and turns
+// their errors into short user messages.
+type Router struct {
+	discord    Discord
+	summarizer Summarizer
+	fetcher    Fetcher
+	store      Store
+	opts       Options
+	log        *slog.Logger
+	extensions []Extension
+
+	userLimit, askLimit *Limiter
+	inflight            singleflight.Group
+
+	mu     sync.RWMutex
+	selfID string
+}
+
+// New returns a Router. extensions add their commands to the bot's.
+func New(d Discord, sum Summarizer, f Fetcher, st Store, opts Options, logger *slog.Logger, extensions ...Extension) *Router {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.CacheMaxAge <= 0 {
+		opts.CacheMaxAge = 24 * time.Hour
+	}
+	if opts.WorkTimeout <= 0 {
+		opts.WorkTimeout = 4 * time.Minute
+	}
+	if opts.TurnWindow <= 0 {
+		opts.TurnWindow = 6
+	}
+	return &Router{
+		discord: d, summarizer: sum, fetcher: f, store: st, opts: opts, log: logger, extensions: extensions,
+		userLimit: NewLimiter(opts.PerUserPerMinute, opts.Now),
+		askLimit:  NewLimiter(opts.AskPerUserPerMinute, opts.Now),
+	}
+}
+
+// Commands returns every command definition, for the bulk overwrite.
+func (r *Router) Commands() []*discordgo.ApplicationCommand {
+	cmds := definitions()
+	for _, e := range r.extensions {
+		cmds = append(cmds, e.Commands()...)
+	}
+	return cmds
+}
+
+// SetSelf records the bot's own user id (from READY), used to recognise
+// mentions of the bot.
+func (r *Router) SetSelf(userID string) {
+	r.mu.Lock()
+	r.selfID = userID
+	r.mu.Unlock()
+}
+
+func (r *Router) self() string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.selfID
+}
+
+// HandleInteraction handles one interaction. A returned error has already
+// been shown to the user where possible; it is for the log.
+func (r *Router) HandleInteraction(ctx context.Context, i *discordgo.Interaction) error {
+	name := interactionName(i)
+	for _, e := range r.extensions {
+		if e.Handles(name) {
+			return e.HandleInteraction(ctx, i)
+		}
+	}
+	rep := &reply{d: r.discord, i: i, log: r.log}
+	var err error
+	switch {
+	case i.Type == discordgo.InteractionApplicationCommand && name == cmdSummarize:
+		err = r.summarizeCommand(ctx, rep)
+	case i.Type == discordgo.InteractionApplicationCommand && name == cmdSummarizeMessage:
+		err = r.summarizeMessage(ctx, rep)
+	case i.Type == discordgo.InteractionModalSubmit && name == modalSummarizeText:
+		err = r.summarizeModal(ctx, rep)
+	case i.Type == discordgo.InteractionApplicationCommand && name == cmdAsk:
+		err = r.askCommand(ctx, rep)
+	case i.Type == discordgo.InteractionPing:
+		return nil
+	default:
+		err = userErrorf("I don't know that command. The bot may have been updated; try again in a minute.")
+	}
+	if err != nil {
+		rep.fail(err)
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// interactionName is the command name or the component/modal custom id.
+func interactionName(i *discordgo.Interaction) string {
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		return i.ApplicationCommandData().Name
+	case discordgo.InteractionModalSubmit:
+		return i.ModalSubmitData().CustomID
+	case discordgo.InteractionMessageComponent:
+		return i.MessageComponentData().CustomID
+	}
+	return ""
+}
+
+// userID returns who invoked the interaction, in a guild or a DM.
+func userID(i *discordgo.Interaction) string {
+	if i.Member != nil && i.Member.User != nil {
+		return i.Member.User.ID
+	}
+	if i.User != nil {
+		return i.User.ID
+	}
+	return ""
+}

@@ -1,0 +1,237 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/render"
+	"github.com/secbrief/secbrief/summarizer"
+)
+
+// linkRe finds http(s) links in message text.
+var linkRe = regexp.MustCompile(`https?://[^\s<>"'` + "`" + `|]+`)
+
+// summarizeCommand handles /summarize [url] [private].
+func (r *Router) summarizeCommand(ctx context.Context, rep *reply) error {
+	var rawURL string
+	private := false
+	for _, o := range rep.i.ApplicationCommandData().Options {
+		switch o.Name {
+		case "url":
+			rawURL = strings.TrimSpace(o.StringValue())
+		case "private":
+			private = o.BoolValue()
+		}
+	}
+	if rawURL == "" {
+		return r.openTextModal(rep, private)
+	}
+	return r.summarizeURL(ctx, rep, rawURL, private)
+}
+
+// summarizeMessage handles the message context-menu command: the first link
+// of the message, or its text when it has none.
+func (r *Router) summarizeMessage(ctx context.Context, rep *reply) error {
+	data := rep.i.ApplicationCommandData()
+	var msg *discordgo.Message
+	if data.Resolved != nil {
+		msg = data.Resolved.Messages[data.TargetID]
+	}
+	if msg == nil {
+		return userErrorf("I couldn't read that message.")
+	}
+	if link := firstLink(msg); link != "" {
+		return r.summarizeURL(ctx, rep, link, false)
+	}
+	if strings.TrimSpace(msg.Content) == "" {
+		return userErrorf("That message has no link and no text to summarize.")
+	}
+	return r.summarizeText(ctx, rep, msg.Content, false)
+}
+
+// firstLink returns the first http(s) link in a message's text or embeds.
+func firstLink(m *discordgo.Message) string {
+	if l := linkRe.FindString(m.Content); l != "" {
+		return strings.TrimRight(l, ".,;:!?)]}>")
+	}
+	for _, e := range m.Embeds {
+		if e != nil && e.URL != "" {
+			return e.URL
+		}
+	}
+	return ""
+}
+
+// openTextModal answers /summarize without a URL with a modal to paste text.
+func (r *Router) openTextModal(rep *reply, private bool) error {
+	id := modalSummarizeText
+	if private {
+		id += ":private"
+	}
+	return rep.d.InteractionRespond(rep.i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: id,
+			Title:    "Summarize pasted text",
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.TextInput{
+					CustomID:    fieldArticleText,
+					Label:       "Article text",
+					Style:       discordgo.TextInputParagraph,
+					Placeholder: "Paste the article (title on the first line)",
+					Required:    true,
+					MinLength:   200,
+					MaxLength:   4000,
+				},
+			}}},
+		},
+	})
+}
+
+// summarizeModal handles the pasted-text modal.
+func (r *Router) summarizeModal(ctx context.Context, rep *reply) error {
+	data := rep.i.ModalSubmitData()
+	var text string
+	for _, row := range data.Components {
+		if ar, ok := row.(*discordgo.ActionsRow); ok {
+			for _, c := range ar.Components {
+				if ti, ok := c.(*discordgo.TextInput); ok && ti.CustomID == fieldArticleText {
+					text = ti.Value
+				}
+			}
+		}
+	}
+	return r.summarizeText(ctx, rep, text, strings.HasSuffix(data.CustomID, ":private"))
+}
+
+// summarizeURL checks the URL and the user's rate limit before anything is
+// deferred, answers a cached article at once, and otherwise defers, fetches
+// and summarizes (once for concurrent requests of one URL).
+func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, private bool) error {
+	u, err := article.CheckURL(rawURL, r.opts.URLPolicy)
+	if err != nil {
+		return err
+	}
+	if err := r.allow(r.userLimit, rep.i); err != nil {
+		return err
+	}
+	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
+	if a, ok, err := r.store.ArticleByURL(ctx, u.String(), r.opts.CacheMaxAge); err == nil && ok {
+		if s, ok, err := r.summarizer.Cached(ctx, a); err == nil && ok {
+			return r.deliver(ctx, rep, a, s, private)
+		}
+	}
+	if err := rep.deferResponse(private); err != nil {
+		return fmt.Errorf("defer: %w", err)
+	}
+	work, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
+	defer cancel()
+	type result struct {
+		a news.Article
+		s news.Summary
+	}
+	v, err, _ := r.inflight.Do(u.String(), func() (any, error) {
+		a, err := r.fetcher.Fetch(work, u.String())
+		if err != nil {
+			return nil, err
+		}
+		s, err := r.summarizer.Summarize(work, a)
+		if err != nil {
+			return nil, err
+		}
+		return result{a, s}, nil
+	})
+	if err != nil {
+		return err
+	}
+	res := v.(result)
+	return r.deliver(ctx, rep, res.a, res.s, private)
+}
+
+// summarizeText summarizes pasted text.
+func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, private bool) error {
+	a, err := article.FromText(text)
+	if err != nil {
+		return err
+	}
+	if err := r.allow(r.userLimit, rep.i); err != nil {
+		return err
+	}
+	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
+	if err := rep.deferResponse(private); err != nil {
+		return fmt.Errorf("defer: %w", err)
+	}
+	work, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
+	defer cancel()
+	s, err := r.summarizer.Summarize(work, a)
+	if err != nil {
+		return err
+	}
+	return r.deliver(ctx, rep, a, s, private)
+}
+
+// deliver posts the summary embed and, for a public answer in a guild
+// channel, opens a thread on it mapped to the article.
+func (r *Router) deliver(ctx context.Context, rep *reply, a news.Article, s news.Summary, private bool) error {
+	embed := render.Summary(s, a.Text)
+	msg, err := rep.send("", []*discordgo.MessageEmbed{embed}, private)
+	if err != nil {
+		return fmt.Errorf("send summary: %w", err)
+	}
+	if private || !r.opts.AutoThread || rep.i.GuildID == "" {
+		return nil
+	}
+	if msg == nil {
+		if msg, err = rep.d.InteractionResponse(rep.i); err != nil {
+			r.log.Warn("fetch summary message for thread", "interaction_id", rep.i.ID, "err", err)
+			return nil
+		}
+	}
+	r.openThread(ctx, rep.i, msg, a, s)
+	return nil
+}
+
+// openThread starts a thread on the summary message and records it. A
+// failure (no permission, already in a thread) is logged, not shown: the
+// summary itself was delivered.
+func (r *Router) openThread(ctx context.Context, i *discordgo.Interaction, msg *discordgo.Message, a news.Article, s news.Summary) {
+	if r.store == nil {
+		return
+	}
+	if t, ok, err := r.store.Thread(ctx, i.ChannelID); err == nil && ok && t.ID != "" {
+		return // the summary was asked for inside one of our threads
+	}
+	th, err := r.discord.MessageThreadStartComplex(i.ChannelID, msg.ID, &discordgo.ThreadStart{
+		Name:                render.ThreadName(s.Title),
+		AutoArchiveDuration: 1440,
+	})
+	if err != nil {
+		r.log.Warn("start thread", "channel_id", i.ChannelID, "message_id", msg.ID, "err", err)
+		return
+	}
+	hash := s.ArticleHash
+	if hash == "" {
+		hash = a.Hash()
+	}
+	err = r.store.PutThread(ctx, news.Thread{
+		ID: th.ID, GuildID: i.GuildID, ChannelID: i.ChannelID, Kind: news.ThreadSummary,
+		ArticleHashes: []string{hash}, CreatedAt: r.opts.Now(),
+	})
+	if err != nil {
+		r.log.Error("record thread", "thread_id", th.ID, "err", err)
+	}
+}
+
+// allow applies a per-user limiter to the interaction's user.
+func (r *Router) allow(l *Limiter, i *discordgo.Interaction) error {
+	if ok, wait := l.Allow(userID(i)); !ok {
+		return &RateLimitedError{Wait: wait}
+	}
+	return nil
+}
