@@ -1,0 +1,67 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// UnseenQuery selects the items a channel's next digest may show.
+type UnseenQuery struct {
+	GuildID   string
+	ChannelID string
+	// Now and Lookback bound the item time (published, else first seen):
+	// an item qualifies when its time is within Lookback of Now and not
+	// before its subscription's added_at minus Lookback.
+	Now      time.Time
+	Lookback time.Duration
+}
+
+// UnseenItems returns the items of the guild's subscribed feeds that were
+// never delivered to the channel and fall in the query's window, plus the
+// items delivered to the channel once without a summary (those are offered
+// once more, whatever their age, so they are summarized next time). Items
+// of a digest still pending or posting in the channel are left out. The
+// result is ordered by item time, oldest first.
+func (s *Store) UnseenItems(ctx context.Context, q UnseenQuery) ([]news.Item, error) {
+	from := q.Now.Add(-q.Lookback).UnixMicro()
+	lookback := q.Lookback.Microseconds()
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT i.feed_url, i.item_id, f.title, i.title, i.link, i.content,
+			COALESCE(i.published_at, i.first_seen_at) AS at
+		FROM guild_feeds g
+		JOIN items i ON i.feed_url = g.feed_url
+		JOIN feeds f ON f.url = i.feed_url
+		LEFT JOIN deliveries d ON d.channel_id = ? AND d.item = i.id
+		WHERE g.guild_id = ?
+		  AND NOT EXISTS (SELECT 1 FROM digest_items di JOIN digests dg ON dg.id = di.digest_id
+			WHERE di.item = i.id AND dg.channel_id = ? AND dg.state IN ('pending', 'posting'))
+		  AND (
+			(d.item IS NULL AND COALESCE(i.published_at, i.first_seen_at) >= MAX(?, g.added_at - ?))
+			OR (d.summarized = 0 AND d.times < 2)
+		  )
+		ORDER BY at, i.id`,
+		q.ChannelID, q.GuildID, q.ChannelID, from, lookback)
+	if err != nil {
+		return nil, fmt.Errorf("unseen items %s/%s: %w", q.GuildID, q.ChannelID, err)
+	}
+	var items []news.Item
+	for rows.Next() {
+		var it news.Item
+		var at sql.NullInt64
+		if err := rows.Scan(&it.FeedURL, &it.ID, &it.FeedTitle, &it.Title, &it.Link, &it.Content, &at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("unseen items %s/%s: %w", q.GuildID, q.ChannelID, err)
+		}
+		it.Published = scanTime(at)
+		items = append(items, it)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("unseen items %s/%s: %w", q.GuildID, q.ChannelID, err)
+	}
+	return items, nil
+}

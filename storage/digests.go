@@ -1,0 +1,264 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// ErrDigestExists is returned by CreateDigest when the channel already has a
+// digest for that slot: the scheduled run happened (or is happening) already.
+var ErrDigestExists = errors.New("digest for this slot already exists")
+
+// DigestState is where a recorded digest is in its life.
+type DigestState string
+
+// The states of a digest.
+const (
+	DigestPending DigestState = "pending" // recorded, no part posted
+	DigestPosting DigestState = "posting" // some parts posted
+	DigestPosted  DigestState = "posted"  // every part posted, items delivered
+	DigestEmpty   DigestState = "empty"   // the slot ran and found nothing new
+)
+
+// DigestItem names one feed item of a digest.
+type DigestItem struct {
+	FeedURL string
+	ItemID  string // news.Item.ID
+	// Summarized is false when the item's story went out without a summary.
+	Summarized bool
+}
+
+// DigestRun is one recorded digest of one channel.
+type DigestRun struct {
+	ID        int64
+	GuildID   string
+	ChannelID string
+	Slot      string
+	State     DigestState
+	// Digest is the digest exactly as it is posted.
+	Digest news.Digest
+	Items  []DigestItem
+	// Parts maps each posted part (0 = header) to its message id.
+	Parts     map[int]string
+	ThreadID  string
+	CreatedAt time.Time
+	PostedAt  time.Time
+}
+
+// CreateDigest records run (its ID, State, Parts, ThreadID and times are
+// ignored) as pending, or as empty when it has no items, and returns its id.
+// It returns ErrDigestExists when (ChannelID, Slot) is taken. Items unknown
+// to the items table are an error.
+func (s *Store) CreateDigest(ctx context.Context, run DigestRun) (int64, error) {
+	body, err := json.Marshal(run.Digest)
+	if err != nil {
+		return 0, fmt.Errorf("create digest %s/%s: encode: %w", run.ChannelID, run.Slot, err)
+	}
+	state := DigestPending
+	if len(run.Items) == 0 {
+		state = DigestEmpty
+	}
+	var id int64
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO digests (guild_id, channel_id, slot, state, body, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, slot) DO NOTHING`,
+			run.GuildID, run.ChannelID, run.Slot, string(state), string(body), dbTime(s.now()))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrDigestExists
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		for _, it := range run.Items {
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
+				SELECT ?, id, ? FROM items WHERE feed_url = ? AND item_id = ?`,
+				id, it.Summarized, it.FeedURL, it.ItemID)
+			if err != nil {
+				return fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, ErrNotFound)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("create digest %s/%s: %w", run.ChannelID, run.Slot, err)
+	}
+	return id, nil
+}
+
+// RecordDigestPart records that part of digest id was posted as messageID
+// and moves the digest to posting. When last is true the same transaction
+// marks the digest's items delivered to its channel and the digest posted.
+// Recording a part again is harmless (the first message id is kept).
+func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messageID string, last bool) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var channel string
+		var state DigestState
+		if err := tx.QueryRowContext(ctx, `SELECT channel_id, state FROM digests WHERE id = ?`, id).Scan(&channel, &state); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_parts (digest_id, part, message_id) VALUES (?, ?, ?)`,
+			id, part, messageID); err != nil {
+			return err
+		}
+		if state == DigestPosted {
+			return nil
+		}
+		if !last {
+			_, err := tx.ExecContext(ctx, `UPDATE digests SET state = 'posting' WHERE id = ?`, id)
+			return err
+		}
+		now := dbTime(s.now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (channel_id, item, digest_id, summarized, times, delivered_at)
+			SELECT ?, item, digest_id, summarized, 1, ? FROM digest_items WHERE digest_id = ? AND true
+			ON CONFLICT (channel_id, item) DO UPDATE SET digest_id = excluded.digest_id,
+				summarized = excluded.summarized, times = deliveries.times + 1, delivered_at = excluded.delivered_at`,
+			channel, now, id); err != nil {
+			return fmt.Errorf("deliver: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE digests SET state = 'posted', posted_at = ? WHERE id = ?`, now, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record digest %d part %d: %w", id, part, err)
+	}
+	return nil
+}
+
+// SetDigestThread records the discussion thread opened on digest id.
+func (s *Store) SetDigestThread(ctx context.Context, id int64, threadID string) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE digests SET thread_id = ? WHERE id = ?`, threadID, id)
+	if err != nil {
+		return fmt.Errorf("set digest %d thread: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set digest %d thread: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// UnfinishedDigests returns the pending and posting digests of channelID
+// (of every channel when channelID is ""), oldest first.
+func (s *Store) UnfinishedDigests(ctx context.Context, channelID string) ([]DigestRun, error) {
+	runs, err := s.queryDigests(ctx, `state IN ('pending', 'posting') AND (? = '' OR channel_id = ?) ORDER BY id`,
+		channelID, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("unfinished digests %q: %w", channelID, err)
+	}
+	return runs, nil
+}
+
+// DigestBySlot returns channelID's digest for slot, or ErrNotFound.
+func (s *Store) DigestBySlot(ctx context.Context, channelID, slot string) (DigestRun, error) {
+	runs, err := s.queryDigests(ctx, `channel_id = ? AND slot = ?`, channelID, slot)
+	if err == nil && len(runs) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return DigestRun{}, fmt.Errorf("digest %s/%s: %w", channelID, slot, err)
+	}
+	return runs[0], nil
+}
+
+// LastPostedDigest returns channelID's most recently posted digest, or
+// ErrNotFound (for /digest status and "nothing new since …").
+func (s *Store) LastPostedDigest(ctx context.Context, channelID string) (DigestRun, error) {
+	runs, err := s.queryDigests(ctx, `channel_id = ? AND state = 'posted' ORDER BY posted_at DESC, id DESC LIMIT 1`, channelID)
+	if err == nil && len(runs) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return DigestRun{}, fmt.Errorf("last digest %s: %w", channelID, err)
+	}
+	return runs[0], nil
+}
+
+// queryDigests loads the digests matching where, with their items and parts.
+func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]DigestRun, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, guild_id, channel_id, slot, state, body, thread_id, created_at, posted_at
+		FROM digests WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	var runs []DigestRun
+	for rows.Next() {
+		var r DigestRun
+		var body string
+		var created, posted sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.GuildID, &r.ChannelID, &r.Slot, &r.State, &body, &r.ThreadID, &created, &posted); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if body != "" {
+			if err := json.Unmarshal([]byte(body), &r.Digest); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("digest %d: decode: %w", r.ID, err)
+			}
+		}
+		r.CreatedAt, r.PostedAt = scanTime(created), scanTime(posted)
+		runs = append(runs, r)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		if err := s.loadDigestDetails(ctx, &runs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+// loadDigestDetails fills r.Items and r.Parts.
+func (s *Store) loadDigestDetails(ctx context.Context, r *DigestRun) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT i.feed_url, i.item_id, d.summarized
+		FROM digest_items d JOIN items i ON i.id = d.item WHERE d.digest_id = ? ORDER BY i.id`, r.ID)
+	if err != nil {
+		return fmt.Errorf("digest %d items: %w", r.ID, err)
+	}
+	for rows.Next() {
+		var it DigestItem
+		if err := rows.Scan(&it.FeedURL, &it.ItemID, &it.Summarized); err != nil {
+			rows.Close()
+			return fmt.Errorf("digest %d items: %w", r.ID, err)
+		}
+		r.Items = append(r.Items, it)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("digest %d items: %w", r.ID, err)
+	}
+	r.Parts = map[int]string{}
+	rows, err = s.read.QueryContext(ctx, `SELECT part, message_id FROM digest_parts WHERE digest_id = ?`, r.ID)
+	if err != nil {
+		return fmt.Errorf("digest %d parts: %w", r.ID, err)
+	}
+	for rows.Next() {
+		var part int
+		var msg string
+		if err := rows.Scan(&part, &msg); err != nil {
+			rows.Close()
+			return fmt.Errorf("digest %d parts: %w", r.ID, err)
+		}
+		r.Parts[part] = msg
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("digest %d parts: %w", r.ID, err)
+	}
+	return nil
+}
