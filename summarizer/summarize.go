@@ -1,0 +1,288 @@
+package summarizer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// minWords is the least text worth summarizing; shorter input gets ErrEmpty
+// (a cookie banner or an empty paste is not an article).
+const minWords = 8
+
+// maxCondenseRounds bounds how many times notes are condensed again when
+// the notes of a very long article still exceed the budget.
+const maxCondenseRounds = 3
+
+// Key is the cache key of a's summary: a hash of the article's content
+// hash, the model, the prompt version and the output language. Only the
+// summarizer composes keys.
+func (s *Summarizer) Key(a news.Article) string {
+	return s.key(a.Hash())
+}
+
+func (s *Summarizer) key(articleHash string) string {
+	sum := sha256.Sum256([]byte(strings.Join(
+		[]string{articleHash, s.opts.Model, PromptVersion, s.opts.Language}, "\x00")))
+	return hex.EncodeToString(sum[:])
+}
+
+// Cached returns a's summary if the cache holds it, without calling the LLM.
+func (s *Summarizer) Cached(ctx context.Context, a news.Article) (news.Summary, bool, error) {
+	hash := a.Hash()
+	sum, ok, err := s.cache.Summary(ctx, s.key(hash))
+	if err != nil {
+		return news.Summary{}, false, fmt.Errorf("summary cache lookup: %w", err)
+	}
+	if !ok {
+		return news.Summary{}, false, nil
+	}
+	sum.Cached = true
+	s.fill(&sum, a, hash)
+	return sum, true, nil
+}
+
+// Summarize returns a's summary: from the cache when present (Cached set,
+// no LLM call), else from the LLM, then stored with the article. Concurrent
+// calls for the same article share one LLM call.
+func (s *Summarizer) Summarize(ctx context.Context, a news.Article) (news.Summary, error) {
+	if len(strings.Fields(a.Text)) < minWords {
+		return news.Summary{}, fmt.Errorf("summarize: %w (fewer than %d words)", ErrEmpty, minWords)
+	}
+	if sum, ok, err := s.Cached(ctx, a); err != nil {
+		s.log.Warn("summary cache unavailable, asking the llm", "err", err)
+	} else if ok {
+		return sum, nil
+	}
+	hash := a.Hash()
+	key := s.key(hash)
+	// The shared call must not die with the first caller's context, but
+	// keeps its values (guild attribution); each caller still leaves when
+	// its own context ends.
+	ch := s.flight.DoChan(key, func() (any, error) {
+		return s.summarizeMiss(context.WithoutCancel(ctx), a, hash, key)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return news.Summary{}, res.Err
+		}
+		sum := res.Val.(news.Summary)
+		// Callers of one flight share the value: give each its own lists.
+		sum.KeyPoints = slices.Clone(sum.KeyPoints)
+		sum.CVEs = slices.Clone(sum.CVEs)
+		sum.Affected = slices.Clone(sum.Affected)
+		sum.Actions = slices.Clone(sum.Actions)
+		s.fill(&sum, a, hash)
+		return sum, nil
+	case <-ctx.Done():
+		return news.Summary{}, fmt.Errorf("summarize: %w", context.Cause(ctx))
+	}
+}
+
+// summarizeMiss runs under singleflight: it re-checks the cache (a flight
+// that just ended may have filled it), calls the LLM and stores the result.
+func (s *Summarizer) summarizeMiss(ctx context.Context, a news.Article, hash, key string) (news.Summary, error) {
+	if sum, ok, err := s.cache.Summary(ctx, key); err == nil && ok {
+		sum.Cached = true
+		return sum, nil
+	}
+	start := time.Now()
+	sum, err := s.generate(ctx, a)
+	if err != nil {
+		return news.Summary{}, fmt.Errorf("summarize %s: %w", describe(a), err)
+	}
+	s.fill(&sum, a, hash)
+	if err := s.cache.PutArticle(ctx, a); err != nil {
+		s.log.Error("store article", "article_hash", hash, "err", err)
+	}
+	if err := s.cache.PutSummary(ctx, key, sum); err != nil {
+		s.log.Error("store summary", "article_hash", hash, "err", err)
+	}
+	s.log.Info("summarized", "article_hash", hash, "model", s.opts.Model,
+		"severity", sum.Severity, "duration", time.Since(start))
+	return sum, nil
+}
+
+// fill sets the fields the LLM does not write. The article's own metadata
+// wins over what a cached copy (maybe fetched from another URL) carries.
+func (s *Summarizer) fill(sum *news.Summary, a news.Article, hash string) {
+	if a.URL != "" {
+		sum.SourceURL = a.URL
+	}
+	if a.Site != "" {
+		sum.Site = a.Site
+	}
+	if !a.Published.IsZero() {
+		sum.Published = a.Published
+	}
+	sum.ArticleHash = hash
+	sum.Model = s.opts.Model
+	sum.PromptVersion = PromptVersion
+	sum.Language = s.opts.Language
+}
+
+func describe(a news.Article) string {
+	if a.URL != "" {
+		return a.URL
+	}
+	return fmt.Sprintf("%q", clip(a.Title, 60))
+}
+
+// generate asks the LLM: in one request when the article fits the budget,
+// else map-reduce over chunks.
+func (s *Summarizer) generate(ctx context.Context, a news.Article) (news.Summary, error) {
+	msgs, err := s.summaryMessages(a)
+	if err != nil {
+		return news.Summary{}, err
+	}
+	if estimateMessages(msgs) > s.opts.MaxInputTokens {
+		notes, err := s.notes(ctx, a)
+		if err != nil {
+			return news.Summary{}, err
+		}
+		if msgs, err = s.combineMessages(a, notes); err != nil {
+			return news.Summary{}, err
+		}
+	}
+	reply, err := s.complete(ctx, request{purpose: "summary", messages: msgs, json: true})
+	if err != nil {
+		return news.Summary{}, err
+	}
+	sum, perr := parseSummary(reply, a.Text)
+	if perr == nil {
+		return sum, nil
+	}
+	s.log.Warn("invalid summary reply, asking for a repair", "err", perr)
+	return s.repair(ctx, reply, perr, a.Text)
+}
+
+// repair sends the bad reply back once, asking for valid JSON only.
+func (s *Summarizer) repair(ctx context.Context, bad string, reason error, articleText string) (news.Summary, error) {
+	msgs, err := repairMessages(bad, reason.Error())
+	if err != nil {
+		return news.Summary{}, err
+	}
+	if estimateMessages(msgs) > s.opts.MaxInputTokens {
+		return news.Summary{}, fmt.Errorf("%w: %w (reply too long to repair)", ErrInvalidOutput, reason)
+	}
+	reply, err := s.complete(ctx, request{purpose: "repair", messages: msgs, json: true})
+	if err != nil {
+		return news.Summary{}, err
+	}
+	sum, err := parseSummary(reply, articleText)
+	if err != nil {
+		return news.Summary{}, fmt.Errorf("%w: %w (after one repair attempt)", ErrInvalidOutput, err)
+	}
+	return sum, nil
+}
+
+// notes runs the map step: notes on every chunk (concurrently, within the
+// concurrency limit), condensed again while they exceed the budget.
+func (s *Summarizer) notes(ctx context.Context, a news.Article) (string, error) {
+	text := a.Text
+	for round := range maxCondenseRounds {
+		chunks, err := s.chunks(a, text)
+		if err != nil {
+			return "", err
+		}
+		notes := make([]string, len(chunks))
+		g, gctx := errgroup.WithContext(ctx)
+		for i, c := range chunks {
+			g.Go(func() error {
+				msgs, err := s.notesMessages(a, c, i+1, len(chunks))
+				if err != nil {
+					return err
+				}
+				reply, err := s.complete(gctx, request{purpose: "notes", messages: msgs})
+				if err != nil {
+					return fmt.Errorf("part %d of %d: %w", i+1, len(chunks), err)
+				}
+				notes[i] = fmt.Sprintf("Notes on part %d of %d:\n%s", i+1, len(chunks), strings.TrimSpace(reply))
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return "", err
+		}
+		text = strings.Join(notes, "\n\n")
+		msgs, err := s.combineMessages(a, text)
+		if err != nil {
+			return "", err
+		}
+		if estimateMessages(msgs) <= s.opts.MaxInputTokens {
+			s.log.Info("summarized long article in parts", "chunks", len(chunks), "round", round+1)
+			return text, nil
+		}
+	}
+	return "", fmt.Errorf("article too long: notes still exceed %d tokens after %d rounds", s.opts.MaxInputTokens, maxCondenseRounds)
+}
+
+// chunks splits text so that each notes request fits the budget.
+func (s *Summarizer) chunks(a news.Article, text string) ([]string, error) {
+	// Measure the scaffolding of a notes request with an empty chunk.
+	empty, err := s.notesMessages(a, "", 99, 99)
+	if err != nil {
+		return nil, err
+	}
+	// A small margin covers part numbers longer than the "99" measured.
+	room := s.opts.MaxInputTokens - estimateMessages(empty) - 8
+	if room < 64 {
+		return nil, fmt.Errorf("token budget %d leaves no room for text (title too long?)", s.opts.MaxInputTokens)
+	}
+	return split(text, room), nil
+}
+
+// Estimate is what summarizing an article would cost, before any call.
+type Estimate struct {
+	// Tokens is the estimated token count of the article text.
+	Tokens int
+	// Chunks is how many parts the text is split into (1 when it fits one
+	// request; otherwise one notes request per part plus a combine request).
+	Chunks int
+}
+
+// Estimate estimates a's tokens and chunks without calling the LLM.
+func (s *Summarizer) Estimate(a news.Article) Estimate {
+	e := Estimate{Tokens: EstimateTokens(a.Text), Chunks: 1}
+	if msgs, err := s.summaryMessages(a); err == nil && estimateMessages(msgs) <= s.opts.MaxInputTokens {
+		return e
+	}
+	if chunks, err := s.chunks(a, a.Text); err == nil {
+		e.Chunks = len(chunks)
+	}
+	return e
+}
+
+// Prompt returns the requests Summarize would send first for a, for a dry
+// run: one summary request, or one notes request per chunk of a long
+// article (the combine request depends on their replies). Fences are random,
+// so they differ from the real call's.
+func (s *Summarizer) Prompt(a news.Article) ([][]Message, error) {
+	msgs, err := s.summaryMessages(a)
+	if err != nil {
+		return nil, err
+	}
+	if estimateMessages(msgs) <= s.opts.MaxInputTokens {
+		return [][]Message{msgs}, nil
+	}
+	chunks, err := s.chunks(a, a.Text)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]Message, len(chunks))
+	for i, c := range chunks {
+		if out[i], err = s.notesMessages(a, c, i+1, len(chunks)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
