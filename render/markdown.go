@@ -1,0 +1,78 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// Markdown renders s for the terminal: a "# title" heading, the TL;DR, key
+// points, severity, CVEs linked to NVD, affected products, what to do, and
+// the source, date and model. Control characters (terminal escapes
+// included) and invisible characters are removed and masked links are
+// written out as "text (url)"; mentions are left alone, nothing pings in a
+// terminal.
+func Markdown(s news.Summary) string {
+	var b strings.Builder
+	title := oneLine(clean(s.Title, true))
+	if title == "" {
+		title = "Untitled article"
+	}
+	b.WriteString("# " + title + "\n")
+	if tldr := clean(s.TLDR, true); tldr != "" {
+		b.WriteString("\n**TL;DR:** " + tldr + "\n")
+	}
+	if name := severityName(s.Severity); name != "" {
+		b.WriteString("\n**Severity:** " + name + "\n")
+	}
+	mdList(&b, "Key points", mdItems(s.KeyPoints))
+	mdList(&b, "CVEs", cveLines(s.CVEs))
+	mdList(&b, "Affected", mdItems(s.Affected))
+	mdList(&b, "What to do", mdItems(s.Actions))
+
+	var src []string
+	if site := oneLine(clean(s.Site, true)); site != "" {
+		src = append(src, site)
+	}
+	if u := webURL(s.SourceURL); u != "" {
+		src = append(src, u)
+	}
+	if len(src) == 0 {
+		src = append(src, "pasted text")
+	}
+	line := "Source: " + strings.Join(src, ", ")
+	if d := dateText(s.Published); d != "" {
+		line += " · " + d
+	}
+	b.WriteString("\n---\n\n" + line + "\n")
+	if model := oneLine(clean(s.Model, true)); model != "" {
+		by := "Summarized by " + model
+		if v := oneLine(clean(s.PromptVersion, true)); v != "" {
+			by += " (prompt " + v + ")"
+		}
+		b.WriteString("\n" + by + "\n")
+	}
+	return b.String()
+}
+
+// mdItems cleans items to one line each and drops the empty ones.
+func mdItems(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if t := oneLine(clean(it, true)); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// mdList writes a "## name" section listing items, nothing when empty.
+func mdList(b *strings.Builder, name string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString("\n## " + name + "\n\n")
+	for _, it := range items {
+		b.WriteString("- " + it + "\n")
+	}
+}

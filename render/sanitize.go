@@ -1,0 +1,158 @@
+package render
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// zwsp is the zero-width space put after "@" and "<@" to break mentions.
+// Discord renders it invisibly; stripInvisible removes it from input, so
+// Sanitize is idempotent.
+const zwsp = "\u200b"
+
+// LinkRemoved replaces a URL that did not occur in the article.
+const LinkRemoved = "(link removed)"
+
+var (
+	// maskedLink is markdown's [text](url "title"), with Discord's
+	// <url> form. The text holds no brackets; nested leftovers are caught by
+	// the final "](" guard.
+	maskedLink = regexp.MustCompile(`\[([^\[\]]*)\]\(\s*<?([^\s<>()]*)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)`)
+	// bareURL matches at least what Discord autolinks (its rule is
+	// https?://[^\s<]+ without some trailing punctuation), case-insensitively
+	// and also inside words, so nothing Discord would link escapes the check.
+	bareURL = regexp.MustCompile(`(?i)https?://[^\s<]+`)
+	// manyNewlines is three or more line breaks.
+	manyNewlines = regexp.MustCompile(`\n{3,}`)
+)
+
+// NoMentions is the allowed_mentions of every message the bot sends or
+// edits: parse is a non-nil empty slice, so it serializes as "parse":[] and
+// Discord pings no one, whatever the text holds.
+func NoMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// URLsFrom returns the URL policy for text that came from an article: a URL
+// is allowed when it occurs in articleText or equals one of also (the
+// article's own URL, item links), ignoring a trailing slash.
+func URLsFrom(articleText string, also ...string) func(string) bool {
+	exact := make(map[string]bool, len(also))
+	for _, u := range also {
+		if u != "" {
+			exact[strings.TrimSuffix(u, "/")] = true
+		}
+	}
+	return func(u string) bool {
+		return exact[strings.TrimSuffix(u, "/")] || (u != "" && strings.Contains(articleText, u))
+	}
+}
+
+// Sanitize makes text that came from an article or the LLM safe to post:
+// invisible and control characters are removed; masked links [text](url)
+// become "text (url)"; a URL for which allowedURLs is false (nil allows
+// none) is dropped (LinkRemoved for a bare URL, the text alone for a masked
+// one); any other "](" is broken; and @everyone, @here, <@…>, <@!…>, <@&…>
+// and <#…> get a zero-width space after "@" or "#" so they mention no one.
+func Sanitize(text string, allowedURLs func(string) bool) string {
+	if allowedURLs == nil {
+		allowedURLs = func(string) bool { return false }
+	}
+	return neutralizeMentions(rewriteLinks(stripInvisible(text), allowedURLs))
+}
+
+// clean is Sanitize for the terminal: no mention neutralizing (nothing
+// pings there) and, when keepURLs, no URL dropping.
+func clean(text string, keepURLs bool) string {
+	allow := func(string) bool { return keepURLs }
+	return rewriteLinks(stripInvisible(text), allow)
+}
+
+// stripInvisible makes text valid UTF-8, turns CR/LF variants and the
+// Unicode line separators into "\n" and other spaces into " ", and drops
+// control and format characters (zero-width, bidi overrides, tag
+// characters, soft hyphens), Hangul fillers and noncharacters.
+func stripInvisible(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\u0085':
+			b.WriteByte('\n')
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r),
+			unicode.Is(unicode.Noncharacter_Code_Point, r),
+			r == '\u034f', r == '\u115f', r == '\u1160', r == '\u3164', r == '\uffa0':
+			// dropped
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(manyNewlines.ReplaceAllString(b.String(), "\n\n"))
+}
+
+// rewriteLinks turns masked links into plain text, drops URLs that allowed
+// refuses, and breaks any "](" left so no masked link survives.
+func rewriteLinks(s string, allowed func(string) bool) string {
+	s = maskedLink.ReplaceAllStringFunc(s, func(m string) string {
+		sub := maskedLink.FindStringSubmatch(m)
+		text, u := strings.TrimSpace(sub[1]), sub[2]
+		if !isWebURL(u) || !allowed(u) {
+			return text
+		}
+		if text == "" || text == u {
+			return u
+		}
+		return text + " (" + u + ")"
+	})
+	s = bareURL.ReplaceAllStringFunc(s, func(m string) string {
+		u := strings.TrimRight(m, `.,:;"')]>`)
+		rest := m[len(u):]
+		if allowed(u) {
+			return m
+		}
+		return LinkRemoved + rest
+	})
+	return strings.ReplaceAll(s, "](", "] (")
+}
+
+// isWebURL reports whether u starts with http:// or https://.
+func isWebURL(u string) bool {
+	l := strings.ToLower(u)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// neutralizeMentions puts a zero-width space after the "@" of @everyone and
+// @here (any case), after every "<@", and after "<#" before a digit.
+func neutralizeMentions(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		b.WriteByte(c)
+		switch {
+		case c == '@' && (hasPrefixFold(s[i+1:], "everyone") || hasPrefixFold(s[i+1:], "here")):
+			b.WriteString(zwsp)
+		case c == '<' && i+1 < len(s) && s[i+1] == '@':
+			b.WriteByte('@')
+			b.WriteString(zwsp)
+			i++
+		case c == '<' && i+2 < len(s) && s[i+1] == '#' && s[i+2] >= '0' && s[i+2] <= '9':
+			b.WriteByte('#')
+			b.WriteString(zwsp)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
