@@ -24,7 +24,8 @@ type expansion struct {
 // "$" not followed by "{" is left as is. A value that holds a line break is
 // refused, so a substitution never changes the file's structure or its line
 // numbers. Expansion happens before YAML parsing, so it works in every
-// position (numbers and booleans included) and in comments.
+// position (numbers and booleans included); full-line comments are left
+// alone.
 func Expand(text string, getenv func(string) string) (string, error) {
 	e, err := expand(text, getenv)
 	return e.text, err
@@ -39,6 +40,18 @@ func expand(text string, getenv func(string) string) (expansion, error) {
 	)
 	b.Grow(len(text))
 	for i := 0; i < len(text); {
+		if i == lineStart && isCommentLine(text[i:]) {
+			// Copy a full-line comment verbatim: its ${...} is documentation.
+			n := strings.IndexByte(text[i:], '\n')
+			if n < 0 {
+				n = len(text) - i - 1
+			}
+			b.WriteString(text[i : i+n+1])
+			i += n + 1
+			line++
+			lineStart = i
+			continue
+		}
 		c := text[i]
 		switch {
 		case c == '\n':
@@ -77,6 +90,11 @@ func expand(text string, getenv func(string) string) (expansion, error) {
 		i++
 	}
 	return expansion{text: b.String(), subs: subs}, nil
+}
+
+// isCommentLine reports whether the line that starts rest is a comment.
+func isCommentLine(rest string) bool {
+	return strings.HasPrefix(strings.TrimLeft(rest, " \t"), "#")
 }
 
 // validEnvName reports whether name is a shell-style variable name.
