@@ -58,7 +58,7 @@ func UserMessage(err error) string {
 	case errors.Is(err, article.ErrNoArticle):
 		return "I couldn't find article text on that page (it may be a login wall, a cookie banner or a script-only page). Try pasting the text with `/summarize` and no URL."
 	case errors.Is(err, article.ErrUnsupportedType):
-		return "That link isn't a web page or plain text I can read (" + unwrapMost(err) + ")."
+		return "That link isn't a web page or plain text I can read (" + contentType(err) + ")."
 	case errors.Is(err, article.ErrTooLarge):
 		return "That page is too large for me to read."
 	case errors.Is(err, article.ErrTimeout):

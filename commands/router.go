@@ -49,6 +49,7 @@ type Fetcher interface {
 // with their questions and answers (package storage).
 type Store interface {
 	Article(ctx context.Context, hash string) (news.Article, bool, error)
+	PutArticle(ctx context.Context, a news.Article) error
 	ArticleByURL(ctx context.Context, url string, maxAge time.Duration) (news.Article, bool, error)
 	PutThread(ctx context.Context, t news.Thread) error
 	Thread(ctx context.Context, id string) (news.Thread, bool, error)

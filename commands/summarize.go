@@ -141,6 +141,15 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 		if err != nil {
 			return nil, err
 		}
+		if a.URL != u.String() {
+			// Map the link as given too (the article may live at a canonical
+			// or redirected URL), so the next /summarize of it is a cache hit.
+			asked := a
+			asked.URL = u.String()
+			if err := r.store.PutArticle(work, asked); err != nil {
+				r.log.Warn("map requested url", "err", err)
+			}
+		}
 		s, err := r.summarizer.Summarize(work, a)
 		if err != nil {
 			return nil, err

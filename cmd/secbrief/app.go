@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/config"
+	"github.com/secbrief/secbrief/internal/redact"
+	"github.com/secbrief/secbrief/storage"
+	"github.com/secbrief/secbrief/summarizer"
+)
+
+// app holds the pieces every subcommand shares, built from the config.
+type app struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *storage.Store
+	sum     *summarizer.Summarizer
+	fetcher *article.Fetcher
+	policy  article.Policy
+}
+
+// loadConfig resolves, loads and validates the configuration for needs.
+func loadConfig(configFlag string, e env, needs ...config.Need) (config.Config, error) {
+	path := config.Resolve(configFlag, e.getenv)
+	cfg, err := config.Load(path, e.getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(needs...); err != nil {
+		return cfg, fmt.Errorf("invalid configuration%s:\n%w", inFile(path), err)
+	}
+	return cfg, nil
+}
+
+func inFile(path string) string {
+	if path == "" {
+		return " (no file; defaults and environment)"
+	}
+	return " in " + path
+}
+
+// newLogger returns the process logger: text or JSON on w at the configured
+// level, with every secret of cfg masked.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Log.SlogLevel()}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if strings.EqualFold(cfg.Log.Format, "json") {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	r := redact.New(cfg.Discord.Token.Value(), cfg.LLM.APIKey.Value())
+	return slog.New(r.Handler(h))
+}
+
+// fetchPolicy turns the fetch config into the article package's policy.
+func fetchPolicy(c config.FetchConfig) article.Policy {
+	return article.Policy{
+		AllowNetworks: c.Networks(),
+		AllowPorts:    c.AllowPorts,
+		MaxBytes:      c.MaxBytes.Bytes(),
+		Timeout:       c.Timeout.Duration(),
+		IdleTimeout:   c.IdleTimeout.Duration(),
+		MaxRedirects:  c.MaxRedirects,
+		UserAgent:     c.UserAgent,
+	}
+}
+
+// openApp opens the store and builds the summarizer and fetcher.
+func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+	store, err := storage.Open(ctx, cfg.Storage.Path, logger)
+	if err != nil {
+		return nil, fmt.Errorf("open storage.path %s: %w", cfg.Storage.Path, err)
+	}
+	client := summarizer.NewClient(cfg.LLM.BaseURL, cfg.LLM.APIKey.Value(), nil)
+	sum := summarizer.New(client, store, summarizer.Options{
+		Model:           cfg.LLM.Model,
+		Language:        cfg.LLM.Language,
+		MaxInputTokens:  cfg.LLM.MaxInputTokens,
+		MaxOutputTokens: cfg.LLM.MaxOutputTokens,
+		Concurrency:     cfg.LLM.Concurrency,
+		MaxRetries:      cfg.LLM.MaxRetries,
+		Timeout:         cfg.LLM.Timeout.Duration(),
+	}, logger)
+	policy := fetchPolicy(cfg.Fetch)
+	return &app{
+		cfg: cfg, log: logger, store: store, sum: sum,
+		fetcher: article.NewFetcher(policy, logger), policy: policy,
+	}, nil
+}
+
+// Close releases the store.
+func (a *app) Close() error { return a.store.Close() }
+
+// parseFlags parses args with fs, writing usage errors to stderr.
+func parseFlags(fs *flag.FlagSet, args []string, e env) error {
+	fs.SetOutput(e.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

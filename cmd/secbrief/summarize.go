@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/config"
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/render"
+)
+
+// maxInputBytes caps a file or stdin read by summarize.
+const maxInputBytes = 10 << 20
+
+// runSummarize summarizes one URL, file or stdin and prints the summary as
+// markdown (or JSON), or with -dry-run what would be sent to the LLM.
+func runSummarize(ctx context.Context, args []string, e env) error {
+	fs := flag.NewFlagSet("summarize", flag.ContinueOnError)
+	configPath := fs.String("config", "", "configuration file (default $SECBRIEF_CONFIG)")
+	asJSON := fs.Bool("json", false, "print the structured summary as JSON")
+	dryRun := fs.Bool("dry-run", false, "print the extracted text and token estimate; no LLM call")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: secbrief summarize [-config FILE] [-json] [-dry-run] URL | FILE | -")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	var needs []config.Need
+	if !*dryRun {
+		needs = append(needs, config.NeedLLM)
+	}
+	cfg, err := loadConfig(*configPath, e, needs...)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, e.stderr)
+	a, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	art, err := a.readInput(ctx, fs.Arg(0), e.stdin)
+	if err != nil {
+		return err
+	}
+	if *dryRun {
+		est := a.sum.Estimate(art)
+		fmt.Fprintf(e.stdout, "# %s\n\nsource: %s\nmodel: %s\nestimated tokens: %d in %d request(s)\n\n%s\n",
+			art.Title, orDash(art.URL), cfg.LLM.Model, est.Tokens, est.Requests, art.Text)
+		return nil
+	}
+	s, err := a.sum.Summarize(ctx, art)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	_, err = io.WriteString(e.stdout, render.Markdown(s))
+	return err
+}
+
+// readInput turns the argument into an article: a URL is fetched through
+// the safe fetcher, "-" reads stdin, anything else is a file (HTML or text).
+func (a *app) readInput(ctx context.Context, arg string, stdin io.Reader) (news.Article, error) {
+	if strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://") || strings.Contains(arg, "://") {
+		return a.fetcher.Fetch(ctx, arg)
+	}
+	var body []byte
+	var err error
+	if arg == "-" {
+		body, err = io.ReadAll(io.LimitReader(stdin, maxInputBytes+1))
+		if err != nil {
+			return news.Article{}, fmt.Errorf("read stdin: %w", err)
+		}
+	} else {
+		f, err := os.Open(arg)
+		if err != nil {
+			return news.Article{}, err
+		}
+		defer f.Close()
+		if body, err = io.ReadAll(io.LimitReader(f, maxInputBytes+1)); err != nil {
+			return news.Article{}, fmt.Errorf("read %s: %w", arg, err)
+		}
+	}
+	if len(body) > maxInputBytes {
+		return news.Article{}, fmt.Errorf("input is larger than %d MiB", maxInputBytes>>20)
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return news.Article{}, errors.New("input is empty")
+	}
+	return article.Parse(body, nil, "")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
