@@ -86,15 +86,19 @@ func (v *validator) notEmpty(key, s string) {
 	}
 }
 
-// httpURL checks an http(s) URL without echoing it: it may hold credentials.
-func (v *validator) httpURL(key, s string) {
+// httpURL checks an http(s) URL without echoing it (it may hold
+// credentials) and reports whether it passed.
+func (v *validator) httpURL(key, s string) bool {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		v.add(key, "must be an http(s) URL")
 	case u.User != nil:
 		v.add(key, "must not hold credentials")
+	default:
+		return true
 	}
+	return false
 }
 
 func (l LLMConfig) validate(v *validator, needLLM bool) {
@@ -137,9 +141,8 @@ func (d DiscordConfig) validate(v *validator, needDiscord bool) {
 	if strings.HasPrefix(d.Token.Value(), "Bot ") {
 		v.add("discord.token", `give the token without the "Bot " prefix`)
 	}
-	if d.APIBaseURL != "" {
-		v.httpURL("discord.api_base_url", d.APIBaseURL)
-		if u, err := url.Parse(d.APIBaseURL); err == nil && (strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "") {
+	if d.APIBaseURL != "" && v.httpURL("discord.api_base_url", d.APIBaseURL) {
+		if u, _ := url.Parse(d.APIBaseURL); strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
 			v.add("discord.api_base_url", "must be an origin such as https://proxy.example:8080, without a path")
 		}
 	}
