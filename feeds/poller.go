@@ -1,0 +1,219 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// Store is what the poller needs from storage; *storage.Store satisfies it.
+type Store interface {
+	// DueFeeds lists the enabled, subscribed feeds whose next poll time is
+	// at or before now.
+	DueFeeds(ctx context.Context, now time.Time) ([]news.FeedState, error)
+	// FeedState returns a feed's polling state; a feed never polled has a
+	// zero state with its URL set.
+	FeedState(ctx context.Context, feedURL string) (news.FeedState, error)
+	// SaveFeedState records the state after a poll.
+	SaveFeedState(ctx context.Context, st news.FeedState) error
+	// AddItems stores a feed's items and returns how many were new.
+	AddItems(ctx context.Context, feedURL string, items []news.Item) (int, error)
+}
+
+// Options tune a Poller. Zero values take the defaults.
+type Options struct {
+	// PollInterval is how often Run polls and how long a healthy feed waits
+	// between polls (default 15m).
+	PollInterval time.Duration
+	// Workers bounds concurrent fetches (default 8).
+	Workers int
+	// FeedTimeout bounds one feed's fetch and read (default 30s), so a slow
+	// feed never holds the others.
+	FeedTimeout time.Duration
+	// MaxFailures consecutive failures disable a feed (default 10).
+	MaxFailures int
+	// MaxBackoff caps the wait after failures (default 24h).
+	MaxBackoff time.Duration
+	// MaxBodyBytes caps a feed body (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// UserAgent is sent with every request.
+	UserAgent string
+	// OnDisabled is called once when a feed gets disabled, with the error
+	// of its last poll, so the channels that use it can be told.
+	OnDisabled func(ctx context.Context, feedURL string, err error)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// NewTicker returns Run's tick channel and its stop function (default a
+	// time.Ticker).
+	NewTicker func(d time.Duration) (<-chan time.Time, func())
+	// Jitter returns a random duration in [0, n) added to backoffs so
+	// failing feeds spread out (default math/rand/v2).
+	Jitter func(n time.Duration) time.Duration
+}
+
+// Poller polls feeds and stores their new items. It is safe for concurrent
+// use; concurrent polls of one feed share one fetch.
+type Poller struct {
+	client *http.Client
+	store  Store
+	opts   Options
+	logger *slog.Logger
+	parse  func(body []byte, feedURL string) (news.Feed, []news.Item, error)
+	flight singleflight.Group
+}
+
+// Result counts what one round of polling did.
+type Result struct {
+	Polled      int // feeds fetched
+	NotModified int // of which answered 304
+	Failed      int // of which failed
+	Disabled    int // of which were disabled by this failure
+	NewItems    int // items stored for the first time
+}
+
+func (r *Result) add(o Result) {
+	r.Polled += o.Polled
+	r.NotModified += o.NotModified
+	r.Failed += o.Failed
+	r.Disabled += o.Disabled
+	r.NewItems += o.NewItems
+}
+
+// New returns a Poller that fetches through client (production passes the
+// SSRF-safe client) and keeps state in store. A nil logger discards logs.
+func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *Poller {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 15 * time.Minute
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.FeedTimeout <= 0 {
+		opts.FeedTimeout = 30 * time.Second
+	}
+	if opts.MaxFailures <= 0 {
+		opts.MaxFailures = 10
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 24 * time.Hour
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "secbrief (+https://github.com/secbrief/secbrief)"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NewTicker == nil {
+		opts.NewTicker = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(d)
+			return t.C, t.Stop
+		}
+	}
+	if opts.Jitter == nil {
+		opts.Jitter = func(n time.Duration) time.Duration {
+			if n <= 0 {
+				return 0
+			}
+			return rand.N(n)
+		}
+	}
+	return &Poller{client: client, store: store, opts: opts, logger: logger, parse: Parse}
+}
+
+// Run polls the due feeds now and then every PollInterval until ctx ends.
+func (p *Poller) Run(ctx context.Context) error {
+	tick, stop := p.opts.NewTicker(p.opts.PollInterval)
+	defer stop()
+	for {
+		res, err := p.PollDue(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			p.logger.ErrorContext(ctx, "poll feeds", "err", err)
+		case res.Polled > 0:
+			p.logger.InfoContext(ctx, "polled feeds", "polled", res.Polled, "not_modified", res.NotModified,
+				"failed", res.Failed, "new_items", res.NewItems)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick:
+		}
+	}
+}
+
+// PollDue polls every enabled feed that is due, at most Workers at once.
+func (p *Poller) PollDue(ctx context.Context) (Result, error) {
+	now := p.opts.Now()
+	due, err := p.store.DueFeeds(ctx, now)
+	if err != nil {
+		return Result{}, fmt.Errorf("poll due feeds: %w", err)
+	}
+	return p.pollAll(ctx, due), nil
+}
+
+// PollFeeds polls the given feeds now (right before a digest), skipping
+// disabled feeds and feeds that are backing off or were told to retry later.
+func (p *Poller) PollFeeds(ctx context.Context, urls []string) (Result, error) {
+	now := p.opts.Now()
+	var states []news.FeedState
+	var errs []error
+	for _, u := range urls {
+		st, err := p.store.FeedState(ctx, u)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("feed state %s: %w", u, err))
+			continue
+		}
+		if st.URL == "" {
+			st.URL = u
+		}
+		if st.Disabled() || (st.Failures > 0 && st.NextPollAt.After(now)) {
+			continue
+		}
+		states = append(states, st)
+	}
+	res := p.pollAll(ctx, states)
+	if err := errors.Join(errs...); err != nil {
+		return res, fmt.Errorf("poll feeds: %w", err)
+	}
+	return res, nil
+}
+
+// pollAll polls states with the worker pool and sums the results.
+func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) Result {
+	results := make([]Result, len(states))
+	var g errgroup.Group
+	g.SetLimit(p.opts.Workers)
+	for i, st := range states {
+		if ctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			v, _, _ := p.flight.Do(st.URL, func() (any, error) {
+				return p.pollOne(ctx, st), nil
+			})
+			results[i] = v.(Result)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var total Result
+	for _, r := range results {
+		total.add(r)
+	}
+	return total
+}
