@@ -59,19 +59,13 @@ func addrRefusal(addr netip.Addr, p Policy) string {
 	if !addr.IsValid() {
 		return "not a valid address"
 	}
-	if p.allowed(addr) {
-		return ""
-	}
-	if addr.Zone() != "" {
-		return "scoped (has a zone)"
-	}
-	check := addr
-	mapped := addr.Is4In6()
+	check := addr.WithZone("")
+	mapped := check.Is4In6()
 	if mapped {
-		check = addr.Unmap()
-		if p.allowed(check) {
-			return ""
-		}
+		check = check.Unmap()
+	}
+	if p.allowed(check) {
+		return ""
 	}
 	for _, r := range specialRanges {
 		if r.prefix.Contains(check) {
@@ -80,6 +74,9 @@ func addrRefusal(addr netip.Addr, p Policy) string {
 			}
 			return r.reason
 		}
+	}
+	if addr.Zone() != "" {
+		return "scoped (has a zone)"
 	}
 	// Anything not global unicast (e.g. future special blocks the list
 	// above misses) is refused too.
