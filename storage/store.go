@@ -46,9 +46,14 @@ type Store struct {
 type Option func(*Store)
 
 // WithClock sets the clock used for timestamps the Store fills in itself
-// (fetched_at, created_at, a turn's time when zero). The default is time.Now.
+// (fetched_at, created_at, a turn's time when zero). The default, and what
+// a nil now means, is time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(s *Store) { s.now = now }
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
 }
 
 // withMigrations replaces the embedded migrations; tests use it to apply a
