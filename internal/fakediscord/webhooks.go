@@ -1,0 +1,131 @@
+package fakediscord
+
+import (
+	"net/http"
+)
+
+// webhookTarget resolves /webhooks/{app}/{token}: the interaction and,
+// when mid is set, the message (@original or a follow-up id).
+func (s *Server) webhookTarget(w http.ResponseWriter, r *http.Request, withMessage bool) (*interactionState, *Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var st *interactionState
+	if r.PathValue("app") == s.app.ID {
+		for _, cand := range s.interactions {
+			if cand.Token == r.PathValue("token") {
+				st = cand
+				break
+			}
+		}
+	}
+	if st == nil {
+		writeError(w, http.StatusNotFound, CodeUnknownWebhook, "Unknown Webhook")
+		return nil, nil, false
+	}
+	if s.opts.Now().Sub(st.dispatchedClock) > webhookTokenLife {
+		writeError(w, http.StatusUnauthorized, CodeInvalidWebhookToken, "Invalid Webhook Token")
+		return nil, nil, false
+	}
+	if !withMessage {
+		return st, nil, true
+	}
+	var m *Message
+	if mid := r.PathValue("mid"); mid == "@original" {
+		m = st.original
+	} else {
+		for _, f := range st.followups {
+			if f.ID == mid {
+				m = f
+			}
+		}
+	}
+	if m == nil || m.Deleted {
+		writeError(w, http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
+		return nil, nil, false
+	}
+	return st, m, true
+}
+
+func (s *Server) getWebhookMessage(w http.ResponseWriter, r *http.Request, _ *Request) {
+	_, m, ok := s.webhookTarget(w, r, true)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	wire := m.wire()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, wire)
+}
+
+func (s *Server) patchWebhookMessage(w http.ResponseWriter, r *http.Request, req *Request) {
+	_, m, ok := s.webhookTarget(w, r, true)
+	if !ok {
+		return
+	}
+	s.editMessage(w, req, m, nil, true)
+}
+
+func (s *Server) deleteWebhookMessage(w http.ResponseWriter, r *http.Request, _ *Request) {
+	_, m, ok := s.webhookTarget(w, r, true)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	m.Deleted = true
+	s.mu.Unlock()
+	writeJSON(w, http.StatusNoContent, nil)
+}
+
+// postFollowup creates a follow-up message (POST /webhooks/{app}/{token}).
+func (s *Server) postFollowup(w http.ResponseWriter, r *http.Request, req *Request) {
+	st, _, ok := s.webhookTarget(w, r, false)
+	if !ok {
+		return
+	}
+	b := parseBody(req.Body, len(req.Files))
+	if b == nil {
+		writeError(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
+		return
+	}
+	req.Message = b
+	if writeFormErrors(w, validateBody(b, nil)) {
+		return
+	}
+	var embeds []Embed
+	if b.Embeds != nil {
+		embeds = *b.Embeds
+	}
+	if empty(deref(b.Content), embeds, b.Components, b.Files, nil, nil) {
+		writeEmpty(w)
+		return
+	}
+	s.mu.Lock()
+	if !st.Acked() {
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, CodeUnknownWebhook, "Unknown Webhook")
+		return
+	}
+	chID := st.ChannelID
+	if t := r.URL.Query().Get("thread_id"); t != "" {
+		chID = t
+	}
+	ch := Channel{ID: chID, GuildID: st.GuildID}
+	if c := s.channels[chID]; c != nil {
+		ch = c.Channel
+	}
+	m := s.newBotMessage(ch, b, req.Files)
+	m.Flags &= FlagEphemeral | 1<<2
+	m.InteractionID = st.ID
+	st.followups = append(st.followups, m)
+	var created map[string]any
+	if !m.Ephemeral() {
+		s.storeLocked(m)
+		created = m.wire()
+	}
+	wire := m.wire()
+	s.mu.Unlock()
+	if created != nil {
+		s.dispatchMessageEvent("MESSAGE_CREATE", created, ch.GuildID, true)
+	}
+	writeJSON(w, http.StatusOK, wire)
+}
