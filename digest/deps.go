@@ -1,0 +1,83 @@
+package digest
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/storage"
+)
+
+// Store is what the Runner needs from storage.
+type Store interface {
+	UnseenItems(ctx context.Context, q storage.UnseenQuery) ([]news.Item, error)
+	CreateDigest(ctx context.Context, run storage.DigestRun) (int64, error)
+	RecordDigestPart(ctx context.Context, id int64, part int, messageID string, last bool) error
+	SetDigestThread(ctx context.Context, id int64, threadID string) error
+	UnfinishedDigests(ctx context.Context, channelID string) ([]storage.DigestRun, error)
+	DigestBySlot(ctx context.Context, channelID, slot string) (storage.DigestRun, error)
+	TokensOn(ctx context.Context, guildID, day string) (int, error)
+	PutThread(ctx context.Context, t news.Thread) error
+}
+
+var _ Store = (*storage.Store)(nil)
+
+// Poller refreshes a guild's feeds right before its digest is built (the
+// feeds poller). An error is logged and the digest goes on with what is
+// stored: a broken feed never holds a digest back.
+type Poller interface {
+	PollGuild(ctx context.Context, guildID string) error
+}
+
+// Fetcher fetches an article's full text when a feed carried only a teaser
+// (article.Fetcher).
+type Fetcher interface {
+	Fetch(ctx context.Context, url string) (news.Article, error)
+}
+
+// Summarizer summarizes a story's lead article (the summarizer package).
+// Summarize is cache-first itself; Cached answers from the cache alone (no
+// LLM call, no token cost), so a spent budget still shows cached summaries.
+type Summarizer interface {
+	Summarize(ctx context.Context, a news.Article) (news.Summary, error)
+	Cached(ctx context.Context, a news.Article) (news.Summary, bool, error)
+}
+
+// Part is one posted message of a digest.
+type Part struct {
+	Index int // 0 is the header message
+	Total int // number of parts the digest renders to
+	// MessageID is the Discord id of the created message.
+	MessageID string
+}
+
+// Last reports whether p is the digest's final part.
+func (p Part) Last() bool { return p.Index == p.Total-1 }
+
+// Poster posts a digest to Discord; the bot implements it with
+// render.DigestMessages.
+//
+// PostDigest renders d into its parts (part 0 the header) and creates them,
+// in order, in d.ChannelID. Parts present in sent (index → message id) were
+// created by an earlier attempt and must be skipped. Every create carries
+// the nonce Nonce(key, index) with enforce_nonce true, so retrying a create
+// whose answer was lost does not post twice. After each create it calls
+// posted and, when posted returns an error, stops and returns it. When all
+// parts exist it opens a discussion thread on the header message and
+// returns its id ("" when no thread could be opened, which is not an
+// error). The same d always renders to the same parts.
+type Poster interface {
+	PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string,
+		posted func(Part) error) (threadID string, err error)
+}
+
+// Nonce is the Discord message nonce of part index of the digest with key:
+// at most 25 characters, as Discord requires, for keys made by the Runner.
+func Nonce(key string, index int) string {
+	return fmt.Sprintf("%s.%d", key, index)
+}
+
+// digestKey is the idempotency key of recorded digest id.
+func digestKey(id int64) string {
+	return fmt.Sprintf("sbd%d", id)
+}

@@ -1,0 +1,283 @@
+// Package digest turns a channel's unseen feed items into a digest: items
+// that cover one event become one story (Cluster), leads are summarized
+// cache-first with bounded concurrency and a per-guild token budget, stories
+// are ranked and capped (Rank, Cap), and the digest is recorded before it is
+// posted and marked delivered when its last message is recorded (Runner).
+// Scheduler runs each channel's digest on its own cron schedule and time
+// zone.
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/storage"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNothingNew: the channel has no unseen items; nothing was posted and
+	// no LLM call was made.
+	ErrNothingNew = errors.New("nothing new")
+	// ErrAlreadyRun: the channel's digest for that slot exists already.
+	ErrAlreadyRun = errors.New("digest for this slot already run")
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultMaxItems    = 15
+	DefaultLookback    = 24 * time.Hour
+	DefaultWindow      = 72 * time.Hour
+	DefaultConcurrency = 4
+	DefaultTeaserRunes = 600
+)
+
+// Config wires a Runner. Store, Summarizer and Poster are required.
+type Config struct {
+	Store      Store
+	Summarizer Summarizer
+	Poster     Poster
+	Poller     Poller  // optional: no poll before the digest
+	Fetcher    Fetcher // optional: teasers are summarized as they are
+	// WithGuild attributes LLM usage to a guild (summarizer.WithGuild).
+	WithGuild func(ctx context.Context, guildID string) context.Context
+	// IsTeaser reports whether an item's content is only an excerpt, to
+	// be replaced by the fetched page (feeds.IsTeaser); the default is
+	// content shorter than DefaultTeaserRunes.
+	IsTeaser func(news.Item) bool
+
+	MaxItems int           // digest.max_items
+	Lookback time.Duration // digest.lookback
+	Window   time.Duration // stories group items published this close
+	// GuildDailyTokens is limits.guild_daily_tokens; 0 means no budget.
+	GuildDailyTokens int
+	// Concurrency bounds the stories summarized at once (the summarizer
+	// enforces llm.concurrency on LLM calls itself).
+	Concurrency int
+
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Target is one channel of one guild that gets digests.
+type Target struct {
+	GuildID   string
+	ChannelID string
+}
+
+// Result is a posted digest.
+type Result struct {
+	DigestID int64
+	Digest   news.Digest
+	ThreadID string
+}
+
+// Runner builds and posts digests. It is safe for concurrent use; runs for
+// one channel are serialized.
+type Runner struct {
+	cfg Config
+	log *slog.Logger
+
+	mu       sync.Mutex
+	channels map[string]*sync.Mutex
+}
+
+// NewRunner returns a Runner for cfg, with defaults for zero fields.
+func NewRunner(cfg Config) *Runner {
+	if cfg.MaxItems == 0 {
+		cfg.MaxItems = DefaultMaxItems
+	}
+	if cfg.Lookback <= 0 {
+		cfg.Lookback = DefaultLookback
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.WithGuild == nil {
+		cfg.WithGuild = func(ctx context.Context, _ string) context.Context { return ctx }
+	}
+	if cfg.IsTeaser == nil {
+		cfg.IsTeaser = func(it news.Item) bool { return len([]rune(it.Content)) < DefaultTeaserRunes }
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{cfg: cfg, log: log, channels: map[string]*sync.Mutex{}}
+}
+
+// lock serializes the runs of one channel.
+func (r *Runner) lock(channelID string) func() {
+	r.mu.Lock()
+	m, ok := r.channels[channelID]
+	if !ok {
+		m = &sync.Mutex{}
+		r.channels[channelID] = m
+	}
+	r.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// Now posts a digest of what is new in t's channel at once (/digest now).
+// It returns ErrNothingNew when there is nothing to post.
+func (r *Runner) Now(ctx context.Context, t Target) (Result, error) {
+	return r.run(ctx, t, "now:"+r.cfg.Now().UTC().Format(time.RFC3339Nano), false)
+}
+
+// Scheduled posts t's digest for the scheduled instant slot, at most once
+// per slot: ErrAlreadyRun when that slot ran before (posted, or found
+// nothing new), ErrNothingNew when there is nothing to post.
+func (r *Runner) Scheduled(ctx context.Context, t Target, slot time.Time) (Result, error) {
+	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), true)
+}
+
+// Resume finishes every digest that was recorded but not completely posted
+// (a crash or a Discord failure in the middle), of every channel. Call it
+// at start; runs for a channel also resume that channel's digests first.
+func (r *Runner) Resume(ctx context.Context) error {
+	runs, err := r.cfg.Store.UnfinishedDigests(ctx, "")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, run := range runs {
+		unlock := r.lock(run.ChannelID)
+		_, err := r.post(ctx, run)
+		unlock()
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool) (Result, error) {
+	defer r.lock(t.ChannelID)()
+	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot)
+
+	unfinished, err := r.cfg.Store.UnfinishedDigests(ctx, t.ChannelID)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, run := range unfinished {
+		log.Info("resuming digest", "digest_id", run.ID, "state", run.State)
+		if _, err := r.post(ctx, run); err != nil {
+			return Result{}, err
+		}
+	}
+	if scheduled {
+		if _, err := r.cfg.Store.DigestBySlot(ctx, t.ChannelID, slot); err == nil {
+			return Result{}, ErrAlreadyRun
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return Result{}, err
+		}
+	}
+
+	d, err := r.Build(ctx, t)
+	if errors.Is(err, ErrNothingNew) && scheduled {
+		// Remember that the slot ran, so a restart does not run it again.
+		if _, cerr := r.cfg.Store.CreateDigest(ctx, storage.DigestRun{GuildID: t.GuildID,
+			ChannelID: t.ChannelID, Slot: slot, Digest: d}); cerr != nil && !errors.Is(cerr, storage.ErrDigestExists) {
+			return Result{}, cerr
+		}
+	}
+	if err != nil {
+		return Result{}, err
+	}
+
+	run := storage.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: digestItems(d)}
+	run.ID, err = r.cfg.Store.CreateDigest(ctx, run)
+	if errors.Is(err, storage.ErrDigestExists) {
+		return Result{}, ErrAlreadyRun
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	log.Info("digest recorded", "digest_id", run.ID, "stories", len(d.Stories), "more", d.More)
+	return r.post(ctx, run)
+}
+
+// Build polls t's guild's feeds and builds the digest of t's unseen items,
+// summarized, ranked and capped, without recording or posting anything
+// (the CLI's dry run uses it). ErrNothingNew when there are no items.
+func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
+	now := r.cfg.Now()
+	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.UTC()}
+	if r.cfg.Poller != nil {
+		if err := r.cfg.Poller.PollGuild(ctx, t.GuildID); err != nil {
+			r.log.Warn("poll before digest failed", "guild_id", t.GuildID, "err", err)
+		}
+	}
+	items, err := r.cfg.Store.UnseenItems(ctx, storage.UnseenQuery{GuildID: t.GuildID,
+		ChannelID: t.ChannelID, Now: now, Lookback: r.cfg.Lookback})
+	if err != nil {
+		return d, err
+	}
+	if len(items) == 0 {
+		return d, ErrNothingNew
+	}
+	stories := Cluster(items, r.cfg.Window)
+	r.summarize(ctx, t.GuildID, stories)
+	Rank(stories)
+	d.Stories, d.More = Cap(stories, r.cfg.MaxItems)
+	return d, nil
+}
+
+// digestItems lists the items a digest shows. Stories left out by the cap
+// are not listed: they stay unseen and compete again next time.
+func digestItems(d news.Digest) []storage.DigestItem {
+	var out []storage.DigestItem
+	for _, s := range d.Stories {
+		for _, it := range append([]news.Item{s.Lead}, s.Others...) {
+			out = append(out, storage.DigestItem{FeedURL: it.FeedURL, ItemID: it.ID, Summarized: s.Summary != nil})
+		}
+	}
+	return out
+}
+
+// post posts a recorded digest, skipping its parts already posted, and
+// records each part; the last part's record delivers the items.
+func (r *Runner) post(ctx context.Context, run storage.DigestRun) (Result, error) {
+	delivered := false
+	thread, err := r.cfg.Poster.PostDigest(ctx, run.Digest, digestKey(run.ID), run.Parts, func(p Part) error {
+		if err := r.cfg.Store.RecordDigestPart(ctx, run.ID, p.Index, p.MessageID, p.Last()); err != nil {
+			return err
+		}
+		delivered = delivered || p.Last()
+		return nil
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("post digest %d to %s: %w", run.ID, run.ChannelID, err)
+	}
+	if !delivered {
+		return Result{}, fmt.Errorf("post digest %d to %s: poster returned without posting the last part", run.ID, run.ChannelID)
+	}
+	res := Result{DigestID: run.ID, Digest: run.Digest, ThreadID: thread}
+	if thread == "" {
+		return res, nil
+	}
+	if err := r.cfg.Store.SetDigestThread(ctx, run.ID, thread); err != nil {
+		return res, err
+	}
+	th := news.Thread{ID: thread, GuildID: run.GuildID, ChannelID: run.ChannelID, Kind: news.ThreadDigest,
+		CreatedAt: r.cfg.Now().UTC()}
+	for _, s := range run.Digest.Stories {
+		if s.Summary != nil && s.Summary.ArticleHash != "" {
+			th.ArticleHashes = append(th.ArticleHashes, s.Summary.ArticleHash)
+		}
+	}
+	if err := r.cfg.Store.PutThread(ctx, th); err != nil {
+		return res, fmt.Errorf("digest %d thread: %w", run.ID, err)
+	}
+	return res, nil
+}

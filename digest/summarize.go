@@ -1,0 +1,101 @@
+package digest
+
+import (
+	"context"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// summarize sets the Summary of each story's lead, at most cfg.Concurrency
+// at a time. Cached summaries are always used. A story is left without a
+// summary (Summary nil: the digest shows its headline, source and first
+// sentences, marked not summarized) when the LLM fails for it or the guild's
+// daily token budget is spent; its items are then delivered as unsummarized
+// and offered to the channel's next digest once more, to be summarized
+// then.
+func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.Story) {
+	ctx = r.cfg.WithGuild(ctx, guildID)
+	var spent atomic.Bool
+	g := errgroup.Group{}
+	g.SetLimit(r.cfg.Concurrency)
+	for i := range stories {
+		g.Go(func() error {
+			stories[i].Summary = r.summarizeStory(ctx, guildID, stories[i], &spent)
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines report nothing: failures degrade the story
+}
+
+// summarizeStory returns the summary of s's lead, or nil.
+func (r *Runner) summarizeStory(ctx context.Context, guildID string, s news.Story, spent *atomic.Bool) *news.Summary {
+	log := r.log.With("guild_id", guildID, "feed_url", s.Lead.FeedURL, "item_id", s.Lead.ID)
+	art := r.article(ctx, s.Lead)
+	if art.Text == "" {
+		log.Info("story not summarized: no text")
+		return nil
+	}
+	if sum, ok, err := r.cfg.Summarizer.Cached(ctx, art); err != nil {
+		log.Warn("summary cache", "err", err)
+	} else if ok {
+		return &sum
+	}
+	if r.budgetSpent(ctx, guildID, spent) {
+		log.Info("story not summarized: daily token budget spent")
+		return nil
+	}
+	sum, err := r.cfg.Summarizer.Summarize(ctx, art)
+	if err != nil {
+		log.Warn("story not summarized", "err", err)
+		return nil
+	}
+	return &sum
+}
+
+// budgetSpent reports whether the guild used its daily token budget today
+// (UTC). Once it reports true for a digest it stays true for that digest.
+func (r *Runner) budgetSpent(ctx context.Context, guildID string, spent *atomic.Bool) bool {
+	if r.cfg.GuildDailyTokens <= 0 {
+		return false
+	}
+	if spent.Load() {
+		return true
+	}
+	used, err := r.cfg.Store.TokensOn(ctx, guildID, r.cfg.Now().UTC().Format("2006-01-02"))
+	if err != nil {
+		r.log.Warn("token usage", "guild_id", guildID, "err", err)
+		return false
+	}
+	if used >= r.cfg.GuildDailyTokens {
+		spent.Store(true)
+		return true
+	}
+	return false
+}
+
+// article is the text to summarize for item: its content, or the fetched
+// page when the content is only a teaser (the teaser when the fetch fails).
+func (r *Runner) article(ctx context.Context, it news.Item) news.Article {
+	a := news.Article{URL: it.Link, Title: it.Title, Site: it.FeedTitle, Published: it.Published, Text: it.Content}
+	if r.cfg.Fetcher == nil || it.Link == "" || !r.cfg.IsTeaser(it) {
+		return a
+	}
+	full, err := r.cfg.Fetcher.Fetch(ctx, it.Link)
+	if err != nil {
+		r.log.Info("full text fetch failed; using the feed's text", "feed_url", it.FeedURL, "url", it.Link, "err", err)
+		return a
+	}
+	if full.Title == "" {
+		full.Title = a.Title
+	}
+	if full.Site == "" {
+		full.Site = a.Site
+	}
+	if full.Published.IsZero() {
+		full.Published = a.Published
+	}
+	return full
+}
