@@ -117,24 +117,43 @@ func validEnvName(name string) bool {
 // ("4", "true") are no secrets, and hiding them would garble messages.
 const minScrubLen = 4
 
-// scrub replaces every substituted value found in msg by the reference that
-// produced it, longest values first, so that no value taken from the
-// environment (a token, a key) reaches an error message.
+// scrubWindow is the length of the pieces of a value scrub looks for, so
+// that part of a value (a parser quoting "abc" from "*abc") is hidden too.
+const scrubWindow = 8
+
+// scrub replaces every part of msg that shows a substituted value (any
+// piece of scrubWindow bytes of it, or the whole of a shorter one) by the
+// reference that produced it, so that no value taken from the environment
+// (a token, a key) reaches an error message.
 func (e expansion) scrub(msg string) string {
-	subs := make([]substitution, 0, len(e.subs))
 	for _, s := range e.subs {
-		if len(s.value) >= minScrubLen {
-			subs = append(subs, s)
+		if len(s.value) < minScrubLen {
+			continue
 		}
-	}
-	// Longest first: a value that contains another is replaced whole.
-	for i := 1; i < len(subs); i++ {
-		for j := i; j > 0 && len(subs[j].value) > len(subs[j-1].value); j-- {
-			subs[j], subs[j-1] = subs[j-1], subs[j]
+		k := min(len(s.value), scrubWindow)
+		covered := make([]bool, len(msg))
+		hit := false
+		for i := 0; i+k <= len(msg); i++ {
+			if strings.Contains(s.value, msg[i:i+k]) {
+				for j := i; j < i+k; j++ {
+					covered[j] = true
+				}
+				hit = true
+			}
 		}
-	}
-	for _, s := range subs {
-		msg = strings.ReplaceAll(msg, s.value, s.ref)
+		if !hit {
+			continue
+		}
+		var b strings.Builder
+		for i := 0; i < len(msg); i++ {
+			switch {
+			case !covered[i]:
+				b.WriteByte(msg[i])
+			case i == 0 || !covered[i-1]:
+				b.WriteString(s.ref)
+			}
+		}
+		msg = b.String()
 	}
 	return msg
 }

@@ -83,8 +83,14 @@ func (s Size) String() string {
 	return strconv.FormatInt(int64(s), 10)
 }
 
-// MarshalYAML writes s with its unit.
-func (s Size) MarshalYAML() (any, error) { return s.String(), nil }
+// MarshalYAML writes s with its unit, or as an integer when no binary
+// unit divides it.
+func (s Size) MarshalYAML() (any, error) {
+	if str := s.String(); strings.HasSuffix(str, "B") {
+		return str, nil
+	}
+	return int64(s), nil
+}
 
 // UnmarshalYAML reads an integer or a number with a unit.
 func (s *Size) UnmarshalYAML(node ast.Node) error {
