@@ -95,7 +95,7 @@ func (f fence) instructions(task string) string {
 func header(a news.Article) string {
 	var b strings.Builder
 	line := func(k, v string) {
-		if v = strings.Join(strings.Fields(v), " "); v != "" {
+		if v = clip(v, 300); v != "" {
 			fmt.Fprintf(&b, "%s: %s\n", k, v)
 		}
 	}

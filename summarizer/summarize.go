@@ -188,6 +188,9 @@ func (s *Summarizer) repair(ctx context.Context, bad string, reason error, artic
 // notes runs the map step: notes on every chunk (concurrently, within the
 // concurrency limit), condensed again while they exceed the budget.
 func (s *Summarizer) notes(ctx context.Context, a news.Article) (string, error) {
+	if empty, err := s.combineMessages(a, ""); err != nil || estimateMessages(empty)+64 > s.opts.MaxInputTokens {
+		return "", fmt.Errorf("token budget %d leaves no room to combine notes", s.opts.MaxInputTokens)
+	}
 	text := a.Text
 	for round := range maxCondenseRounds {
 		chunks, err := s.chunks(a, text)

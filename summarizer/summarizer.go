@@ -60,9 +60,10 @@ const (
 	DefaultMaxRetries      = 3
 	DefaultMaxRetryWait    = 30 * time.Second
 	DefaultTimeout         = 90 * time.Second
-	// MinInputTokens is the smallest accepted MaxInputTokens: below it the
-	// prompt scaffolding would leave no room for text.
-	MinInputTokens = 512
+	// MinInputTokens is the smallest accepted MaxInputTokens: the summary
+	// prompt alone estimates at ~650 tokens, and the combine step of a long
+	// article needs room for notes besides.
+	MinInputTokens = 1024
 )
 
 // Options configure a Summarizer. Zero fields take the defaults above.

@@ -129,14 +129,18 @@ func fit(s string, budget, level int) []string {
 	return out
 }
 
-// cutRunes cuts s into pieces of at most limit estimated tokens (each rune
-// is at most one token, so limit runes always fit).
+// cutRunes cuts s into pieces of at most limit estimated tokens, as long
+// as possible (a Latin run of 4n runes is n tokens; other runes are one
+// token each, so limit runes always fit).
 func cutRunes(s string, limit int) []string {
 	limit = max(limit, 1)
 	var out []string
 	r := []rune(s)
 	for len(r) > 0 {
-		n := min(limit, len(r))
+		n := min(4*limit, len(r))
+		for n > limit && EstimateTokens(string(r[:n])) > limit {
+			n = max(n*9/10, limit)
+		}
 		out = append(out, string(r[:n]))
 		r = r[n:]
 	}
