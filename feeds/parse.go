@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func Parse(body []byte, feedURL string) (feed news.Feed, items []news.Item, err 
 		}
 		return news.Feed{}, nil, fmt.Errorf("parse feed %s: %w", feedURL, err)
 	}
-	feed = news.Feed{URL: feedURL, Title: feedTitle(f.Title, feedURL)}
+	feed = news.Feed{URL: feedURL, Title: feedTitle(f.Title, f.Link, feedURL)}
 	base := feedURL
 	items = make([]news.Item, 0, len(f.Items))
 	seen := make(map[string]bool, len(f.Items))
@@ -92,6 +93,7 @@ func convertItem(it *gofeed.Item, base string) news.Item {
 	if content == "" {
 		content = PlainText(it.Description)
 	}
+	content = stripPostFooter(content)
 	title := cleanTitle(it.Title)
 	return news.Item{
 		ID:        itemID(it.GUID, link, title, content),
@@ -133,15 +135,47 @@ func parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// feedTitle is the outlet's name: the feed's title, else its host.
-func feedTitle(title, feedURL string) string {
-	if t := cleanTitle(title); t != "" {
-		return t
+// genericTitles are feed titles that do not name the outlet.
+var genericTitles = map[string]bool{
+	"blog": true, "news": true, "feed": true, "rss": true, "home": true, "posts": true,
+	"articles": true, "latest": true, "latest news": true, "all posts": true, "rss feed": true,
+}
+
+// feedTitle is the outlet's name: the feed's title, prefixed with the site's
+// host when it is generic (CrowdStrike's feed is titled "Blog"), else the
+// host alone.
+func feedTitle(title, siteLink, feedURL string) string {
+	host := siteHost(siteLink)
+	if host == "" {
+		host = siteHost(feedURL)
 	}
-	if u, err := url.Parse(feedURL); err == nil && u.Hostname() != "" {
-		return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	t := cleanTitle(title)
+	switch {
+	case t == "":
+		return host
+	case genericTitles[strings.ToLower(t)] && host != "":
+		return host + " " + t
 	}
-	return feedURL
+	return t
+}
+
+// siteHost is raw's host without "www.", or "".
+func siteHost(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+}
+
+// postFooter matches the paragraph WordPress appends to every item, even to
+// full content: "The post <title> appeared first on <site>."
+var postFooter = regexp.MustCompile(`(?s)(^|\n\n)The post [^\n]{1,500} appeared first on [^\n]{1,200}$`)
+
+// stripPostFooter removes the WordPress footer: it is boilerplate that
+// would make every item of a site look alike.
+func stripPostFooter(s string) string {
+	return strings.TrimSpace(postFooter.ReplaceAllString(s, ""))
 }
 
 func isURL(s string) bool {

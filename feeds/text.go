@@ -81,6 +81,9 @@ func htmlText(s string) string {
 			}
 			if tt == xhtml.StartTagToken && !isVoid(a) && (skipped[a] || (hasAttr && hidden(z))) {
 				skipName, skipDepth = string(name), 1
+				if blocks[a] {
+					flush()
+				}
 				continue
 			}
 			if blocks[a] {
@@ -92,7 +95,9 @@ func htmlText(s string) string {
 			name, _ := z.TagName()
 			if skipDepth > 0 {
 				if string(name) == skipName {
-					skipDepth--
+					if skipDepth--; skipDepth == 0 && blocks[atom.Lookup(name)] {
+						flush()
+					}
 				}
 				continue
 			}
