@@ -80,7 +80,9 @@ func IntOption(name string, value int64) Option { return Option{Name: name, Type
 func BoolOption(name string, value bool) Option { return Option{Name: name, Type: 5, Value: value} }
 
 // ChannelOption is a channel option (type 7).
-func ChannelOption(name, channelID string) Option { return Option{Name: name, Type: 7, Value: channelID} }
+func ChannelOption(name, channelID string) Option {
+	return Option{Name: name, Type: 7, Value: channelID}
+}
 
 // FocusedOption is the string option being typed in an autocomplete.
 func FocusedOption(name, partial string) Option {

@@ -158,7 +158,8 @@ func (s *Server) Close() {
 }
 
 // URL is the server's origin, e.g. "http://127.0.0.1:41234": the value for
-// the bot's discord.api_base_url. REST paths are served under /api/v10/.
+// the bot's discord.api_base_url. REST paths are served under /api/v9/
+// (what discordgo v0.29.0 uses) and /api/v10/.
 func (s *Server) URL() string { return s.origin }
 
 // GatewayURL is the websocket URL that GET /gateway returns.

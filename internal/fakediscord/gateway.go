@@ -186,7 +186,7 @@ var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return
 // serveGateway runs one gateway connection: HELLO, then IDENTIFY or
 // RESUME, then heartbeats until the connection ends.
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
-	if v := r.URL.Query().Get("v"); v != "10" {
+	if v := r.URL.Query().Get("v"); v != "9" && v != "10" {
 		http.Error(w, "unsupported gateway version "+v, http.StatusBadRequest)
 		return
 	}

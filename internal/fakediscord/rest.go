@@ -16,13 +16,24 @@ import (
 	"time"
 )
 
-// apiPrefix is where discordgo's endpoints live (after the origin rewrite).
-const apiPrefix = "/api/v10"
+// apiPrefixes are where Discord's endpoints live: discordgo v0.29.0 uses
+// API v9 (discordgo.APIVersion); v10 is served the same way.
+var apiPrefixes = [...]string{"/api/v9", "/api/v10"}
+
+// trimAPI strips the /api/vN prefix from a path.
+func trimAPI(p string) string {
+	for _, pre := range apiPrefixes {
+		if strings.HasPrefix(p, pre+"/") {
+			return strings.TrimPrefix(p, pre)
+		}
+	}
+	return p
+}
 
 // Request is one REST request the fake received.
 type Request struct {
 	Method string
-	// Path is the URL path without the /api/v10 prefix, e.g.
+	// Path is the URL path without the /api/v9 or /api/v10 prefix, e.g.
 	// "/channels/1/messages".
 	Path     string
 	Query    url.Values
@@ -103,7 +114,7 @@ type fault struct {
 }
 
 // Inject429 makes the next n requests whose method matches (""= any) and
-// whose Path starts with pathPrefix (without /api/v10, e.g. "/channels/")
+// whose Path starts with pathPrefix (without /api/vN, e.g. "/channels/")
 // fail with Discord's 429 body and rate-limit headers. discordgo sleeps
 // retry_after and retries, so keep retryAfter small.
 func (s *Server) Inject429(method, pathPrefix string, n int, retryAfter time.Duration, global bool) {
@@ -115,14 +126,16 @@ func (s *Server) Inject429(method, pathPrefix string, n int, retryAfter time.Dur
 // handler serves one route with the request already recorded.
 type handler func(w http.ResponseWriter, r *http.Request, req *Request)
 
-// restHandler routes /api/v10 and records everything.
+// restHandler routes /api/v9 and /api/v10 and records everything.
 func (s *Server) restHandler() http.Handler {
 	mux := http.NewServeMux()
 	route := func(pattern string, h handler, auth bool) {
 		method, path, _ := strings.Cut(pattern, " ")
-		mux.HandleFunc(method+" "+apiPrefix+path, func(w http.ResponseWriter, r *http.Request) {
-			s.serveRecorded(w, r, pattern, h, auth)
-		})
+		for _, pre := range apiPrefixes {
+			mux.HandleFunc(method+" "+pre+path, func(w http.ResponseWriter, r *http.Request) {
+				s.serveRecorded(w, r, pattern, h, auth)
+			})
+		}
 	}
 	route("GET /gateway", s.getGateway, true)
 	route("GET /gateway/bot", s.getGatewayBot, true)
@@ -158,7 +171,7 @@ func (s *Server) restHandler() http.Handler {
 func (s *Server) serveRecorded(w http.ResponseWriter, r *http.Request, route string, h handler, auth bool) {
 	req := Request{
 		Method:   r.Method,
-		Path:     strings.TrimPrefix(r.URL.Path, apiPrefix),
+		Path:     trimAPI(r.URL.Path),
 		Query:    r.URL.Query(),
 		Header:   r.Header.Clone(),
 		Received: time.Now(),
