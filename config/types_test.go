@@ -218,8 +218,16 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_ = c.Validate(NeedLLM, NeedDiscord)
-		if strings.Contains(c.String(), secret) {
+		printed := c.String()
+		if strings.Contains(printed, secret) {
 			t.Errorf("String() shows the secret")
+		}
+		back, err := Parse("printed.yaml", []byte(printed), nil)
+		if err != nil {
+			t.Fatalf("String() output does not parse: %v\n%s", err, printed)
+		}
+		if again := back.String(); again != printed {
+			t.Errorf("reparse changed the config:\n%s\nvs\n%s", printed, again)
 		}
 	})
 }
