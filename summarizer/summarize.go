@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/sync/errgroup"
 
@@ -54,7 +55,7 @@ func (s *Summarizer) Cached(ctx context.Context, a news.Article) (news.Summary, 
 // no LLM call), else from the LLM, then stored with the article. Concurrent
 // calls for the same article share one LLM call.
 func (s *Summarizer) Summarize(ctx context.Context, a news.Article) (news.Summary, error) {
-	if len(strings.Fields(a.Text)) < minWords {
+	if !hasWords(a.Text, minWords) {
 		return news.Summary{}, fmt.Errorf("summarize: %w (fewer than %d words)", ErrEmpty, minWords)
 	}
 	if sum, ok, err := s.Cached(ctx, a); err != nil {
@@ -128,6 +129,24 @@ func (s *Summarizer) fill(sum *news.Summary, a news.Article, hash string) {
 	sum.Model = s.opts.Model
 	sum.PromptVersion = PromptVersion
 	sum.Language = s.opts.Language
+}
+
+// hasWords reports whether text has at least n words, without splitting
+// all of it (Summarize's cache-hit path stays cheap).
+func hasWords(text string, n int) bool {
+	words, inWord := 0, false
+	for _, r := range text {
+		switch space := unicode.IsSpace(r); {
+		case space:
+			inWord = false
+		case !inWord:
+			inWord = true
+			if words++; words >= n {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func describe(a news.Article) string {
