@@ -87,6 +87,9 @@ func (d daily) Next(t time.Time) time.Time {
 		// time.Date normalizes a wall time in a DST gap forward by the
 		// gap and picks one instant for a wall time that repeats.
 		c := time.Date(l.Year(), l.Month(), l.Day()+i, d.hour, d.minute, 0, 0, d.loc)
+		if first, ok := earlierOccurrence(c, d.loc); ok {
+			c = first
+		}
 		if c.After(t) {
 			return c
 		}
@@ -104,21 +107,29 @@ type onceADay struct {
 // Next implements cron.Schedule.
 func (o onceADay) Next(t time.Time) time.Time {
 	n := o.inner.Next(t)
-	for i := 0; i < 4 && !n.IsZero() && repeated(n, o.loc); i++ {
+	for i := 0; i < 4 && !n.IsZero(); i++ {
+		if _, ok := earlierOccurrence(n, o.loc); !ok {
+			break
+		}
 		n = o.inner.Next(n)
 	}
 	return n
 }
 
-// repeated reports whether the wall time of t in loc also occurred earlier
-// (t is in the hour that repeats after clocks went back).
-func repeated(t time.Time, loc *time.Location) bool {
+// earlierOccurrence returns the first instant with t's wall time in loc
+// when t is the second one (t is in the hour that repeats after clocks went
+// back), and reports whether it is.
+func earlierOccurrence(t time.Time, loc *time.Location) (time.Time, bool) {
 	l := t.In(loc)
 	_, off := l.Zone()
 	_, before := t.Add(-3 * time.Hour).In(loc).Zone()
 	if before <= off {
-		return false
+		return time.Time{}, false
 	}
-	earlier := t.Add(-time.Duration(before-off) * time.Second).In(loc)
-	return earlier.Hour() == l.Hour() && earlier.Minute() == l.Minute() && earlier.Day() == l.Day()
+	earlier := t.Add(-time.Duration(before-off) * time.Second)
+	e := earlier.In(loc)
+	if e.Hour() == l.Hour() && e.Minute() == l.Minute() && e.Day() == l.Day() {
+		return earlier, true
+	}
+	return time.Time{}, false
 }

@@ -1,0 +1,132 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// clock is an injected clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// fakeSummarizer counts LLM calls, caches by article hash, and can fail,
+// sleep and track how many calls are in flight.
+type fakeSummarizer struct {
+	mu       sync.Mutex
+	calls    int
+	cache    map[string]news.Summary
+	fail     bool
+	latency  time.Duration
+	inFlight int
+	maxSeen  int
+	sem      chan struct{} // the summarizer's own llm.concurrency limit
+}
+
+func newFakeSummarizer() *fakeSummarizer {
+	return &fakeSummarizer{cache: map[string]news.Summary{}}
+}
+
+func (f *fakeSummarizer) Cached(_ context.Context, a news.Article) (news.Summary, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.cache[a.Hash()]
+	if ok {
+		s.Cached = true
+	}
+	return s, ok, nil
+}
+
+func (f *fakeSummarizer) Summarize(ctx context.Context, a news.Article) (news.Summary, error) {
+	if f.sem != nil {
+		f.sem <- struct{}{}
+		defer func() { <-f.sem }()
+	}
+	f.mu.Lock()
+	f.calls++
+	f.inFlight++
+	f.maxSeen = max(f.maxSeen, f.inFlight)
+	fail := f.fail
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }()
+	if f.latency > 0 {
+		time.Sleep(f.latency) // stands in for the LLM's latency in the benchmark
+	}
+	if fail {
+		return news.Summary{}, errors.New("llm unavailable")
+	}
+	sev := news.SeverityLow
+	if strings.Contains(strings.ToLower(a.Title), "critical") {
+		sev = news.SeverityCritical
+	}
+	s := news.Summary{Title: a.Title, TLDR: "tldr", Severity: sev, ArticleHash: a.Hash(), SourceURL: a.URL}
+	f.mu.Lock()
+	f.cache[a.Hash()] = s
+	f.mu.Unlock()
+	return s, nil
+}
+
+func (f *fakeSummarizer) Calls() int { f.mu.Lock(); defer f.mu.Unlock(); return f.calls }
+
+// fakePoster posts one header plus one message per story, deduplicating
+// creates by nonce as Discord does with enforce_nonce.
+type fakePoster struct {
+	mu       sync.Mutex
+	byNonce  map[string]string // nonce → message id
+	messages []string          // created message ids, in order
+	// crashAt, when >= 0, makes the create of that part happen on
+	// "Discord" and then the process "die" before recording it.
+	crashAt int
+	threads int
+}
+
+func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string{}, crashAt: -1} }
+
+var errCrash = errors.New("killed")
+
+func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string, posted func(Part) error) (string, error) {
+	total := 1 + len(d.Stories)
+	for i := 0; i < total; i++ {
+		if _, ok := sent[i]; ok {
+			continue
+		}
+		nonce := Nonce(key, i)
+		if len(nonce) > 25 {
+			return "", fmt.Errorf("nonce %q longer than 25", nonce)
+		}
+		p.mu.Lock()
+		id, ok := p.byNonce[nonce]
+		if !ok {
+			id = fmt.Sprintf("m%d", len(p.messages)+1)
+			p.byNonce[nonce] = id
+			p.messages = append(p.messages, id)
+		}
+		crash := p.crashAt == i
+		if crash {
+			p.crashAt = -1
+		}
+		p.mu.Unlock()
+		if crash {
+			return "", errCrash
+		}
+		if err := posted(Part{Index: i, Total: total, MessageID: id}); err != nil {
+			return "", err
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.threads++
+	return "t-" + key, nil
+}
+
+func (p *fakePoster) Posted() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.messages) }

@@ -1,0 +1,246 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/storage"
+)
+
+const (
+	guild   = "g1"
+	channel = "c1"
+)
+
+var t0 = time.Date(2026, 7, 5, 6, 0, 0, 0, time.UTC)
+
+type env struct {
+	path  string
+	store *storage.Store
+	clock *clock
+	sum   *fakeSummarizer
+	post  *fakePoster
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{path: filepath.Join(t.TempDir(), "db.sqlite"), clock: &clock{t: t0},
+		sum: newFakeSummarizer(), post: newFakePoster()}
+	e.open(t)
+	return e
+}
+
+func (e *env) open(t *testing.T) {
+	t.Helper()
+	st, err := storage.Open(context.Background(), e.path, nil, storage.WithClock(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store = st
+	t.Cleanup(func() { st.Close() })
+}
+
+func (e *env) runner(cfg Config) *Runner {
+	cfg.Store, cfg.Summarizer, cfg.Poster, cfg.Now = e.store, e.sum, e.post, e.clock.Now
+	return NewRunner(cfg)
+}
+
+// addItems subscribes the guild to feed and stores n items published
+// within the last hours, titled by title(i).
+func (e *env) addItems(t *testing.T, feed string, n int, title func(int) string) []news.Item {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.store.Subscribe(ctx, guild, feed, "Outlet "+feed); err != nil {
+		t.Fatal(err)
+	}
+	var items []news.Item
+	for i := range n {
+		items = append(items, news.Item{ID: fmt.Sprintf("%s#%d", feed, i), FeedURL: feed, Title: title(i),
+			Link: fmt.Sprintf("https://%s/%d", feed, i), Content: strings.Repeat("Full article text. ", 60) + title(i),
+			Published: e.clock.Now().Add(-time.Duration(i+1) * time.Minute)})
+	}
+	if _, err := e.store.AddItems(ctx, feed, items); err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func distinct(i int) string {
+	words := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"}
+	return fmt.Sprintf("Story %s %s %d", words[i%10], words[(i/10)%10], i)
+}
+
+func (e *env) unseen(t *testing.T) []news.Item {
+	t.Helper()
+	items, err := e.store.UnseenItems(context.Background(), storage.UnseenQuery{GuildID: guild, ChannelID: channel,
+		Now: e.clock.Now(), Lookback: DefaultLookback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func TestNowTwiceSecondHasNothingNew(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 3, distinct)
+	r := e.runner(Config{})
+	res, err := r.Now(context.Background(), Target{guild, channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Digest.Stories) != 3 || e.sum.Calls() != 3 || e.post.Posted() != 4 {
+		t.Fatalf("first: stories %d calls %d posted %d, want 3 3 4", len(res.Digest.Stories), e.sum.Calls(), e.post.Posted())
+	}
+	th, ok, err := e.store.Thread(context.Background(), res.ThreadID)
+	if err != nil || !ok || th.Kind != news.ThreadDigest || len(th.ArticleHashes) != 3 {
+		t.Fatalf("thread %+v ok=%v err=%v, want a digest thread on 3 articles", th, ok, err)
+	}
+	e.clock.Advance(time.Minute)
+	if _, err := r.Now(context.Background(), Target{guild, channel}); !errors.Is(err, ErrNothingNew) {
+		t.Fatalf("second now: err %v, want ErrNothingNew", err)
+	}
+	if e.sum.Calls() != 3 || e.post.Posted() != 4 {
+		t.Fatalf("second now made %d LLM calls and %d posts in all, want 3 and 4", e.sum.Calls(), e.post.Posted())
+	}
+}
+
+func TestRestartRepostsNothing(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 2, distinct)
+	slot := t0.Add(-time.Hour)
+	if _, err := e.runner(Config{}).Scheduled(context.Background(), Target{guild, channel}, slot); err != nil {
+		t.Fatal(err)
+	}
+	posted := e.post.Posted()
+	e.store.Close()
+	e.open(t)
+	r := e.runner(Config{})
+	if err := r.Resume(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Scheduled(context.Background(), Target{guild, channel}, slot); !errors.Is(err, ErrAlreadyRun) {
+		t.Fatalf("same slot after restart: %v, want ErrAlreadyRun", err)
+	}
+	if _, err := r.Scheduled(context.Background(), Target{guild, channel}, slot.Add(24*time.Hour)); !errors.Is(err, ErrNothingNew) {
+		t.Fatalf("next slot: %v, want ErrNothingNew", err)
+	}
+	if e.post.Posted() != posted {
+		t.Fatalf("restart posted %d more messages", e.post.Posted()-posted)
+	}
+}
+
+func TestKillBetweenTwoMessages(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 4, distinct)
+	e.post.crashAt = 2 // part 2 reaches Discord, then the process dies
+	_, err := e.runner(Config{}).Now(context.Background(), Target{guild, channel})
+	if !errors.Is(err, errCrash) {
+		t.Fatalf("first run: %v, want the crash", err)
+	}
+	if got := len(e.unseen(t)); got != 0 {
+		t.Fatalf("%d items offered while their digest is unfinished, want 0", got)
+	}
+	// A new process on the same database file.
+	e.store.Close()
+	e.open(t)
+	r := e.runner(Config{})
+	if err := r.Resume(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.post.Posted(), 1+4; got != want {
+		t.Fatalf("messages on Discord: %d, want %d (no part lost or doubled)", got, want)
+	}
+	if got := len(e.unseen(t)); got != 0 {
+		t.Fatalf("%d items still unseen after the resumed digest, want 0", got)
+	}
+	if _, err := r.Now(context.Background(), Target{guild, channel}); !errors.Is(err, ErrNothingNew) {
+		t.Fatalf("after resume: %v, want ErrNothingNew (each item delivered once)", err)
+	}
+	if e.sum.Calls() != 4 {
+		t.Fatalf("LLM calls %d, want 4 (resume re-summarizes nothing)", e.sum.Calls())
+	}
+}
+
+func TestLLMDownDegradedDigestThenSummarizedNextTime(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 2, distinct)
+	e.sum.fail = true
+	r := e.runner(Config{})
+	res, err := r.Now(context.Background(), Target{guild, channel})
+	if err != nil {
+		t.Fatalf("LLM down: %v, want a degraded digest", err)
+	}
+	for _, s := range res.Digest.Stories {
+		if s.Summary != nil {
+			t.Fatalf("story %q has a summary with the LLM down", s.Lead.Title)
+		}
+	}
+	e.sum.fail = false
+	e.clock.Advance(time.Hour)
+	res, err = r.Now(context.Background(), Target{guild, channel})
+	if err != nil {
+		t.Fatalf("next digest: %v", err)
+	}
+	if len(res.Digest.Stories) != 2 || res.Digest.Stories[0].Summary == nil || res.Digest.Stories[1].Summary == nil {
+		t.Fatalf("next digest has %d stories, want both again, summarized", len(res.Digest.Stories))
+	}
+	e.sum.fail = true
+	e.clock.Advance(time.Hour)
+	if _, err := r.Now(context.Background(), Target{guild, channel}); !errors.Is(err, ErrNothingNew) {
+		t.Fatalf("third: %v, want ErrNothingNew", err)
+	}
+}
+
+func TestUnsummarizedItemsComeBackOnlyOnce(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 1, distinct)
+	e.sum.fail = true
+	r := e.runner(Config{})
+	for i, want := range []error{nil, nil, ErrNothingNew} {
+		e.clock.Advance(time.Hour)
+		if _, err := r.Now(context.Background(), Target{guild, channel}); !errors.Is(err, want) && (want != nil || err != nil) {
+			t.Fatalf("run %d: %v, want %v", i, err, want)
+		}
+	}
+}
+
+func TestTokenBudgetSpentHeadlinesOnly(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 3, distinct)
+	day := t0.Format("2006-01-02")
+	if err := e.store.AddUsage(context.Background(), news.Usage{GuildID: guild, Day: day, Model: "m", PromptTokens: 900, CompletionTokens: 200}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.runner(Config{GuildDailyTokens: 1000}).Now(context.Background(), Target{guild, channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.sum.Calls() != 0 {
+		t.Fatalf("%d LLM calls with the budget spent", e.sum.Calls())
+	}
+	if len(res.Digest.Stories) != 3 || res.Digest.Stories[0].Summary != nil {
+		t.Fatalf("want 3 headline-only stories, got %d", len(res.Digest.Stories))
+	}
+}
+
+func TestMaxItemsCapsAndMore(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 40, distinct)
+	res, err := e.runner(Config{MaxItems: 15}).Now(context.Background(), Target{guild, channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Digest.Stories) != 15 || res.Digest.More != 25 {
+		t.Fatalf("stories %d more %d, want 15 and 25", len(res.Digest.Stories), res.Digest.More)
+	}
+	// The 25 left out stay unseen and compete in the next digest.
+	if got := len(e.unseen(t)); got != 25 {
+		t.Fatalf("unseen after capped digest: %d, want 25", got)
+	}
+}

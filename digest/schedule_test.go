@@ -1,0 +1,161 @@
+package digest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+func mustLoc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skipf("time zone %s: %v", name, err)
+	}
+	return loc
+}
+
+func TestSchedulesAcrossTimeZonesAndDST(t *testing.T) {
+	utc := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name     string
+		daily    string // DailyAt time, or "" to use spec
+		spec, tz string
+		from     string
+		want     []string // successive runs, UTC
+	}{
+		{name: "berlin 07:00 across spring forward", daily: "07:00", tz: "Europe/Berlin", from: "2026-03-28T00:00:00Z",
+			want: []string{"2026-03-28T06:00:00Z", "2026-03-29T05:00:00Z", "2026-03-30T05:00:00Z"}},
+		{name: "berlin 02:30 on spring-forward day runs at 03:30 CEST", daily: "02:30", tz: "Europe/Berlin", from: "2026-03-28T12:00:00Z",
+			want: []string{"2026-03-29T01:30:00Z", "2026-03-30T00:30:00Z"}},
+		{name: "berlin 02:30 on fall-back day runs once", daily: "02:30", tz: "Europe/Berlin", from: "2026-10-24T12:00:00Z",
+			want: []string{"2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"}},
+		{name: "berlin cron 30 2 on fall-back day runs once", spec: "30 2 * * *", tz: "Europe/Berlin", from: "2026-10-24T12:00:00Z",
+			want: []string{"2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"}},
+		{name: "berlin cron 30 2 is skipped on spring-forward day", spec: "30 2 * * *", tz: "Europe/Berlin", from: "2026-03-28T12:00:00Z",
+			want: []string{"2026-03-30T00:30:00Z"}},
+		{name: "new york 08:15 across spring forward", daily: "08:15", tz: "America/New_York", from: "2026-03-07T00:00:00Z",
+			want: []string{"2026-03-07T13:15:00Z", "2026-03-08T12:15:00Z"}},
+		{name: "new york @daily", spec: "@daily", tz: "America/New_York", from: "2026-07-01T00:00:00Z",
+			want: []string{"2026-07-01T04:00:00Z", "2026-07-02T04:00:00Z"}},
+		{name: "utc default", spec: "0 9 * * 1-5", from: "2026-07-03T10:00:00Z",
+			want: []string{"2026-07-06T09:00:00Z"}},
+		{name: "every 30s", spec: "@every 30s", tz: "Europe/Berlin", from: "2026-10-25T00:59:50Z",
+			want: []string{"2026-10-25T01:00:20Z", "2026-10-25T01:00:50Z"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.tz != "" {
+				mustLoc(t, tc.tz)
+			}
+			var sched interface{ Next(time.Time) time.Time }
+			var err error
+			if tc.daily != "" {
+				sched, err = DailyAt(tc.daily, tc.tz)
+			} else {
+				sched, err = ParseSchedule(tc.spec, tc.tz)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := utc(tc.from)
+			for i, w := range tc.want {
+				at = sched.Next(at)
+				if !at.Equal(utc(w)) {
+					t.Fatalf("run %d: %s, want %s", i, at.UTC().Format(time.RFC3339), w)
+				}
+			}
+		})
+	}
+}
+
+func TestScheduleErrors(t *testing.T) {
+	for _, tc := range []struct{ name, daily, spec, tz string }{
+		{name: "bad zone", daily: "07:00", tz: "Mars/Olympus"},
+		{name: "bad time", daily: "7:00", tz: "UTC"},
+		{name: "hour 24", daily: "24:00", tz: "UTC"},
+		{name: "bad spec", spec: "61 * * * *"},
+		{name: "six fields", spec: "0 0 9 * * *"},
+		{name: "tz prefix", spec: "CRON_TZ=UTC 0 9 * * *"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.daily != "" {
+				_, err = DailyAt(tc.daily, tc.tz)
+			} else {
+				_, err = ParseSchedule(tc.spec, tc.tz)
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+}
+
+func TestSchedulerDueCatchUpAndShard(t *testing.T) {
+	berlin := mustLoc(t, "Europe/Berlin")
+	c := &clock{t: time.Date(2026, 3, 29, 9, 0, 0, 0, berlin)} // bot starts at 09:00, 07:00 was missed
+	s := NewScheduler(SchedulerConfig{Now: c.Now, Grace: 6 * time.Hour, Run: func(context.Context, Target, time.Time) {},
+		InShard: func(g string) bool { return g != "other-shard" }})
+	seven, _ := DailyAt("07:00", "Europe/Berlin")
+	early, _ := DailyAt("01:00", "Europe/Berlin") // 8h ago: beyond grace
+	if !s.Set(Target{"g", "a"}, seven) || !s.Set(Target{"g", "b"}, early) {
+		t.Fatal("Set refused an in-shard guild")
+	}
+	if s.Set(Target{"other-shard", "x"}, seven) {
+		t.Fatal("Set scheduled a guild of another shard")
+	}
+	if got := s.Due(c.Now()); len(got) != 0 {
+		t.Fatalf("before CatchUp: %v due, want none", got)
+	}
+	s.CatchUp(c.Now())
+	due := s.Due(c.Now())
+	if len(due) != 1 || due[0].Target.ChannelID != "a" || !due[0].Slot.Equal(time.Date(2026, 3, 29, 7, 0, 0, 0, berlin)) {
+		t.Fatalf("due after start = %+v, want channel a at 07:00 (01:00 is beyond grace)", due)
+	}
+	if got := s.Due(c.Now()); len(got) != 0 {
+		t.Fatalf("due twice: %v", got)
+	}
+	if want := time.Date(2026, 3, 30, 7, 0, 0, 0, berlin); !s.Next("a").Equal(want) {
+		t.Fatalf("Next(a) = %v, want %v", s.Next("a"), want)
+	}
+	c.Advance(22 * time.Hour) // 2026-03-30 07:00
+	due = s.Due(c.Now())
+	if len(due) != 2 {
+		t.Fatalf("next morning: %+v, want a and b", due)
+	}
+	s.Remove("a")
+	if !s.Next("a").IsZero() {
+		t.Fatal("Next after Remove is not zero")
+	}
+}
+
+func TestSchedulerStartRunsMissedDigest(t *testing.T) {
+	c := &clock{t: time.Date(2026, 7, 5, 9, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	ran := make(chan Due, 4)
+	s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(_ context.Context, tg Target, slot time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		ran <- Due{tg, slot}
+	}})
+	sched, _ := DailyAt("07:00", "UTC")
+	s.Set(Target{"g", "a"}, sched)
+	s.Start(context.Background())
+	select {
+	case d := <-ran:
+		if d.Slot.Hour() != 7 {
+			t.Fatalf("ran slot %v, want 07:00", d.Slot)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("missed digest not run on start")
+	}
+	s.Stop()
+}
