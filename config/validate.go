@@ -25,7 +25,7 @@ const (
 // Token limits below which a request cannot hold the fixed prompt and a
 // useful piece of article, or a whole JSON summary.
 const (
-	minInputTokens  = 500
+	minInputTokens  = 1024
 	minOutputTokens = 100
 )
 

@@ -62,7 +62,7 @@ func TestValidate(t *testing.T) {
 		{"empty model", func(c *Config) { c.LLM.Model = " " }, nil, "llm.model", "must not be empty"},
 		{"zero llm timeout", func(c *Config) { c.LLM.Timeout = 0 }, nil, "llm.timeout", "positive"},
 		{"too many retries", func(c *Config) { c.LLM.MaxRetries = 11 }, nil, "llm.max_retries", "between 0 and 10"},
-		{"tiny input budget", func(c *Config) { c.LLM.MaxInputTokens = 10 }, nil, "llm.max_input_tokens", "≥ 500"},
+		{"tiny input budget", func(c *Config) { c.LLM.MaxInputTokens = 10 }, nil, "llm.max_input_tokens", "≥ 1024"},
 		{"tiny output budget", func(c *Config) { c.LLM.MaxOutputTokens = 0 }, nil, "llm.max_output_tokens", "≥ 100"},
 		{"no language", func(c *Config) { c.LLM.Language = "" }, nil, "llm.language", "empty"},
 		{"no storage path", func(c *Config) { c.Storage.Path = "" }, nil, "storage.path", "empty"},

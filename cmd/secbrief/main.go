@@ -15,6 +15,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// IANA zones for digest schedules, even on hosts without tzdata.
+	_ "time/tzdata"
 )
 
 func main() {

@@ -58,8 +58,12 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 	}
 	if *dryRun {
 		est := a.sum.Estimate(art)
-		fmt.Fprintf(e.stdout, "# %s\n\nsource: %s\nmodel: %s\nestimated tokens: %d in %d request(s)\n\n%s\n",
-			art.Title, orDash(art.URL), cfg.LLM.Model, est.Tokens, est.Requests, art.Text)
+		requests := est.Chunks
+		if est.Chunks > 1 {
+			requests++ // the combine request
+		}
+		fmt.Fprintf(e.stdout, "# %s\n\nsource: %s\nmodel: %s\nestimated tokens: %d in %d chunk(s), %d request(s)\n\n%s\n",
+			art.Title, orDash(art.URL), cfg.LLM.Model, est.Tokens, est.Chunks, requests, art.Text)
 		return nil
 	}
 	s, err := a.sum.Summarize(ctx, art)
