@@ -28,7 +28,7 @@ type env struct {
 	post  *fakePoster
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{path: filepath.Join(t.TempDir(), "db.sqlite"), clock: &clock{t: t0},
 		sum: newFakeSummarizer(), post: newFakePoster()}
@@ -36,7 +36,7 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) open(t *testing.T) {
+func (e *env) open(t testing.TB) {
 	t.Helper()
 	st, err := storage.Open(context.Background(), e.path, nil, storage.WithClock(e.clock.Now))
 	if err != nil {
@@ -53,7 +53,7 @@ func (e *env) runner(cfg Config) *Runner {
 
 // addItems subscribes the guild to feed and stores n items published
 // within the last hours, titled by title(i).
-func (e *env) addItems(t *testing.T, feed string, n int, title func(int) string) []news.Item {
+func (e *env) addItems(t testing.TB, feed string, n int, title func(int) string) []news.Item {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := e.store.Subscribe(ctx, guild, feed, "Outlet "+feed); err != nil {

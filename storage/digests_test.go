@@ -1,0 +1,156 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+func TestDigestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 7, 5, 6, 0, 0, 0, time.UTC)
+	st := openTestStore(t, WithClock(func() time.Time { return now }))
+	const guild, channel, feed = "g", "c", "https://f.example/feed"
+	if _, err := st.Subscribe(ctx, guild, feed, "F"); err != nil {
+		t.Fatal(err)
+	}
+	items := []news.Item{
+		{ID: "fresh", Title: "fresh", Published: now.Add(-time.Hour)},
+		{ID: "old", Title: "old", Published: now.Add(-30 * time.Hour)},
+		{ID: "undated", Title: "undated"}, // first seen now
+	}
+	if _, err := st.AddItems(ctx, feed, items); err != nil {
+		t.Fatal(err)
+	}
+	q := UnseenQuery{GuildID: guild, ChannelID: channel, Now: now, Lookback: 24 * time.Hour}
+	ids := func() []string {
+		got, err := st.UnseenItems(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range got {
+			if it.FeedTitle != "F" {
+				t.Fatalf("item %s feed title %q", it.ID, it.FeedTitle)
+			}
+			out = append(out, it.ID)
+		}
+		return out
+	}
+	if got := ids(); len(got) != 2 || got[0] != "fresh" || got[1] != "undated" {
+		t.Fatalf("unseen = %v, want [fresh undated] (old is outside the look-back)", got)
+	}
+
+	run := DigestRun{GuildID: guild, ChannelID: channel, Slot: "2026-07-05T06:00:00Z",
+		Digest: news.Digest{GuildID: guild, ChannelID: channel, Stories: []news.Story{{Lead: news.Item{Title: "fresh"}}}},
+		Items:  []DigestItem{{FeedURL: feed, ItemID: "fresh", Summarized: true}, {FeedURL: feed, ItemID: "undated"}}}
+	id, err := st.CreateDigest(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateDigest(ctx, run); !errors.Is(err, ErrDigestExists) {
+		t.Fatalf("second create of the slot: %v, want ErrDigestExists", err)
+	}
+	if got := ids(); len(got) != 0 {
+		t.Fatalf("unseen while the digest is pending = %v, want none", got)
+	}
+	if err := st.RecordDigestPart(ctx, id, 0, "m0", false); err != nil {
+		t.Fatal(err)
+	}
+	un, err := st.UnfinishedDigests(ctx, "")
+	if err != nil || len(un) != 1 || un[0].State != DigestPosting || un[0].Parts[0] != "m0" ||
+		len(un[0].Items) != 2 || un[0].Digest.Stories[0].Lead.Title != "fresh" {
+		t.Fatalf("unfinished = %+v, %v", un, err)
+	}
+	if err := st.RecordDigestPart(ctx, id, 1, "m1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordDigestPart(ctx, id, 1, "m1", true); err != nil {
+		t.Fatalf("recording the last part again: %v", err)
+	}
+	if un, _ := st.UnfinishedDigests(ctx, channel); len(un) != 0 {
+		t.Fatalf("still unfinished after the last part: %+v", un)
+	}
+	// The unsummarized item is offered once more, the summarized one never.
+	if got := ids(); len(got) != 1 || got[0] != "undated" {
+		t.Fatalf("unseen after delivery = %v, want [undated]", got)
+	}
+	run2 := DigestRun{GuildID: guild, ChannelID: channel, Slot: "now:1", Items: []DigestItem{{FeedURL: feed, ItemID: "undated"}}}
+	id2, err := st.CreateDigest(ctx, run2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordDigestPart(ctx, id2, 0, "m2", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(); len(got) != 0 {
+		t.Fatalf("unseen after the second unsummarized delivery = %v, want none", got)
+	}
+	if err := st.SetDigestThread(ctx, id, "th"); err != nil {
+		t.Fatal(err)
+	}
+	last, err := st.LastPostedDigest(ctx, channel)
+	if err != nil || last.ID != id2 {
+		t.Fatalf("last posted = %d, %v; want %d", last.ID, err, id2)
+	}
+	got, err := st.DigestBySlot(ctx, channel, run.Slot)
+	if err != nil || got.ThreadID != "th" || got.State != DigestPosted || got.PostedAt.IsZero() {
+		t.Fatalf("by slot = %+v, %v", got, err)
+	}
+	if _, err := st.DigestBySlot(ctx, channel, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing slot: %v, want ErrNotFound", err)
+	}
+	if _, err := st.CreateDigest(ctx, DigestRun{GuildID: guild, ChannelID: channel, Slot: "x",
+		Items: []DigestItem{{FeedURL: feed, ItemID: "unknown"}}}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown item: %v, want ErrNotFound", err)
+	}
+}
+
+func TestUnseenRespectsSubscriptionTime(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 7, 5, 6, 0, 0, 0, time.UTC)
+	st := openTestStore(t, WithClock(func() time.Time { return now }))
+	const feed = "https://f.example/feed"
+	if _, err := st.AddItems(ctx, feed, []news.Item{{ID: "a", Published: now.Add(-2 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(12 * time.Hour) // subscribed 12h after the item; lookback 1h
+	if _, err := st.Subscribe(ctx, "g", feed, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.UnseenItems(ctx, UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("unseen = %v, %v; want none (published before added_at - lookback)", got, err)
+	}
+}
+
+func TestDigestSchedules(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t)
+	for _, s := range []DigestSchedule{
+		{GuildID: "g", ChannelID: "c1", Time: "07:00", Timezone: "Europe/Berlin", Enabled: true, CreatedBy: "u"},
+		{GuildID: "g", ChannelID: "c2", Time: "08:00", Timezone: "UTC", Enabled: true},
+		{GuildID: "h", ChannelID: "c3", Time: "09:00", Timezone: "UTC", Enabled: true},
+		{GuildID: "g", ChannelID: "c1", Time: "06:30", Timezone: "Europe/Berlin", Enabled: true, CreatedBy: "u2"},
+	} {
+		if err := st.PutDigestSchedule(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := st.DigestSchedules(ctx, true)
+	if err != nil || len(all) != 3 || all[0].Time != "06:30" || all[0].CreatedBy != "u2" || all[0].UpdatedAt.IsZero() {
+		t.Fatalf("schedules = %+v, %v", all, err)
+	}
+	if n, err := st.DisableDigestSchedules(ctx, "g"); err != nil || n != 2 {
+		t.Fatalf("disable = %d, %v; want 2", n, err)
+	}
+	if on, _ := st.DigestSchedules(ctx, true); len(on) != 1 || on[0].ChannelID != "c3" {
+		t.Fatalf("enabled after /digest off = %+v", on)
+	}
+	if every, _ := st.DigestSchedules(ctx, false); len(every) != 3 {
+		t.Fatalf("all schedules = %d, want 3", len(every))
+	}
+}
