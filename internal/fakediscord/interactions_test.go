@@ -1,6 +1,7 @@
 package fakediscord
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -252,5 +253,33 @@ func TestWebhookTokenExpires(t *testing.T) {
 	st, _ := srv.Interaction(ic.ID)
 	if len(st.Followups) != 1 || !st.Followups[0].Ephemeral() {
 		t.Errorf("followups = %+v", st.Followups)
+	}
+}
+
+// BenchmarkInteractionRoundTrip measures dispatch → discordgo handler →
+// deferred callback recorded, through the fake.
+func BenchmarkInteractionRoundTrip(b *testing.B) {
+	srv := New(b, Options{})
+	sess := srv.NewSession(b)
+	sess.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		_ = s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+	})
+	if err := sess.Open(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := sess.ApplicationCommandBulkOverwrite(srv.AppID(), srv.GuildID(), testCommands); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d, err := srv.DispatchInteraction(SlashCommand("summarize"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := srv.WaitInteraction(ctx, d.ID, Interaction.Acked); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
