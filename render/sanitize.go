@@ -37,18 +37,29 @@ func NoMentions() *discordgo.MessageAllowedMentions {
 }
 
 // URLsFrom returns the URL policy for text that came from an article: a URL
-// is allowed when it occurs in articleText or equals one of also (the
-// article's own URL, item links), ignoring a trailing slash.
+// is allowed when it is one of the URLs written in articleText or one of
+// also (the article's own URL, item links), ignoring a trailing slash. A
+// mere prefix of an article URL is not allowed: "https://github.co" is not
+// "https://github.com/…".
 func URLsFrom(articleText string, also ...string) func(string) bool {
-	exact := make(map[string]bool, len(also))
+	set := make(map[string]bool, len(also))
+	for _, m := range bareURL.FindAllString(articleText, -1) {
+		u, _ := trimURL(m)
+		set[strings.TrimSuffix(u, "/")] = true
+	}
 	for _, u := range also {
 		if u != "" {
-			exact[strings.TrimSuffix(u, "/")] = true
+			set[strings.TrimSuffix(u, "/")] = true
 		}
 	}
-	return func(u string) bool {
-		return exact[strings.TrimSuffix(u, "/")] || (u != "" && strings.Contains(articleText, u))
-	}
+	return func(u string) bool { return u != "" && set[strings.TrimSuffix(u, "/")] }
+}
+
+// trimURL splits a bareURL match into the URL Discord links and the
+// trailing punctuation it leaves out.
+func trimURL(m string) (u, rest string) {
+	u = strings.TrimRight(m, `.,:;"')]>`)
+	return u, m[len(u):]
 }
 
 // Sanitize makes text that came from an article or the LLM safe to post:
@@ -100,7 +111,7 @@ func stripInvisible(s string) string {
 // rewriteLinks turns masked links into plain text, drops URLs that allowed
 // refuses, and breaks any "](" left so no masked link survives.
 func rewriteLinks(s string, allowed func(string) bool) string {
-	s = maskedLink.ReplaceAllStringFunc(s, func(m string) string {
+	unmask := func(m string) string {
 		sub := maskedLink.FindStringSubmatch(m)
 		text, u := strings.TrimSpace(sub[1]), sub[2]
 		if !isWebURL(u) || !allowed(u) {
@@ -110,10 +121,18 @@ func rewriteLinks(s string, allowed func(string) bool) string {
 			return u
 		}
 		return text + " (" + u + ")"
-	})
+	}
+	// Unmasking an inner link can complete an outer one; a few passes undo
+	// the nesting a real text has, and the "](" guard below the rest.
+	for range 4 {
+		next := maskedLink.ReplaceAllStringFunc(s, unmask)
+		if next == s {
+			break
+		}
+		s = next
+	}
 	s = bareURL.ReplaceAllStringFunc(s, func(m string) string {
-		u := strings.TrimRight(m, `.,:;"')]>`)
-		rest := m[len(u):]
+		u, rest := trimURL(m)
 		if allowed(u) {
 			return m
 		}

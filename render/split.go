@@ -22,14 +22,15 @@ var separators = [...]string{levelParagraph: "\n\n", levelLine: "\n", levelWord:
 // Split cuts text into parts of at most max runes (max < 1 counts as 1):
 // whole paragraphs (separated by blank lines) are packed together while they
 // fit; a paragraph too long is cut between lines, a line between words, a
-// word between runes. Only whitespace at the cuts is lost. Whitespace-only
+// word between runes. Only whitespace at the cuts is lost (and invalid
+// UTF-8, which becomes U+FFFD). Whitespace-only
 // text yields no parts.
 func Split(text string, max int) []string {
 	limit := max
 	if limit < 1 {
 		limit = 1
 	}
-	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	text = strings.TrimSpace(strings.ReplaceAll(strings.ToValidUTF8(text, "\uFFFD"), "\r\n", "\n"))
 	if text == "" {
 		return nil
 	}

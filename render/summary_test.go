@@ -1,0 +1,244 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/secbrief/secbrief/news"
+)
+
+func TestMarkdownGolden(t *testing.T) {
+	golden(t, "summary.md.golden", []byte(Markdown(sampleSummary())))
+}
+
+func TestMarkdownPastedTextAndTerminalEscapes(t *testing.T) {
+	s := news.Summary{Title: "\x1b]0;pwned\x07Title", TLDR: "x [a](https://acme.example) y"}
+	got := Markdown(s)
+	if strings.ContainsRune(got, '\x1b') || strings.ContainsRune(got, '\x07') {
+		t.Errorf("terminal escape survived: %q", got)
+	}
+	for _, want := range []string{"# ]0;pwnedTitle\n", "x a (https://acme.example) y", "Source: pasted text"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestSummaryGolden(t *testing.T) {
+	goldenJSON(t, "summary_embed.json.golden", Summary(sampleSummary(), sampleArticle))
+}
+
+func TestSummaryEmbed(t *testing.T) {
+	e := Summary(sampleSummary(), sampleArticle)
+	if e.URL != "https://news.example/acme-vpn-flaw" || e.Color != ColorCritical {
+		t.Errorf("url %q colour %#x", e.URL, e.Color)
+	}
+	cves := fieldValue(e, "CVEs")
+	want := "[CVE-2025-12345](https://nvd.nist.gov/vuln/detail/CVE-2025-12345)\n[CVE-2025-12346](https://nvd.nist.gov/vuln/detail/CVE-2025-12346)"
+	if cves != want {
+		t.Errorf("CVEs field = %q, want %q (malformed ids dropped)", cves, want)
+	}
+	if !strings.Contains(e.Description, "https://acme.example/advisories/2025-001") {
+		t.Errorf("URL from the article was dropped: %q", e.Description)
+	}
+	msg := SummaryMessage(sampleSummary(), sampleArticle)
+	if err := checkMessage(msg); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestSummaryColours(t *testing.T) {
+	tests := []struct {
+		sev  news.Severity
+		want int
+	}{
+		{news.SeverityCritical, ColorCritical}, {news.SeverityHigh, ColorHigh}, {news.SeverityMedium, ColorMedium},
+		{news.SeverityLow, ColorLow}, {news.SeverityInfo, ColorInfo}, {"bogus", ColorInfo}, {"", ColorInfo},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.sev), func(t *testing.T) {
+			s := sampleSummary()
+			s.Severity = tt.sev
+			e := Summary(s, sampleArticle)
+			if e.Color != tt.want {
+				t.Errorf("colour %#x, want %#x", e.Color, tt.want)
+			}
+			if hasField := fieldValue(e, "Severity") != ""; hasField != tt.sev.Valid() {
+				t.Errorf("severity field present=%v for %q", hasField, tt.sev)
+			}
+		})
+	}
+}
+
+func TestSummaryHostile(t *testing.T) {
+	msg := SummaryMessage(hostileSummary(), sampleArticle)
+	if err := checkMessage(msg); err != nil {
+		t.Fatal(err)
+	}
+	e := msg.Embeds[0]
+	all := embedText(e)
+	if strings.Contains(all, "evil.example") {
+		t.Errorf("a URL not in the article survived:\n%s", all)
+	}
+	if err := checkURLs(all, URLsFrom(sampleArticle, "https://news.example/a")); err != nil {
+		t.Error(err)
+	}
+	if strings.ContainsAny(all, "\u202e\x1b\u2060") {
+		t.Errorf("invisible or control characters survived")
+	}
+	if !strings.Contains(fieldValue(e, "Key points"), "more") {
+		t.Errorf("100 key points do not end with an \"…and N more\" line: %q", fieldValue(e, "Key points"))
+	}
+	if got := fieldValue(e, "CVEs"); got != cveLink("CVE-2025-1234") {
+		t.Errorf("CVEs = %q, want only the well-formed id", got)
+	}
+}
+
+func TestSummaryFitsTheEmbedTotal(t *testing.T) {
+	s := sampleSummary()
+	s.TLDR = strings.Repeat("word ", 2000)
+	long := make([]string, 40)
+	for i := range long {
+		long[i] = strings.Repeat(fmt.Sprintf("item%d ", i), 60)
+	}
+	s.KeyPoints, s.Affected, s.Actions = long, long, long
+	e := Summary(s, sampleArticle)
+	if err := CheckEmbedLimits(e); err != nil {
+		t.Fatal(err)
+	}
+	if n := EmbedLength(e); n < MaxEmbedTotal-300 {
+		t.Errorf("embed shrank to %d runes, wasting room under %d", n, MaxEmbedTotal)
+	}
+	if len(e.Fields) != 5 {
+		t.Errorf("%d fields, want all 5 kept", len(e.Fields))
+	}
+}
+
+func TestSummaryPastedText(t *testing.T) {
+	e := Summary(news.Summary{TLDR: "short"}, "text")
+	if e.URL != "" || e.Title != "Pasted text" || e.Footer == nil || e.Footer.Text != "Pasted text" || e.Timestamp != "" {
+		t.Errorf("pasted-text embed: url %q title %q footer %+v timestamp %q", e.URL, e.Title, e.Footer, e.Timestamp)
+	}
+	if err := CheckEmbedLimits(e); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestSummaryRefusesBadSourceURL(t *testing.T) {
+	for _, u := range []string{"javascript:alert(1)", "https://user:pw@news.example/", "https://news.example/a b", "/relative"} {
+		s := sampleSummary()
+		s.SourceURL = u
+		if e := Summary(s, sampleArticle); e.URL != "" {
+			t.Errorf("SourceURL %q became the embed URL", u)
+		}
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	// Small seeds: the target repeats its inputs up to Discord's sizes, and
+	// large seeds make the engine's minimizing slow.
+	f.Add("@everyone [t](https://evil.example)", "@here <@1> <@!2> <@&3> <#4> [x](https://evil.example) https://evil.example/b \u202e\u200b@\u2060here",
+		"[https://a.example](https://evil.example)", "high", "[CVE-2025-1](https://evil.example)", "<@&123>", "@\u200beveryone",
+		"https://news.example/a", "@everyone <@&1> news", "<@123> model", "see https://a.example")
+	s := sampleSummary()
+	f.Add(s.Title, s.TLDR, s.KeyPoints[0], string(s.Severity), s.CVEs[0], s.Affected[0], s.Actions[0], s.SourceURL, s.Site, s.Model, sampleArticle)
+	f.Add("", "", "", "", "", "", "", "", "", "", "")
+	f.Add("[a](b)", "<@&1>", "@@everyone", "x", "CVE-2025-0001", "<<@1>>", "[x][y](z)", "https://a", "\u200b", "\xff", "[a](b)")
+	f.Fuzz(func(t *testing.T, title, tldr, point, sev, cve, affected, action, sourceURL, site, model, article string) {
+		rep := func(x string, n int) []string {
+			out := make([]string, n)
+			for i := range out {
+				out[i] = x
+			}
+			return out
+		}
+		s := news.Summary{
+			Title: title, TLDR: strings.Repeat(tldr, 1+4200/(len(tldr)+1)), KeyPoints: rep(point, 30),
+			Severity: news.Severity(sev), CVEs: rep(cve, 3), Affected: rep(affected, 30), Actions: rep(action, 30),
+			SourceURL: sourceURL, Site: site, Model: model, Published: time.Unix(int64(len(title))*1e7, 0),
+		}
+		msg := SummaryMessage(s, article)
+		if err := checkMessage(msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkURLs(embedText(msg.Embeds[0]), URLsFrom(article, sourceURL)); err != nil {
+			t.Fatal(err)
+		}
+		d := news.Digest{At: s.Published, More: len(tldr), Stories: []news.Story{
+			{Lead: news.Item{Title: title, Link: sourceURL, FeedTitle: site, Content: article}, Summary: &s, CVEs: []string{cve}},
+			{Lead: news.Item{Title: tldr, Link: sourceURL, FeedTitle: model, Content: tldr},
+				Others: []news.Item{{FeedTitle: site, Link: point}, {FeedTitle: affected, Link: action}}},
+		}}
+		for _, m := range DigestMessages(d) {
+			if err := checkMessage(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if name := ThreadName(title); name == "" || utf8Len(name) > MaxThreadName || strings.ContainsRune(name, '\n') {
+			t.Fatalf("ThreadName(%q) = %q", title, name)
+		}
+		for _, part := range Answer(tldr, URLsFrom(article)) {
+			if utf8Len(part) > MaxContent {
+				t.Fatalf("answer part of %d runes", utf8Len(part))
+			}
+			if err := CheckTextSafe(part); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkSummary(b *testing.B) {
+	s := sampleSummary()
+	b.ReportAllocs()
+	for b.Loop() {
+		Summary(s, sampleArticle)
+	}
+}
+
+// checkMessage is CheckLimits and CheckSafe together.
+func checkMessage(msg *discordgo.MessageSend) error {
+	if err := CheckLimits(msg); err != nil {
+		return err
+	}
+	return CheckSafe(msg)
+}
+
+// fieldValue is the value of e's field called name, or "".
+func fieldValue(e *discordgo.MessageEmbed, name string) string {
+	for _, f := range e.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// embedText is all text of e, one piece a line.
+func embedText(e *discordgo.MessageEmbed) string {
+	parts := []string{e.Title, e.Description}
+	if e.Footer != nil {
+		parts = append(parts, e.Footer.Text)
+	}
+	for _, f := range e.Fields {
+		parts = append(parts, f.Name, f.Value)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func utf8Len(s string) int { return runeLen(s) }
+
+// checkURLs reports a URL in text that allowed refuses, other than NVD links
+// and URLs cut by Truncate.
+func checkURLs(text string, allowed func(string) bool) error {
+	for _, m := range bareURL.FindAllString(strings.ReplaceAll(text, zwsp, ""), -1) {
+		u, _ := trimURL(m)
+		if !allowed(u) && !strings.HasPrefix(u, "https://nvd.nist.gov/vuln/detail/CVE-") && !strings.HasSuffix(u, Ellipsis) {
+			return fmt.Errorf("URL %q not in the article survived", u)
+		}
+	}
+	return nil
+}
