@@ -72,23 +72,62 @@ type pageFacts struct {
 // and the document language on the way.
 func stripHidden(doc *html.Node) pageFacts {
 	var facts pageFacts
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
+	var walk func(n *html.Node, pre bool)
+	walk = func(n *html.Node, pre bool) {
 		for c := n.FirstChild; c != nil; {
 			next := c.NextSibling
-			if dropNode(c) {
+			switch {
+			case dropNode(c):
 				n.RemoveChild(c)
-			} else {
-				if c.Type == html.ElementNode {
-					noteFacts(c, &facts)
-				}
-				walk(c)
+			case c.Type == html.TextNode && !pre:
+				// Runs of whitespace render as one space; collapsing them
+				// here spares readability counting them again and again.
+				c.Data = collapseSpace(c.Data)
+			case c.Type == html.ElementNode:
+				noteFacts(c, &facts)
+				walk(c, pre || c.DataAtom == atom.Pre || c.DataAtom == atom.Textarea)
+			default:
+				walk(c, pre)
 			}
 			c = next
 		}
 	}
-	walk(doc)
+	walk(doc, false)
 	return facts
+}
+
+// collapseSpace replaces each run of ASCII whitespace in s with its first
+// character, allocating only when there is a run to collapse.
+func collapseSpace(s string) string {
+	run := false
+	for i := 0; i < len(s); i++ {
+		sp := isASCIISpace(s[i])
+		if sp && run {
+			return collapseFrom(s, i)
+		}
+		run = sp
+	}
+	return s
+}
+
+// collapseFrom collapses s from index i, where a run continues.
+func collapseFrom(s string, i int) string {
+	b := make([]byte, i, len(s))
+	copy(b, s[:i])
+	run := true
+	for ; i < len(s); i++ {
+		sp := isASCIISpace(s[i])
+		if sp && run {
+			continue
+		}
+		b = append(b, s[i])
+		run = sp
+	}
+	return string(b)
+}
+
+func isASCIISpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'
 }
 
 // dropNode reports whether n is invisible to a reader.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
@@ -154,16 +155,17 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(Clean(s)), " ")
 }
 
-// normalizeText trims every line, drops whitespace-only lines beyond one
-// blank line between paragraphs, and trims the whole.
+// normalizeText trims trailing whitespace from every line (leading
+// whitespace is indentation, as in code), keeps at most one blank line
+// between paragraphs, and trims the whole.
 func normalizeText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	b.Grow(len(s))
 	blank := 0
 	for line := range strings.SplitSeq(s, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
+		line = strings.TrimRightFunc(line, unicode.IsSpace)
+		if strings.TrimSpace(line) == "" {
 			blank++
 			continue
 		}
@@ -177,5 +179,5 @@ func normalizeText(s string) string {
 		blank = 0
 		b.WriteString(line)
 	}
-	return b.String()
+	return strings.TrimLeftFunc(b.String(), unicode.IsSpace)
 }

@@ -195,3 +195,30 @@ func TestUnsupportedTypeMessage(t *testing.T) {
 		t.Errorf("message %q, want it to start with %q", got, want)
 	}
 }
+
+func TestCollapseSpace(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"one two", "one two"},
+		{"one  \n\t two ", "one two "},
+		{"\n\n  lead", "\nlead"},
+		{"tail \n", "tail "},
+		{"a\u00a0\u00a0b", "a\u00a0\u00a0b"}, // no-break spaces are content
+	}
+	for _, tt := range tests {
+		if got := collapseSpace(tt.in); got != tt.want {
+			t.Errorf("collapseSpace(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestExtractKeepsPreformatted(t *testing.T) {
+	extra := "</p><pre>if (x) {\n    exploit();\n}</pre><p>" + bodyParagraph
+	a, err := Extract(strings.NewReader(page("", extra)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.Text, "{\n    exploit();\n}") {
+		t.Errorf("preformatted whitespace lost:\n%s", a.Text)
+	}
+}
