@@ -2,8 +2,10 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/storage"
 )
@@ -18,16 +20,20 @@ type Store interface {
 	DigestBySlot(ctx context.Context, channelID, slot string) (storage.DigestRun, error)
 	TokensOn(ctx context.Context, guildID, day string) (int, error)
 	PutThread(ctx context.Context, t news.Thread) error
+	AbandonDigest(ctx context.Context, id int64) error
+	GuildFeeds(ctx context.Context, guildID string) ([]news.FeedState, error)
 }
 
 var _ Store = (*storage.Store)(nil)
 
-// Poller refreshes a guild's feeds right before its digest is built (the
-// feeds poller). An error is logged and the digest goes on with what is
-// stored: a broken feed never holds a digest back.
+// Poller refreshes feeds right before a digest is built (*feeds.Poller).
+// An error is logged and the digest goes on with what is stored: a broken
+// feed never holds a digest back.
 type Poller interface {
-	PollGuild(ctx context.Context, guildID string) error
+	PollFeeds(ctx context.Context, urls []string) (feeds.Result, error)
 }
+
+var _ Poller = (*feeds.Poller)(nil)
 
 // Fetcher fetches an article's full text when a feed carried only a teaser
 // (article.Fetcher).
@@ -65,11 +71,18 @@ func (p Part) Last() bool { return p.Index == p.Total-1 }
 // posted and, when posted returns an error, stops and returns it. When all
 // parts exist it opens a discussion thread on the header message and
 // returns its id ("" when no thread could be opened, which is not an
-// error). The same d always renders to the same parts.
+// error). The same d always renders to the same parts. An error that means
+// the channel will never take the digest wraps ErrUndeliverable.
 type Poster interface {
 	PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string,
 		posted func(Part) error) (threadID string, err error)
 }
+
+// ErrUndeliverable is wrapped by a Poster's error when the channel cannot
+// take the digest at all (unknown channel, missing access): the Runner then
+// abandons the digest, leaving its items unseen, instead of resuming it on
+// every later run.
+var ErrUndeliverable = errors.New("digest cannot be delivered to the channel")
 
 // Nonce is the Discord message nonce of part index of the digest with key:
 // at most 25 characters, as Discord requires, for keys made by the Runner.

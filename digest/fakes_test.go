@@ -20,17 +20,12 @@ type clock struct {
 func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-// fakeSummarizer counts LLM calls, caches by article hash, and can fail,
-// sleep and track how many calls are in flight.
+// fakeSummarizer counts LLM calls, caches by article hash, and can fail.
 type fakeSummarizer struct {
-	mu       sync.Mutex
-	calls    int
-	cache    map[string]news.Summary
-	fail     bool
-	latency  time.Duration
-	inFlight int
-	maxSeen  int
-	sem      chan struct{} // the summarizer's own llm.concurrency limit
+	mu    sync.Mutex
+	calls int
+	cache map[string]news.Summary
+	fail  bool
 }
 
 func newFakeSummarizer() *fakeSummarizer {
@@ -48,20 +43,10 @@ func (f *fakeSummarizer) Cached(_ context.Context, a news.Article) (news.Summary
 }
 
 func (f *fakeSummarizer) Summarize(ctx context.Context, a news.Article) (news.Summary, error) {
-	if f.sem != nil {
-		f.sem <- struct{}{}
-		defer func() { <-f.sem }()
-	}
 	f.mu.Lock()
 	f.calls++
-	f.inFlight++
-	f.maxSeen = max(f.maxSeen, f.inFlight)
 	fail := f.fail
 	f.mu.Unlock()
-	defer func() { f.mu.Lock(); f.inFlight--; f.mu.Unlock() }()
-	if f.latency > 0 {
-		time.Sleep(f.latency) // stands in for the LLM's latency in the benchmark
-	}
 	if fail {
 		return news.Summary{}, errors.New("llm unavailable")
 	}
@@ -88,6 +73,8 @@ type fakePoster struct {
 	// "Discord" and then the process "die" before recording it.
 	crashAt int
 	threads int
+	// undeliverable makes every post fail as an unknown channel.
+	undeliverable bool
 }
 
 func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string{}, crashAt: -1} }
@@ -95,6 +82,9 @@ func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string
 var errCrash = errors.New("killed")
 
 func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string, posted func(Part) error) (string, error) {
+	if p.undeliverable {
+		return "", fmt.Errorf("unknown channel: %w", ErrUndeliverable)
+	}
 	total := 1 + len(d.Stories)
 	for i := 0; i < total; i++ {
 		if _, ok := sent[i]; ok {

@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -53,43 +52,5 @@ func TestCap(t *testing.T) {
 				t.Fatalf("kept %d more %d, want %d %d", len(kept), more, tc.kept, tc.more)
 			}
 		})
-	}
-}
-
-// BenchmarkDigest100 builds and posts a digest of 100 new articles (full
-// text, no teasers) with an LLM stand-in of 300 ms per call behind a
-// concurrency limit of 4. The bar: within 1.25 × ceil(100/4) × 300 ms.
-func BenchmarkDigest100(b *testing.B) {
-	const ideal = 25 * 300 * time.Millisecond
-	var worst time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		e := newEnv(b)
-		e.sum.latency = 300 * time.Millisecond
-		e.sum.sem = make(chan struct{}, 4)
-		e.addItems(b, "feed-a", 100, distinct)
-		r := e.runner(Config{Concurrency: 4, MaxItems: 15})
-		b.StartTimer()
-		start := time.Now()
-		res, err := r.Now(context.Background(), Target{guild, channel})
-		elapsed := time.Since(start)
-		b.StopTimer()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Digest.Stories)+res.Digest.More != 100 || e.sum.Calls() != 100 {
-			b.Fatalf("stories %d+%d, calls %d, want 100 and 100", len(res.Digest.Stories), res.Digest.More, e.sum.Calls())
-		}
-		if e.sum.maxSeen > 4 {
-			b.Fatalf("%d LLM calls in flight, want at most 4", e.sum.maxSeen)
-		}
-		worst = max(worst, elapsed)
-		b.ReportMetric(float64(e.sum.maxSeen), "max-in-flight")
-		e.store.Close()
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(worst)/float64(ideal), "x-ideal")
-	if worst > ideal*5/4 {
-		b.Errorf("digest took %v, over 1.25 × %v", worst, ideal)
 	}
 }

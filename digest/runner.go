@@ -213,11 +213,7 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool)
 func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
 	now := r.cfg.Now()
 	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.UTC()}
-	if r.cfg.Poller != nil {
-		if err := r.cfg.Poller.PollGuild(ctx, t.GuildID); err != nil {
-			r.log.Warn("poll before digest failed", "guild_id", t.GuildID, "err", err)
-		}
-	}
+	r.poll(ctx, t.GuildID)
 	items, err := r.cfg.Store.UnseenItems(ctx, storage.UnseenQuery{GuildID: t.GuildID,
 		ChannelID: t.ChannelID, Now: now, Lookback: r.cfg.Lookback})
 	if err != nil {
@@ -231,6 +227,30 @@ func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
 	Rank(stories)
 	d.Stories, d.More = Cap(stories, r.cfg.MaxItems)
 	return d, nil
+}
+
+// poll polls the guild's enabled feeds, logging failures.
+func (r *Runner) poll(ctx context.Context, guildID string) {
+	if r.cfg.Poller == nil {
+		return
+	}
+	states, err := r.cfg.Store.GuildFeeds(ctx, guildID)
+	if err != nil {
+		r.log.Warn("poll before digest: guild feeds", "guild_id", guildID, "err", err)
+		return
+	}
+	var urls []string
+	for _, st := range states {
+		if !st.Disabled() {
+			urls = append(urls, st.URL)
+		}
+	}
+	if len(urls) == 0 {
+		return
+	}
+	if _, err := r.cfg.Poller.PollFeeds(ctx, urls); err != nil {
+		r.log.Warn("poll before digest failed", "guild_id", guildID, "err", err)
+	}
 }
 
 // digestItems lists the items a digest shows. Stories left out by the cap
@@ -256,6 +276,12 @@ func (r *Runner) post(ctx context.Context, run storage.DigestRun) (Result, error
 		delivered = delivered || p.Last()
 		return nil
 	})
+	if errors.Is(err, ErrUndeliverable) && !delivered {
+		r.log.Warn("digest abandoned", "digest_id", run.ID, "channel_id", run.ChannelID, "err", err)
+		if aerr := r.cfg.Store.AbandonDigest(ctx, run.ID); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("post digest %d to %s: %w", run.ID, run.ChannelID, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/storage"
 )
@@ -242,5 +243,81 @@ func TestMaxItemsCapsAndMore(t *testing.T) {
 	// The 25 left out stay unseen and compete in the next digest.
 	if got := len(e.unseen(t)); got != 25 {
 		t.Fatalf("unseen after capped digest: %d, want 25", got)
+	}
+}
+
+func TestUndeliverableDigestIsAbandoned(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 2, distinct)
+	e.post.undeliverable = true
+	r := e.runner(Config{})
+	if _, err := r.Now(context.Background(), Target{guild, channel}); !errors.Is(err, ErrUndeliverable) {
+		t.Fatalf("post to a gone channel: %v, want ErrUndeliverable", err)
+	}
+	if un, err := e.store.UnfinishedDigests(context.Background(), channel); err != nil || len(un) != 0 {
+		t.Fatalf("unfinished after abandon: %d, %v; want none (not resumed forever)", len(un), err)
+	}
+	e.post.undeliverable = false
+	e.clock.Advance(time.Minute)
+	res, err := r.Now(context.Background(), Target{guild, channel})
+	if err != nil || len(res.Digest.Stories) != 2 {
+		t.Fatalf("after the channel is back: %v, %d stories; want the 2 items again", err, len(res.Digest.Stories))
+	}
+}
+
+// fakePoller stores one new item when polled, as a real poll would.
+type fakePoller struct {
+	e    *env
+	t    *testing.T
+	urls []string
+}
+
+func (p *fakePoller) PollFeeds(ctx context.Context, urls []string) (feeds.Result, error) {
+	p.urls = append(p.urls, urls...)
+	n, err := p.e.store.AddItems(ctx, "feed-a", []news.Item{{ID: "polled", Title: "Polled right before the digest",
+		Content: strings.Repeat("Fresh text. ", 80), Published: p.e.clock.Now()}})
+	if err != nil {
+		p.t.Error(err)
+	}
+	return feeds.Result{Polled: len(urls), NewItems: n}, errors.New("one feed failed")
+}
+
+func TestPollsGuildFeedsBeforeDigest(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 1, distinct)
+	e.addItems(t, "feed-b", 1, distinct)
+	p := &fakePoller{e: e, t: t}
+	res, err := e.runner(Config{Poller: p}).Now(context.Background(), Target{guild, channel})
+	if err != nil {
+		t.Fatalf("a failing feed held the digest back: %v", err)
+	}
+	if len(p.urls) != 2 {
+		t.Fatalf("polled %v, want the guild's two feeds", p.urls)
+	}
+	found := false
+	for _, s := range res.Digest.Stories {
+		found = found || s.Lead.ID == "polled"
+	}
+	if !found {
+		t.Fatal("the item the poll stored is not in the digest")
+	}
+}
+
+func TestScheduledSlotWithNothingNewRunsOnce(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.store.Subscribe(context.Background(), guild, "feed-a", ""); err != nil {
+		t.Fatal(err)
+	}
+	r := e.runner(Config{})
+	slot := t0.Add(-time.Hour)
+	if _, err := r.Scheduled(context.Background(), Target{guild, channel}, slot); !errors.Is(err, ErrNothingNew) {
+		t.Fatalf("first: %v, want ErrNothingNew", err)
+	}
+	e.addItems(t, "feed-a", 1, distinct)
+	if _, err := r.Scheduled(context.Background(), Target{guild, channel}, slot); !errors.Is(err, ErrAlreadyRun) {
+		t.Fatalf("same slot again (a restart within grace): %v, want ErrAlreadyRun", err)
+	}
+	if e.post.Posted() != 0 || e.sum.Calls() != 0 {
+		t.Fatalf("posted %d, LLM calls %d; want none", e.post.Posted(), e.sum.Calls())
 	}
 }

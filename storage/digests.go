@@ -24,6 +24,9 @@ const (
 	DigestPosting DigestState = "posting" // some parts posted
 	DigestPosted  DigestState = "posted"  // every part posted, items delivered
 	DigestEmpty   DigestState = "empty"   // the slot ran and found nothing new
+	// DigestAbandoned: the channel could not take the digest; its items
+	// were not delivered and stay unseen.
+	DigestAbandoned DigestState = "abandoned"
 )
 
 // DigestItem names one feed item of a digest.
@@ -137,6 +140,21 @@ func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messag
 	})
 	if err != nil {
 		return fmt.Errorf("record digest %d part %d: %w", id, part, err)
+	}
+	return nil
+}
+
+// AbandonDigest gives up on a pending or posting digest (its channel cannot
+// take it): it is no longer resumed and its items are offered again.
+// Abandoning a posted digest is an error.
+func (s *Store) AbandonDigest(ctx context.Context, id int64) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE digests SET state = 'abandoned'
+		WHERE id = ? AND state IN ('pending', 'posting')`, id)
+	if err != nil {
+		return fmt.Errorf("abandon digest %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("abandon digest %d: no unfinished digest: %w", id, ErrNotFound)
 	}
 	return nil
 }

@@ -154,3 +154,33 @@ func TestDigestSchedules(t *testing.T) {
 		t.Fatalf("all schedules = %d, want 3", len(every))
 	}
 }
+
+func TestAbandonDigestFreesItems(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 7, 5, 6, 0, 0, 0, time.UTC)
+	st := openTestStore(t, WithClock(func() time.Time { return now }))
+	const feed = "https://f.example/feed"
+	if _, err := st.Subscribe(ctx, "g", feed, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddItems(ctx, feed, []news.Item{{ID: "a", Published: now}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.CreateDigest(ctx, DigestRun{GuildID: "g", ChannelID: "c", Slot: "s", Items: []DigestItem{{FeedURL: feed, ItemID: "a"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AbandonDigest(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AbandonDigest(ctx, id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("abandon twice: %v, want ErrNotFound", err)
+	}
+	got, err := st.UnseenItems(ctx, UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("unseen after abandon = %v, %v; want the item back", got, err)
+	}
+	if un, _ := st.UnfinishedDigests(ctx, "c"); len(un) != 0 {
+		t.Fatalf("abandoned digest still unfinished: %+v", un)
+	}
+}

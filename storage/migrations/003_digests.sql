@@ -21,13 +21,14 @@ CREATE INDEX digest_schedules_guild ON digest_schedules (guild_id);
 -- body is the JSON of the news.Digest exactly as it is (to be) posted, so a
 -- resumed digest posts the same parts. state: pending (recorded, nothing
 -- posted), posting (some parts posted), posted (all parts, items delivered),
--- empty (the slot ran and found nothing new).
+-- empty (the slot ran and found nothing new), abandoned (the channel could
+-- not take it; its items stay unseen).
 CREATE TABLE digests (
     id         INTEGER PRIMARY KEY,
     guild_id   TEXT    NOT NULL,
     channel_id TEXT    NOT NULL,
     slot       TEXT    NOT NULL,
-    state      TEXT    NOT NULL CHECK (state IN ('pending', 'posting', 'posted', 'empty')),
+    state      TEXT    NOT NULL CHECK (state IN ('pending', 'posting', 'posted', 'empty', 'abandoned')),
     body       TEXT    NOT NULL DEFAULT '',
     thread_id  TEXT    NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL,
