@@ -50,10 +50,19 @@ func (e *StatusError) Error() string {
 	return "the server answered " + e.Status
 }
 
-// timeoutError wraps a timeout so that it matches both ErrTimeout and
-// context.DeadlineExceeded.
-func timeoutError(what string, cause error) error {
-	return fmt.Errorf("%w (%s): %w", ErrTimeout, what, errors.Join(context.DeadlineExceeded, cause))
+// timeoutError is a timeout that matches both ErrTimeout and
+// context.DeadlineExceeded, with a one-line message.
+type timeoutError struct {
+	what  string // "over 20s", "no data for 10s"
+	cause error
+}
+
+func (e *timeoutError) Error() string { return fmt.Sprintf("%v (%s)", ErrTimeout, e.what) }
+
+func (e *timeoutError) Unwrap() error { return e.cause }
+
+func (e *timeoutError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
 }
 
 // unsupportedType wraps ErrUnsupportedType with the offending type.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,11 +36,8 @@ func Parse(body []byte, pageURL *url.URL, contentType string) (news.Article, err
 	if contentType == "" {
 		contentType = http.DetectContentType(body)
 	}
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return news.Article{}, unsupportedType(contentType)
-	}
 	body = toUTF8(body, contentType)
+	mediaType := mediaTypeOf(contentType)
 	switch mediaType {
 	case "text/html", "application/xhtml+xml":
 		return Extract(bytes.NewReader(body), pageURL)

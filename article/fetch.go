@@ -112,11 +112,11 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL) ([]byte, *url.URL, string
 // ErrTimeout and unwrapping refusals so their message stays short.
 func (f *Fetcher) wrapErr(ctx context.Context, u *url.URL, err error) error {
 	if errors.Is(context.Cause(ctx), errIdle) {
-		return fmt.Errorf("fetch %s: %w", u.Redacted(), timeoutError(fmt.Sprintf("no data for %s", f.policy.IdleTimeout), err))
+		return fmt.Errorf("fetch %s: %w", u.Redacted(), &timeoutError{what: fmt.Sprintf("no data for %s", f.policy.IdleTimeout), cause: err})
 	}
 	var ne net.Error
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return fmt.Errorf("fetch %s: %w", u.Redacted(), timeoutError(fmt.Sprintf("over %s", f.policy.Timeout), err))
+		return fmt.Errorf("fetch %s: %w", u.Redacted(), &timeoutError{what: fmt.Sprintf("over %s", f.policy.Timeout), cause: err})
 	}
 	var refused *RefusedError
 	if errors.As(err, &refused) {
@@ -127,10 +127,7 @@ func (f *Fetcher) wrapErr(ctx context.Context, u *url.URL, err error) error {
 
 // checkContentType accepts HTML, XHTML and plain text.
 func checkContentType(contentType string) error {
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		mediaType = strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
-	}
+	mediaType := mediaTypeOf(contentType)
 	switch mediaType {
 	case "text/html", "application/xhtml+xml", "text/plain":
 		return nil
@@ -140,6 +137,17 @@ func checkContentType(contentType string) error {
 		return nil
 	}
 	return unsupportedType(mediaType)
+}
+
+// mediaTypeOf returns the lower-case media type of a Content-Type value,
+// tolerating malformed parameters.
+func mediaTypeOf(contentType string) string {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType == "" {
+		before, _, _ := strings.Cut(contentType, ";")
+		mediaType = strings.ToLower(strings.TrimSpace(before))
+	}
+	return mediaType
 }
 
 // readCapped reads r to the end, failing with ErrTooLarge once more than
