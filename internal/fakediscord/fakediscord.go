@@ -28,8 +28,11 @@ type Options struct {
 	// Guilds is how many guilds the bot is in, each with one text channel.
 	// Default 1.
 	Guilds int
-	// HeartbeatInterval is sent in HELLO. Default 1s. discordgo reconnects
-	// when no ACK arrives for five intervals, so keep it above ~100ms.
+	// HeartbeatInterval is sent in HELLO. Default 41.25s, Discord's value.
+	// discordgo reconnects when no ACK arrives for five intervals. With an
+	// interval under ~1s discordgo's Close (which sleeps 1s) can race its
+	// own heartbeat and reconnect after Close: sessions in such tests should
+	// set ShouldReconnectOnError = false.
 	HeartbeatInterval time.Duration
 	// DisallowedIntents are privileged intents not enabled in the "Developer
 	// Portal": an IDENTIFY asking for one is closed with 4014.
@@ -90,7 +93,7 @@ func New(tb testing.TB, opts Options) *Server {
 		opts.Guilds = 1
 	}
 	if opts.HeartbeatInterval <= 0 {
-		opts.HeartbeatInterval = time.Second
+		opts.HeartbeatInterval = 41250 * time.Millisecond
 	}
 	if opts.InteractionDeadline <= 0 {
 		opts.InteractionDeadline = 3 * time.Second

@@ -124,9 +124,10 @@ func TestIdentifyRefused(t *testing.T) {
 
 func TestHeartbeatsAcked(t *testing.T) {
 	t.Parallel()
-	srv := New(t, Options{HeartbeatInterval: 100 * time.Millisecond})
-	sess := open(t, srv, nil)
-	if err := srv.Wait(testCtx(t), func() bool { return srv.Heartbeats() >= 3 }); err != nil {
+	srv := New(t, Options{HeartbeatInterval: 200 * time.Millisecond})
+	// See Options.HeartbeatInterval: no reconnect racing Close at cleanup.
+	sess := open(t, srv, func(s *discordgo.Session) { s.ShouldReconnectOnError = false })
+	if err := srv.Wait(testCtx(t), func() bool { return srv.Heartbeats() >= 2 }); err != nil {
 		t.Fatal(err)
 	}
 	sess.RLock()
@@ -142,6 +143,7 @@ func TestDropConnectionResumes(t *testing.T) {
 	srv := New(t, Options{})
 	got := make(chan *discordgo.MessageCreate, 4)
 	open(t, srv, func(s *discordgo.Session) {
+		s.SyncEvents = true // handlers in arrival order, to check the replay order
 		s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m })
 	})
 	if n := srv.DropConnection(); n != 1 {
