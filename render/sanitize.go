@@ -124,12 +124,15 @@ func rewriteLinks(s string, allowed func(string) bool) string {
 	}
 	// Unmasking an inner link can complete an outer one; a few passes undo
 	// the nesting a real text has, and the "](" guard below the rest.
-	for range 4 {
+	for i := 0; i < 4 && strings.Contains(s, "]("); i++ {
 		next := maskedLink.ReplaceAllStringFunc(s, unmask)
 		if next == s {
 			break
 		}
 		s = next
+	}
+	if !strings.Contains(s, "://") {
+		return strings.ReplaceAll(s, "](", "] (")
 	}
 	s = bareURL.ReplaceAllStringFunc(s, func(m string) string {
 		u, rest := trimURL(m)
