@@ -143,6 +143,21 @@ func (r *Runner) Scheduled(ctx context.Context, t Target, slot time.Time) (Resul
 	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), true)
 }
 
+// RunScheduled is Scheduled for SchedulerConfig.Run: it logs the outcome
+// (nothing new and already run are not errors).
+func (r *Runner) RunScheduled(ctx context.Context, t Target, slot time.Time) {
+	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot.UTC())
+	res, err := r.Scheduled(ctx, t, slot)
+	switch {
+	case errors.Is(err, ErrNothingNew), errors.Is(err, ErrAlreadyRun):
+		log.Info("scheduled digest skipped", "reason", err)
+	case err != nil:
+		log.Error("scheduled digest failed", "err", err)
+	default:
+		log.Info("scheduled digest posted", "digest_id", res.DigestID, "stories", len(res.Digest.Stories))
+	}
+}
+
 // Resume finishes every digest that was recorded but not completely posted
 // (a crash or a Discord failure in the middle), of every channel. Call it
 // at start; runs for a channel also resume that channel's digests first.

@@ -137,34 +137,41 @@ func TestRestartRepostsNothing(t *testing.T) {
 }
 
 func TestKillBetweenTwoMessages(t *testing.T) {
-	e := newEnv(t)
-	e.addItems(t, "feed-a", 4, distinct)
-	e.post.crashAt = 2 // part 2 reaches Discord, then the process dies
-	_, err := e.runner(Config{}).Now(context.Background(), Target{guild, channel})
-	if !errors.Is(err, errCrash) {
-		t.Fatalf("first run: %v, want the crash", err)
-	}
-	if got := len(e.unseen(t)); got != 0 {
-		t.Fatalf("%d items offered while their digest is unfinished, want 0", got)
-	}
-	// A new process on the same database file.
-	e.store.Close()
-	e.open(t)
-	r := e.runner(Config{})
-	if err := r.Resume(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := e.post.Posted(), 1+4; got != want {
-		t.Fatalf("messages on Discord: %d, want %d (no part lost or doubled)", got, want)
-	}
-	if got := len(e.unseen(t)); got != 0 {
-		t.Fatalf("%d items still unseen after the resumed digest, want 0", got)
-	}
-	if _, err := r.Now(context.Background(), Target{guild, channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("after resume: %v, want ErrNothingNew (each item delivered once)", err)
-	}
-	if e.sum.Calls() != 4 {
-		t.Fatalf("LLM calls %d, want 4 (resume re-summarizes nothing)", e.sum.Calls())
+	// 4 stories: parts 0 (header) to 4. The process dies right after the
+	// create of crashAt reached Discord and before it was recorded.
+	for _, crashAt := range []int{0, 2, 4} {
+		t.Run(fmt.Sprintf("after creating part %d", crashAt), func(t *testing.T) {
+			e := newEnv(t)
+			e.addItems(t, "feed-a", 4, distinct)
+			e.post.crashAt = crashAt
+			_, err := e.runner(Config{}).Now(context.Background(), Target{guild, channel})
+			if !errors.Is(err, errCrash) {
+				t.Fatalf("first run: %v, want the crash", err)
+			}
+			if got := len(e.unseen(t)); got != 0 {
+				t.Fatalf("%d items offered while their digest is unfinished, want 0", got)
+			}
+			// A new process on the same database file.
+			e.store.Close()
+			e.open(t)
+			r := e.runner(Config{})
+			if err := r.Resume(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := e.post.Posted(), 1+4; got != want {
+				t.Fatalf("messages on Discord: %d, want %d (no part lost or doubled)", got, want)
+			}
+			if got := len(e.unseen(t)); got != 0 {
+				t.Fatalf("%d items still unseen after the resumed digest, want 0", got)
+			}
+			e.clock.Advance(time.Minute)
+			if _, err := r.Now(context.Background(), Target{guild, channel}); !errors.Is(err, ErrNothingNew) {
+				t.Fatalf("after resume: %v, want ErrNothingNew (each item delivered once)", err)
+			}
+			if e.sum.Calls() != 4 || e.post.threads != 1 {
+				t.Fatalf("LLM calls %d, threads %d; want 4 and 1 (resume re-summarizes nothing)", e.sum.Calls(), e.post.threads)
+			}
+		})
 	}
 }
 
@@ -319,5 +326,26 @@ func TestScheduledSlotWithNothingNewRunsOnce(t *testing.T) {
 	}
 	if e.post.Posted() != 0 || e.sum.Calls() != 0 {
 		t.Fatalf("posted %d, LLM calls %d; want none", e.post.Posted(), e.sum.Calls())
+	}
+}
+
+func TestSchedulerDrivesRunnerOncePerSlot(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 2, distinct)
+	r := e.runner(Config{})
+	s := NewScheduler(SchedulerConfig{Now: e.clock.Now, Run: r.RunScheduled})
+	sched, err := DailyAt("05:00", "UTC") // one hour before t0: missed while down
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Set(Target{guild, channel}, sched)
+	for restart := range 2 {
+		s.CatchUp(e.clock.Now())
+		for _, d := range s.Due(e.clock.Now()) {
+			s.cfg.Run(context.Background(), d.Target, d.Slot)
+		}
+		if got := e.post.Posted(); got != 3 {
+			t.Fatalf("after start %d: %d messages, want 3 (the missed digest, once)", restart, got)
+		}
 	}
 }

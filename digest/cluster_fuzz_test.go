@@ -1,0 +1,55 @@
+package digest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/secbrief/secbrief/news"
+)
+
+// FuzzCluster checks Cluster's invariants on arbitrary titles and texts:
+// every item lands in exactly one story, a story's CVEs are the union of its
+// items' CVEs, two items with one CVE (in a non-roundup text) share a story,
+// and identical titles share a story.
+func FuzzCluster(f *testing.F) {
+	f.Add("Clorox Sues Cognizant for $380M", "CVE-2025-53770 exploited", "SonicWall SMA 100", "patch now", int64(3600))
+	f.Add("", "", "ü CVE-2024-0001 ÿ", "\\x00", int64(-1))
+	f.Fuzz(func(t *testing.T, t1, c1, t2, c2 string, gap int64) {
+		base := time.Date(2026, 7, 5, 0, 0, 0, 0, time.UTC)
+		items := []news.Item{
+			{ID: "1", FeedURL: "a", Title: t1, Content: c1, Published: base},
+			{ID: "2", FeedURL: "b", Title: t2, Content: c2, Published: base.Add(time.Duration(gap%(10*86400)) * time.Second)},
+			{ID: "3", FeedURL: "c", Title: t1, Content: c2, Published: base},
+			{ID: "4", FeedURL: "d", Title: "unrelated " + t2, Content: "CVE-2001-0001", Published: base},
+		}
+		stories := Cluster(items, DefaultWindow)
+		seen := map[string]int{}
+		storyOf := map[string]int{}
+		for i, s := range stories {
+			var want []string
+			for _, it := range append([]news.Item{s.Lead}, s.Others...) {
+				seen[it.ID]++
+				storyOf[it.ID] = i
+				want = append(want, CVEs(it.Title, it.Content)...)
+			}
+			slices.Sort(want)
+			if want = slices.Compact(want); !slices.Equal(s.CVEs, want) && !(len(want) == 0 && len(s.CVEs) == 0) {
+				t.Fatalf("story CVEs %v, want %v", s.CVEs, want)
+			}
+		}
+		for _, it := range items {
+			if seen[it.ID] != 1 {
+				t.Fatalf("item %s in %d stories", it.ID, seen[it.ID])
+			}
+		}
+		if len(tokens(t1)) > 0 && storyOf["1"] != storyOf["3"] {
+			t.Fatalf("identical titles %q apart", t1)
+		}
+		c := CVEs(c1)
+		if len(c) > 0 && len(c) <= roundupCVEs && slices.Contains(CVEs(c2), c[0]) && len(CVEs(c2)) <= roundupCVEs &&
+			near(items[0].Published, items[1].Published, DefaultWindow) && storyOf["1"] != storyOf["2"] {
+			t.Fatalf("items sharing %s apart", c[0])
+		}
+	})
+}
