@@ -104,6 +104,66 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 	return stories
 }
 
+// MergeByCVE joins stories that share a CVE id once more CVEs are known:
+// after the full text of teaser items was fetched, an outlet's story often
+// names the CVE its feed's teaser did not (BleepingComputer's SharePoint
+// article and Microsoft's advisory). Stories naming more than roundupCVEs
+// ids do not link this way, and leads must be within window of each other.
+// A merged story keeps the summary and lead of its first summarized story
+// (else its first story); the other stories' items become Others. Order
+// follows the first story of each group.
+func MergeByCVE(stories []news.Story, window time.Duration) []news.Story {
+	uf := newUnionFind(len(stories))
+	for i := range stories {
+		for j := i + 1; j < len(stories); j++ {
+			a, b := stories[i], stories[j]
+			if len(a.CVEs) > roundupCVEs || len(b.CVEs) > roundupCVEs || !near(a.Lead.Published, b.Lead.Published, window) {
+				continue
+			}
+			for _, id := range a.CVEs {
+				if slices.Contains(b.CVEs, id) {
+					uf.union(i, j)
+					break
+				}
+			}
+		}
+	}
+	groups := map[int][]int{}
+	var roots []int
+	for i := range stories {
+		r := uf.find(i)
+		if _, ok := groups[r]; !ok {
+			roots = append(roots, r)
+		}
+		groups[r] = append(groups[r], i)
+	}
+	out := make([]news.Story, 0, len(roots))
+	for _, r := range roots {
+		idx := groups[r]
+		primary := idx[0]
+		for _, i := range idx {
+			if stories[i].Summary != nil {
+				primary = i
+				break
+			}
+		}
+		m := stories[primary]
+		m.Others = slices.Clone(m.Others)
+		cves := slices.Clone(m.CVEs)
+		for _, i := range idx {
+			if i == primary {
+				continue
+			}
+			m.Others = append(append(m.Others, stories[i].Lead), stories[i].Others...)
+			cves = append(cves, stories[i].CVEs...)
+		}
+		slices.Sort(cves)
+		m.CVEs = slices.Compact(cves)
+		out = append(out, m)
+	}
+	return out
+}
+
 // sameStory reports whether a and b cover the same event: they share a
 // CVE id, or their titles are near-duplicates and do not each name a
 // different acronym (a "SIEM" report is not an "ISPM" report).

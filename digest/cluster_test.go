@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -148,5 +149,52 @@ func BenchmarkCluster(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		Cluster(items, DefaultWindow)
+	}
+}
+
+func TestMergeByCVE(t *testing.T) {
+	at := time.Date(2026, 7, 5, 0, 0, 0, 0, time.UTC)
+	roundup := make([]string, roundupCVEs+1)
+	for i := range roundup {
+		roundup[i] = fmt.Sprintf("CVE-2025-%04d", 1000+i)
+	}
+	st := func(id string, when time.Time, sum bool, cves ...string) news.Story {
+		s := news.Story{Lead: news.Item{ID: id, FeedURL: id, Published: when}, CVEs: cves}
+		if sum {
+			s.Summary = &news.Summary{Title: id}
+		}
+		return s
+	}
+	tests := []struct {
+		name    string
+		stories []news.Story
+		want    [][]string // item ids per story, lead first
+	}{
+		{"shared CVE, summarized lead kept", []news.Story{st("a", at, false, "CVE-2025-0001"), st("b", at, true, "CVE-2025-0001", "CVE-2025-0002")},
+			[][]string{{"b", "a"}}},
+		{"no shared CVE", []news.Story{st("a", at, true, "CVE-2025-0001"), st("b", at, true, "CVE-2025-0002")},
+			[][]string{{"a"}, {"b"}}},
+		{"roundup does not link", []news.Story{st("a", at, true, roundup...), st("b", at, true, roundup[0])},
+			[][]string{{"a"}, {"b"}}},
+		{"outside window", []news.Story{st("a", at, true, "CVE-2025-0001"), st("b", at.Add(4*24*time.Hour), true, "CVE-2025-0001")},
+			[][]string{{"a"}, {"b"}}},
+		{"transitive", []news.Story{st("a", at, true, "CVE-2025-0001"), st("c", at, true), st("b", at, true, "CVE-2025-0001", "CVE-2025-0002"), st("d", at, false, "CVE-2025-0002")},
+			[][]string{{"a", "b", "d"}, {"c"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := MergeByCVE(tc.stories, DefaultWindow)
+			var ids [][]string
+			for _, s := range got {
+				row := []string{s.Lead.ID}
+				for _, o := range s.Others {
+					row = append(row, o.ID)
+				}
+				ids = append(ids, row)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tc.want) {
+				t.Fatalf("stories %v, want %v", ids, tc.want)
+			}
+		})
 	}
 }

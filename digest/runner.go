@@ -239,6 +239,7 @@ func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
 	}
 	stories := Cluster(items, r.cfg.Window)
 	r.summarize(ctx, t.GuildID, stories)
+	stories = MergeByCVE(stories, r.cfg.Window)
 	Rank(stories)
 	d.Stories, d.More = Cap(stories, r.cfg.MaxItems)
 	return d, nil

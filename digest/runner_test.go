@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -347,5 +348,56 @@ func TestSchedulerDrivesRunnerOncePerSlot(t *testing.T) {
 		if got := e.post.Posted(); got != 3 {
 			t.Fatalf("after start %d: %d messages, want 3 (the missed digest, once)", restart, got)
 		}
+	}
+}
+
+// pageFetcher serves fixed pages by URL.
+type pageFetcher map[string]string
+
+func (f pageFetcher) Fetch(_ context.Context, url string) (news.Article, error) {
+	text, ok := f[url]
+	if !ok {
+		return news.Article{}, fmt.Errorf("fetch %s: 404", url)
+	}
+	return news.Article{URL: url, Text: text}, nil
+}
+
+func TestFullTextCVEsMergeStories(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	now := e.clock.Now()
+	add := func(feed string, it news.Item) {
+		if _, err := e.store.Subscribe(ctx, guild, feed, feed); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.AddItems(ctx, feed, []news.Item{it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("ms", news.Item{ID: "ms1", Title: "Disrupting active exploitation of on-premises SharePoint vulnerabilities",
+		Link: "https://ms/1", Published: now.Add(-2 * time.Hour),
+		Content: strings.Repeat("Microsoft observed exploitation of CVE-2025-53770 and CVE-2025-53771. ", 20)})
+	add("bc", news.Item{ID: "bc1", Title: "Microsoft: SharePoint flaws exploited in Warlock ransomware attacks",
+		Link: "https://bc/1", Published: now.Add(-time.Hour), Content: "A China-based group deploys Warlock ransomware. [...]"})
+	add("sw", news.Item{ID: "sw1", Title: "HeroDevs Raises $125 Million to Secure Deprecated OSS",
+		Link: "https://sw/1", Published: now.Add(-time.Hour), Content: "HeroDevs has received a $125 million investment. [...]"})
+	pages := pageFetcher{"https://bc/1": strings.Repeat("Attackers exploit the ToolShell chain, CVE-2025-53770, to deploy Warlock. ", 20),
+		"https://sw/1": strings.Repeat("HeroDevs raised money from PSG for open source support. ", 20)}
+	res, err := e.runner(Config{Fetcher: pages}).Now(ctx, Target{guild, channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Digest.Stories) != 2 {
+		t.Fatalf("%d stories, want 2 (SharePoint merged through the fetched text's CVE)", len(res.Digest.Stories))
+	}
+	sp := storyOf(t, res.Digest.Stories, "Disrupting")
+	if !together(sp, "Microsoft: SharePoint") || !slices.Contains(sp.CVEs, "CVE-2025-53771") || sp.Outlets() != 2 {
+		t.Fatalf("SharePoint story: lead %q, %d others, CVEs %v", sp.Lead.Title, len(sp.Others), sp.CVEs)
+	}
+	if e.sum.Calls() != 3 {
+		t.Fatalf("LLM calls %d, want 3 (each lead once)", e.sum.Calls())
+	}
+	if got := len(e.unseen(t)); got != 0 {
+		t.Fatalf("%d items unseen after the digest, want 0 (merged items delivered too)", got)
 	}
 }

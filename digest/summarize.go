@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -9,7 +10,8 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// summarize sets the Summary of each story's lead, at most cfg.Concurrency
+// summarize sets the Summary of each story's lead (adding the CVEs of the
+// text it summarized to the story's), at most cfg.Concurrency
 // at a time. Cached summaries are always used. A story is left without a
 // summary (Summary nil: the digest shows its headline, source and first
 // sentences, marked not summarized) when the LLM fails for it or the guild's
@@ -23,7 +25,12 @@ func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.S
 	g.SetLimit(r.cfg.Concurrency)
 	for i := range stories {
 		g.Go(func() error {
-			stories[i].Summary = r.summarizeStory(ctx, guildID, stories[i], &spent)
+			art := r.article(ctx, stories[i].Lead)
+			stories[i].Summary = r.summarizeStory(ctx, guildID, stories[i], art, &spent)
+			// The fetched full text may name CVEs the feed's teaser did not.
+			cves := append(slices.Clone(stories[i].CVEs), CVEs(art.Text)...)
+			slices.Sort(cves)
+			stories[i].CVEs = slices.Compact(cves)
 			return nil
 		})
 	}
@@ -31,9 +38,8 @@ func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.S
 }
 
 // summarizeStory returns the summary of s's lead, or nil.
-func (r *Runner) summarizeStory(ctx context.Context, guildID string, s news.Story, spent *atomic.Bool) *news.Summary {
+func (r *Runner) summarizeStory(ctx context.Context, guildID string, s news.Story, art news.Article, spent *atomic.Bool) *news.Summary {
 	log := r.log.With("guild_id", guildID, "feed_url", s.Lead.FeedURL, "item_id", s.Lead.ID)
-	art := r.article(ctx, s.Lead)
 	if art.Text == "" {
 		log.Info("story not summarized: no text")
 		return nil
