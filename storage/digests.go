@@ -84,14 +84,18 @@ func (s *Store) CreateDigest(ctx context.Context, run DigestRun) (int64, error) 
 			return err
 		}
 		for _, it := range run.Items {
-			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
-				SELECT ?, id, ? FROM items WHERE feed_url = ? AND item_id = ?`,
-				id, it.Summarized, it.FeedURL, it.ItemID)
+			var item int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE feed_url = ? AND item_id = ?`,
+				it.FeedURL, it.ItemID).Scan(&item)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = ErrNotFound
+			}
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
+					VALUES (?, ?, ?)`, id, item, it.Summarized)
+			}
 			if err != nil {
 				return fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, ErrNotFound)
 			}
 		}
 		return nil
