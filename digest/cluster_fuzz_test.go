@@ -1,7 +1,9 @@
 package digest
 
 import (
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +52,29 @@ func FuzzCluster(f *testing.F) {
 		if len(c) > 0 && len(c) <= roundupCVEs && slices.Contains(CVEs(c2), c[0]) && len(CVEs(c2)) <= roundupCVEs &&
 			near(items[0].Published, items[1].Published, DefaultWindow) && storyOf["1"] != storyOf["2"] {
 			t.Fatalf("items sharing %s apart", c[0])
+		}
+	})
+}
+
+// cveReference is the regular expression CVEs must agree with.
+var cveReference = regexp.MustCompile(`(?i)\bCVE-\d{4}-\d{4,}\b`)
+
+// FuzzCVEs checks the hand-written CVE scanner against the regular
+// expression it replaces (for speed on 100 KB advisories).
+func FuzzCVEs(f *testing.F) {
+	for _, s := range []string{"CVE-2025-53770", "cve-2024-1234567, CVE-2024-1234", "xCVE-2025-1234", "CVE-2025-1234x",
+		"CVE-2025-123", "(CVE-2025-12345)", "CVE-202-12345", "_CVE-2025-1234", "CVE-2025-1234_", "é CVE-2025-0001é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want []string
+		for _, m := range cveReference.FindAllString(s, -1) {
+			want = append(want, strings.ToUpper(m))
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		if got := CVEs(s); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("CVEs(%q) = %v, want %v", s, got, want)
 		}
 	})
 }

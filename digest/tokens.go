@@ -8,15 +8,21 @@ import (
 	"unicode/utf8"
 )
 
-// cvePattern finds CVE ids in titles and text.
-var cvePattern = regexp.MustCompile(`(?i)\bCVE-\d{4}-\d{4,}\b`)
-
-// CVEs returns the distinct CVE ids in texts, uppercased and sorted.
+// CVEs returns the distinct CVE ids (CVE-YYYY-NNNN…, any case, as whole
+// words) in texts, uppercased and sorted.
 func CVEs(texts ...string) []string {
 	seen := map[string]bool{}
 	for _, t := range texts {
-		for _, m := range cvePattern.FindAllString(t, -1) {
-			seen[strings.ToUpper(m)] = true
+		for i := 0; i+len("CVE-0000-0000") <= len(t); i++ {
+			if t[i]|0x20 != 'c' || t[i+1]|0x20 != 'v' || t[i+2]|0x20 != 'e' || t[i+3] != '-' {
+				continue
+			}
+			if i > 0 && isWordByte(t[i-1]) {
+				continue
+			}
+			if id, ok := cveAt(t[i+4:]); ok {
+				seen["CVE-"+id] = true
+			}
 		}
 	}
 	out := make([]string, 0, len(seen))
@@ -25,6 +31,32 @@ func CVEs(texts ...string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// cveAt parses "YYYY-NNNN…" at the start of s, followed by a word end.
+func cveAt(s string) (string, bool) {
+	n := 0
+	for n < len(s) && n < 4 && isDigitByte(s[n]) {
+		n++
+	}
+	if n != 4 || len(s) < 6 || s[4] != '-' {
+		return "", false
+	}
+	m := 5
+	for m < len(s) && isDigitByte(s[m]) {
+		m++
+	}
+	if m-5 < 4 || (m < len(s) && isWordByte(s[m])) {
+		return "", false
+	}
+	return s[:m], true
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
+
+// isWordByte is regexp's \w: ASCII letters, digits and underscore.
+func isWordByte(c byte) bool {
+	return isDigitByte(c) || c|0x20 >= 'a' && c|0x20 <= 'z' || c == '_'
 }
 
 // stopwords are English function words and the stock verbs of headlines
@@ -170,7 +202,10 @@ func isASCII(s string) bool {
 // leadText is the beginning of an item's content: its first sentences, up
 // to about maxRunes runes, cut at a sentence end when one is near.
 func leadText(content string, maxRunes int) string {
-	content = strings.Join(strings.Fields(content), " ")
+	if limit := 8 * maxRunes; len(content) > limit {
+		content = content[:limit] // bytes; the rune cut below is exact
+	}
+	content = strings.Join(strings.Fields(strings.ToValidUTF8(content, "")), " ")
 	if utf8.RuneCountInString(content) <= maxRunes {
 		return content
 	}
