@@ -77,8 +77,9 @@ func (r *Router) openTextModal(rep *reply, private bool) error {
 	return rep.d.InteractionRespond(rep.i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
-			CustomID: id,
-			Title:    "Summarize pasted text",
+			CustomID:        id,
+			Title:           "Summarize pasted text",
+			AllowedMentions: render.NoMentions(),
 			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 				discordgo.TextInput{
 					CustomID:    fieldArticleText,
