@@ -3,6 +3,7 @@ package article
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -101,18 +102,37 @@ func TestExtractMetadata(t *testing.T) {
 	}
 }
 
-func TestExtractCanonicalFallback(t *testing.T) {
-	pageURL, _ := url.Parse("https://example.com/final")
+func TestExtractCanonicalTrust(t *testing.T) {
+	pageURL, _ := url.Parse("https://www.example.com/final?utm=x")
+	const final = "https://www.example.com/final?utm=x"
 	tests := []struct {
-		name, canonical, want string
+		name, href, want string
 	}{
-		{"none", ``, "https://example.com/final"},
-		{"javascript scheme", `<link rel="canonical" href="javascript:alert(1)">`, "https://example.com/final"},
-		{"absolute", `<link rel="canonical" href="https://other.example/a">`, "https://other.example/a"},
+		{"none", ``, final},
+		{"javascript scheme", `javascript:alert(1)`, final},
+		{"relative", `/news/a`, "https://www.example.com/news/a"},
+		{"same host", `https://www.example.com/a`, "https://www.example.com/a"},
+		{"same host upper case and dot", `https://WWW.Example.COM./a`, "https://WWW.Example.COM./a"},
+		{"parent domain", `https://example.com/a`, "https://example.com/a"},
+		{"subdomain", `https://news.www.example.com/a`, "https://news.www.example.com/a"},
+		{"http page names https", `http://www.example.com/a`, "http://www.example.com/a"},
+		{"other host", `https://other.example/a`, final},
+		{"lookalike suffix", `https://evilexample.com/a`, final},
+		{"lookalike prefix", `https://www.example.com.evil.test/a`, final},
+		{"sibling subdomain", `https://blog.example.com/a`, final},
+		{"top-level domain", `https://com/a`, final},
+		{"other port", `https://www.example.com:8443/a`, final},
+		{"ip address", `https://93.184.215.14/a`, final},
+		{"credentials", `https://u:p@www.example.com/a`, final},
+		{"protocol-relative other host", `//attacker.test/a`, final},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := Extract(strings.NewReader(page(tt.canonical, "")), pageURL)
+			head := ""
+			if tt.href != "" {
+				head = `<link rel="canonical" href="` + tt.href + `">`
+			}
+			a, err := Extract(strings.NewReader(page(head, "")), pageURL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,6 +140,55 @@ func TestExtractCanonicalFallback(t *testing.T) {
 				t.Errorf("URL = %q, want %q", a.URL, tt.want)
 			}
 		})
+	}
+}
+
+func TestExtractCanonicalWithoutPageURL(t *testing.T) {
+	// A saved file or stdin has no fetched address: an absolute canonical
+	// URL is all there is.
+	a, err := Extract(strings.NewReader(page(`<link rel="canonical" href="https://other.example/a">`, "")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.URL != "https://other.example/a" {
+		t.Errorf("URL = %q", a.URL)
+	}
+}
+
+func TestFetchCanonicalOtherHostIgnored(t *testing.T) {
+	env := newTestEnv(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, page(`<link rel="canonical" href="https://www.bleepingcomputer.com/news/x">`, ""))
+	}))
+	a, err := env.fetcher().Fetch(t.Context(), env.url("public.test", "/p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := env.url("public.test", "/p"); a.URL != want {
+		t.Errorf("URL = %q, want the fetched URL %q", a.URL, want)
+	}
+}
+
+func TestSameSite(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"example.com", "example.com", true},
+		{"www.example.com", "example.com", true},
+		{"example.com", "a.b.example.com", true},
+		{"example.com", "example.org", false},
+		{"badexample.com", "example.com", false},
+		{"example.com", "com", false},
+		{"", "", false},
+		{"10.0.0.1", "10.0.0.1", true},
+		{"1.10.0.0.1", "10.0.0.1", false},
+		{"x.10.0.0.1", "10.0.0.1", false},
+	}
+	for _, tt := range tests {
+		if got := sameSite(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameSite(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
 	}
 }
 

@@ -10,9 +10,11 @@ import (
 )
 
 // FuzzExtract feeds arbitrary markup to Parse: it must not panic, and no
-// invisible character of Clean's set may survive in any field.
+// invisible character of Clean's set may survive in any field, and the
+// URL is the page's own or a canonical URL on its site.
 func FuzzExtract(f *testing.F) {
 	f.Add([]byte(page("", "")), "text/html")
+	f.Add([]byte(page(`<link rel="canonical" href="https://attacker.test/x">`, "")), "text/html")
 	f.Add([]byte(page(`<meta name="author" content="A\u200Bda">`, "pass\u200Bword \U000E0041\U000E0042 <span hidden>x</span> \u202Egnp.exe")), "")
 	f.Add([]byte("Title line\u2066\n\n"+bodyParagraph+"\u00AD\uFEFF"), "text/plain")
 	f.Add([]byte("<html><body><p>"+bodyParagraph+"\xff\xfe</p>"), "text/html; charset=windows-1252")
@@ -39,6 +41,12 @@ func FuzzExtract(f *testing.F) {
 		}
 		if strings.Contains(a.Text, "\n\n\n") || strings.TrimSpace(a.Text) != a.Text {
 			t.Fatalf("text not normalized: %q", a.Text)
+		}
+		if a.URL != u.String() {
+			c, err := url.Parse(a.URL)
+			if err != nil || !trustCanonical(c, u) {
+				t.Fatalf("URL %q is neither the page URL nor on its site", a.URL)
+			}
 		}
 		if err := checkLength(a.Text); err != nil {
 			t.Fatalf("returned an article that is too short: %v", err)
