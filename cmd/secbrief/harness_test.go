@@ -46,7 +46,7 @@ type site struct {
 	fetches map[string]int
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	s := &site{fetches: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -98,7 +98,7 @@ func (b *syncBuffer) String() string {
 // harness runs the whole bot, wired as `secbrief run` wires it, against the
 // fake Discord, the fake LLM and a test site.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	dc   *fakediscord.Server
 	llm  *fakellm.Server
 	site *site
@@ -111,7 +111,7 @@ type harness struct {
 }
 
 // newHarness builds the fakes and a configuration; edit h.cfg before start.
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{
 		t:    t,
