@@ -160,6 +160,9 @@ func TestLongTextMapReduce(t *testing.T) {
 	if len(sum.CVEs) != 1 || sum.Severity != news.SeverityHigh {
 		t.Errorf("summary = %+v", sum)
 	}
+	if u := e.cache.Usage(); len(u) != len(reqs) {
+		t.Errorf("usage recorded for %d of %d calls", len(u), len(reqs))
+	}
 }
 
 func TestTooLongNotes(t *testing.T) {
