@@ -2,8 +2,10 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -79,4 +81,45 @@ func TestConcurrentWriters(t *testing.T) {
 	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles`).Scan(&n); err != nil || n != perKind[3] {
 		t.Errorf("articles = %d, %v; want %d", n, err, perKind[3])
 	}
+}
+
+// TestTransactionsBeginImmediate checks _txlock=immediate: a write
+// transaction holds the write lock from BEGIN, before its first write, so
+// two processes that read then write never deadlock into SQLITE_BUSY. A
+// connection of "another process" that does not wait (busy_timeout 0)
+// cannot begin its own write while a Store transaction that has only read
+// is open, and can once it commits.
+func TestTransactionsBeginImmediate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock.db")
+	ctx := context.Background()
+	s := openTestStoreAt(t, path)
+	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(0)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles`).Scan(&n); err != nil {
+			return err
+		}
+		otx, err := other.BeginTx(ctx, nil)
+		if err == nil {
+			otx.Rollback()
+			t.Error("another connection began a write transaction while a Store transaction was open: not IMMEDIATE")
+		} else if !strings.Contains(err.Error(), "locked") && !strings.Contains(err.Error(), "busy") {
+			t.Errorf("other BEGIN: %v, want SQLITE_BUSY", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otx, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("BEGIN after the Store committed: %v", err)
+	}
+	otx.Rollback()
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -57,12 +58,9 @@ func TestOpenPragmas(t *testing.T) {
 	}
 	for _, pool := range []struct {
 		name string
-		s    *Store
-	}{{"write", s}, {"read", s}} {
-		db := s.write
-		if pool.name == "read" {
-			db = s.read
-		}
+		db   *sql.DB
+	}{{"write", s.write}, {"read", s.read}} {
+		db := pool.db
 		for _, c := range cases {
 			t.Run(pool.name+"/"+c.pragma, func(t *testing.T) {
 				var got string
