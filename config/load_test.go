@@ -219,6 +219,28 @@ func TestLoadNoFile(t *testing.T) {
 	if _, err := Load("", nil); err != nil {
 		t.Errorf("Load with nil getenv: %v", err)
 	}
+	// The defaults the issue fixes.
+	if c.LLM.BaseURL != "https://api.openai.com/v1" || c.Storage.Path != "secbrief.db" || len(c.Fetch.AllowNetworks) != 0 {
+		t.Errorf("defaults: base_url %q, storage.path %q, allow_networks %v", c.LLM.BaseURL, c.Storage.Path, c.Fetch.AllowNetworks)
+	}
+}
+
+// TestLoadFromEnvConfig is how main loads: the file named by
+// SECBRIEF_CONFIG when there is no -config flag, secrets from the
+// environment.
+func TestLoadFromEnvConfig(t *testing.T) {
+	path := writeConfig(t, "llm:\n  model: from-env-file\nstorage:\n  path: ${DATA}/cache.db\n")
+	env := envOf(map[string]string{EnvConfig: path, "DATA": "/var/lib/secbrief", "OPENAI_API_KEY": "sk-x"})
+	c, err := Load(Resolve("", env), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LLM.Model != "from-env-file" || c.Storage.Path != "/var/lib/secbrief/cache.db" || c.LLM.APIKey.Value() != "sk-x" {
+		t.Errorf("model %q, storage.path %q: the file named by %s was not loaded", c.LLM.Model, c.Storage.Path, EnvConfig)
+	}
+	if err := c.Validate(NeedLLM); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
 }
 
 func TestLoadMissingFile(t *testing.T) {
