@@ -57,6 +57,10 @@ type Bot struct {
 	ctx    context.Context // handlers' context; cancelled when shutdown times out
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// gate orders handler starts before shutdown's Wait: once closing is
+	// set, no handler starts.
+	gate    sync.Mutex
+	closing bool
 
 	mu         sync.Mutex
 	registered bool
@@ -145,6 +149,9 @@ func (b *Bot) Run(ctx context.Context) error {
 }
 
 func (b *Bot) shutdown() error {
+	b.gate.Lock()
+	b.closing = true
+	b.gate.Unlock()
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
 	select {
@@ -201,10 +208,13 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 
 // serve runs one handler with panic recovery and in-flight tracking.
 func (b *Bot) serve(kind string, fn func(ctx context.Context) error, attrs ...any) {
-	if b.ctx.Err() != nil {
+	b.gate.Lock()
+	if b.closing {
+		b.gate.Unlock()
 		return
 	}
 	b.wg.Add(1)
+	b.gate.Unlock()
 	defer b.wg.Done()
 	defer func() {
 		if p := recover(); p != nil {

@@ -162,14 +162,14 @@ func (h *harness) start() {
 		cancel()
 		h.t.Fatal(err)
 	}
-	b, err := a.newBot()
+	b, dg, err := a.newBot()
 	if err != nil {
 		cancel()
 		h.t.Fatal(err)
 	}
 	h.app, h.cancel, h.done = a, cancel, make(chan error, 1)
 	readies := h.dc.Readies()
-	go func() { h.done <- b.Run(ctx) }()
+	go func() { h.done <- a.serveBot(ctx, b, dg) }()
 	h.wait("bot ready", func() bool { return h.dc.Readies() > readies })
 	select {
 	case <-b.Ready():

@@ -27,15 +27,36 @@ func runBot(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
-	b, err := a.newBot()
+	b, dg, err := a.newBot()
 	if err != nil {
 		return err
 	}
-	return b.Run(ctx)
+	return a.serveBot(ctx, b, dg)
 }
 
-// newBot builds the Discord session, the command router and the bot.
-func (a *app) newBot() (*bot.Bot, error) {
+// serveBot runs b until ctx ends, starting the digests once Discord is
+// ready and stopping them before it returns.
+func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
+	started := make(chan struct{})
+	go func() {
+		defer close(started)
+		select {
+		case <-b.Ready():
+			if err := dg.start(ctx, a); err != nil {
+				a.log.Error("digests not started", "err", err)
+			}
+		case <-ctx.Done():
+		}
+	}()
+	err := b.Run(ctx)
+	<-started
+	dg.stop()
+	return err
+}
+
+// newBot builds the Discord session, the command router with the admin
+// commands, the digest service and the bot.
+func (a *app) newBot() (*bot.Bot, *digests, error) {
 	d := a.cfg.Discord
 	opts := bot.Options{
 		Token:                d.Token.Value(),
@@ -47,8 +68,12 @@ func (a *app) newBot() (*bot.Bot, error) {
 	}
 	session, err := bot.NewSession(opts)
 	if err != nil {
-		return nil, fmt.Errorf("discord: %w", err)
+		return nil, nil, fmt.Errorf("discord: %w", err)
 	}
+	poster := bot.NewDigestPoster(session, a.log)
+	dg := a.newDigests(poster, poster.Notify)
+	admin := commands.NewAdmin(session, a.store, dg.runner, dg.scheduler, a.discoverer(),
+		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults}, a.log)
 	l := a.cfg.Limits
 	router := commands.New(session, a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
@@ -57,6 +82,6 @@ func (a *app) newBot() (*bot.Bot, error) {
 		PerUserPerMinute:    l.PerUserPerMinute,
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
-	}, a.log)
-	return bot.New(session, router, opts, a.log), nil
+	}, a.log, admin)
+	return bot.New(session, router, opts, a.log), dg, nil
 }

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/commands"
+	"github.com/secbrief/secbrief/config"
+	"github.com/secbrief/secbrief/digest"
+	"github.com/secbrief/secbrief/feeds"
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/storage"
+	"github.com/secbrief/secbrief/summarizer"
+)
+
+// The concrete types main passes satisfy the consumers' interfaces.
+var (
+	_ commands.Store      = (*storage.Store)(nil)
+	_ commands.AdminStore = (*storage.Store)(nil)
+	_ feeds.Store         = (*storage.Store)(nil)
+	_ digest.Store        = (*storage.Store)(nil)
+)
+
+// notifier sends a one-off notice to a channel (bot.DigestPoster.Notify).
+type notifier func(ctx context.Context, channelID, text string) error
+
+// digests is the feed poller, the digest runner and the scheduler.
+type digests struct {
+	poller    *feeds.Poller
+	runner    *digest.Runner
+	scheduler *digest.Scheduler
+	wg        sync.WaitGroup
+}
+
+// newDigests wires feeds and digests; poster may be nil for a dry run.
+func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
+	d := &digests{}
+	fc := a.cfg.Feeds
+	d.poller = feeds.New(article.NewClient(a.policy), a.store, feeds.Options{
+		PollInterval: fc.PollInterval.Duration(),
+		MaxFailures:  fc.MaxFailures,
+		UserAgent:    a.cfg.Fetch.UserAgent,
+		OnDisabled: func(ctx context.Context, feedURL string, err error) {
+			if notify != nil {
+				a.announceDisabled(ctx, notify, feedURL, err)
+			}
+		},
+	}, a.log)
+	dc := a.cfg.Digest
+	d.runner = digest.NewRunner(digest.Config{
+		Store:            a.store,
+		Summarizer:       a.sum,
+		Poster:           poster,
+		Poller:           d.poller,
+		Fetcher:          a.fetcher,
+		WithGuild:        summarizer.WithGuild,
+		IsTeaser:         feeds.IsTeaser,
+		MaxItems:         dc.MaxItems,
+		Lookback:         dc.Lookback.Duration(),
+		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
+		Concurrency:      a.cfg.LLM.Concurrency,
+		Logger:           a.log,
+	})
+	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
+		Run:     d.runner.RunScheduled,
+		InShard: inShard(a.cfg.Discord),
+		Grace:   dc.Grace.Duration(),
+		Logger:  a.log,
+	})
+	return d
+}
+
+// start resumes digests interrupted by a crash, loads the schedules from
+// the config and the store, and starts the scheduler and the poller. They
+// stop when ctx ends.
+func (d *digests) start(ctx context.Context, a *app) error {
+	if err := d.runner.Resume(ctx); err != nil {
+		a.log.Error("resume unfinished digests", "err", err)
+	}
+	for i, ch := range a.cfg.Digest.Channels {
+		sched, err := ch.Cron()
+		if err != nil {
+			return fmt.Errorf("digest.channels[%d].schedule: %w", i, err)
+		}
+		if _, err := a.store.SeedGuild(ctx, ch.GuildID, a.cfg.Feeds.Defaults); err != nil {
+			return fmt.Errorf("seed feeds of guild %s: %w", ch.GuildID, err)
+		}
+		d.scheduler.Set(digest.Target{GuildID: ch.GuildID, ChannelID: ch.ChannelID}, sched)
+	}
+	stored, err := a.store.DigestSchedules(ctx, true)
+	if err != nil {
+		return fmt.Errorf("load digest schedules: %w", err)
+	}
+	for _, s := range stored {
+		t, sched, err := digest.SetupSchedule(s)
+		if err != nil {
+			a.log.Error("skip stored digest schedule", "channel_id", s.ChannelID, "err", err)
+			continue
+		}
+		d.scheduler.Set(t, sched)
+	}
+	d.scheduler.Start(ctx)
+	d.wg.Go(func() {
+		if err := d.poller.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("feed poller stopped", "err", err)
+		}
+	})
+	return nil
+}
+
+// stop stops the scheduler and waits for the poller (whose context must
+// have ended), so the store can be closed.
+func (d *digests) stop() {
+	d.scheduler.Stop()
+	d.wg.Wait()
+}
+
+// announceDisabled tells each channel that gets digests from a feed, once,
+// that the feed was disabled.
+func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL string, cause error) {
+	guilds, err := a.store.FeedGuilds(ctx, feedURL)
+	if err != nil {
+		a.log.Error("feed disabled: find guilds", "feed_url", feedURL, "err", err)
+		return
+	}
+	channels := map[string]bool{}
+	for _, ch := range a.cfg.Digest.Channels {
+		if contains(guilds, ch.GuildID) {
+			channels[ch.ChannelID] = true
+		}
+	}
+	stored, err := a.store.DigestSchedules(ctx, true)
+	if err != nil {
+		a.log.Error("feed disabled: find channels", "feed_url", feedURL, "err", err)
+	}
+	for _, s := range stored {
+		if contains(guilds, s.GuildID) {
+			channels[s.ChannelID] = true
+		}
+	}
+	text := fmt.Sprintf("The feed <%s> is disabled after %d failed polls in a row (last error: %v). Its stories are left out of digests until an admin runs `/feeds add url:%s` again.",
+		feedURL, a.cfg.Feeds.MaxFailures, cause, feedURL)
+	for ch := range channels {
+		if err := notify(ctx, ch, text); err != nil {
+			a.log.Warn("feed disabled: notify channel", "channel_id", ch, "feed_url", feedURL, "err", err)
+		}
+	}
+}
+
+// inShard returns the filter of the guilds this process's shard serves:
+// Discord's rule, (guild_id >> 22) % shard_count == shard_id.
+func inShard(d config.DiscordConfig) func(guildID string) bool {
+	if d.ShardCount <= 1 {
+		return nil
+	}
+	return func(guildID string) bool {
+		id, err := strconv.ParseUint(guildID, 10, 64)
+		return err == nil && int((id>>22)%uint64(d.ShardCount)) == d.ShardID
+	}
+}
+
+// discoverer returns /feeds add's feed discovery over the safe client.
+func (a *app) discoverer() commands.DiscoverFunc {
+	client := article.NewClient(a.policy)
+	return func(ctx context.Context, rawURL string) (string, news.Feed, []news.Item, error) {
+		if _, err := article.CheckURL(rawURL, a.policy); err != nil {
+			return "", news.Feed{}, nil, err
+		}
+		return feeds.Discover(ctx, client, rawURL)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/robfig/cron/v3"
+
+	"github.com/secbrief/secbrief/digest"
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/storage"
+)
+
+// Command names of the admin commands.
+const (
+	cmdDigest = "digest"
+	cmdFeeds  = "feeds"
+)
+
+// manageGuild is the Manage Server permission that the admin commands
+// require, both as their default_member_permissions and on the server side.
+const manageGuild int64 = discordgo.PermissionManageGuild
+
+// DigestRunner posts a digest at once (digest.Runner).
+type DigestRunner interface {
+	Now(ctx context.Context, t digest.Target) (digest.Result, error)
+}
+
+// Scheduler holds the running digest schedules (digest.Scheduler).
+type Scheduler interface {
+	Set(t digest.Target, s cron.Schedule) bool
+	Remove(channelID string)
+	Next(channelID string) time.Time
+}
+
+// AdminStore is what the admin commands keep: schedules, digests and the
+// guilds' feeds (package storage).
+type AdminStore interface {
+	PutDigestSchedule(ctx context.Context, d storage.DigestSchedule) error
+	DisableDigestSchedules(ctx context.Context, guildID string) (int, error)
+	DigestSchedules(ctx context.Context, enabledOnly bool) ([]storage.DigestSchedule, error)
+	LastPostedDigest(ctx context.Context, channelID string) (storage.DigestRun, error)
+	SeedGuild(ctx context.Context, guildID string, feedURLs []string) (bool, error)
+	Subscribe(ctx context.Context, guildID, feedURL, title string) (bool, error)
+	Unsubscribe(ctx context.Context, guildID, feedURL string) (bool, error)
+	GuildFeeds(ctx context.Context, guildID string) ([]news.FeedState, error)
+	AddItems(ctx context.Context, feedURL string, items []news.Item) (int, error)
+}
+
+// DiscoverFunc finds and parses the feed at a URL, or the feed a page
+// links to (feeds.Discover with the safe client).
+type DiscoverFunc func(ctx context.Context, rawURL string) (feedURL string, feed news.Feed, items []news.Item, err error)
+
+// AdminOptions configure the admin commands.
+type AdminOptions struct {
+	// DefaultFeeds are the feeds a guild starts with (config feeds.defaults).
+	DefaultFeeds []string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Admin is the /digest and /feeds commands, for members with Manage Server.
+type Admin struct {
+	discord   Discord
+	store     AdminStore
+	runner    DigestRunner
+	scheduler Scheduler
+	discover  DiscoverFunc
+	opts      AdminOptions
+	log       *slog.Logger
+}
+
+var _ Extension = (*Admin)(nil)
+
+// NewAdmin returns the admin commands extension.
+func NewAdmin(d Discord, st AdminStore, runner DigestRunner, sched Scheduler, discover DiscoverFunc, opts AdminOptions, logger *slog.Logger) *Admin {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Admin{discord: d, store: st, runner: runner, scheduler: sched, discover: discover, opts: opts, log: logger}
+}
+
+// Handles reports whether name is /digest or /feeds.
+func (a *Admin) Handles(name string) bool { return name == cmdDigest || name == cmdFeeds }
+
+// HandleInteraction routes /digest and /feeds subcommands and their
+// autocompletes, after the Manage Server check.
+func (a *Admin) HandleInteraction(ctx context.Context, i *discordgo.Interaction) error {
+	rep := &reply{d: a.discord, i: i, log: a.log}
+	data := i.ApplicationCommandData()
+	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		return a.autocomplete(ctx, rep, data)
+	}
+	err := a.handle(ctx, rep, data)
+	if err != nil {
+		rep.fail(err)
+		return fmt.Errorf("%s: %w", data.Name, err)
+	}
+	return nil
+}
+
+func (a *Admin) handle(ctx context.Context, rep *reply, data discordgo.ApplicationCommandInteractionData) error {
+	if rep.i.GuildID == "" {
+		return userErrorf("This command only works in a server.")
+	}
+	if rep.i.Member == nil || rep.i.Member.Permissions&(manageGuild|discordgo.PermissionAdministrator) == 0 {
+		return userErrorf("You need the Manage Server permission to change digests and feeds.")
+	}
+	if len(data.Options) == 0 {
+		return userErrorf("Pick a subcommand.")
+	}
+	if _, err := a.store.SeedGuild(ctx, rep.i.GuildID, a.opts.DefaultFeeds); err != nil {
+		return fmt.Errorf("seed guild feeds: %w", err)
+	}
+	sub := data.Options[0]
+	opts := optionMap(sub.Options)
+	switch data.Name + " " + sub.Name {
+	case "digest setup":
+		return a.digestSetup(ctx, rep, opts)
+	case "digest status":
+		return a.digestStatus(ctx, rep)
+	case "digest off":
+		return a.digestOff(ctx, rep)
+	case "digest now":
+		return a.digestNow(ctx, rep)
+	case "feeds list":
+		return a.feedsList(ctx, rep)
+	case "feeds add":
+		return a.feedsAdd(ctx, rep, opts)
+	case "feeds remove":
+		return a.feedsRemove(ctx, rep, opts)
+	}
+	return userErrorf("Unknown subcommand %q.", sub.Name)
+}
+
+// optionMap indexes options by name.
+func optionMap(opts []*discordgo.ApplicationCommandInteractionDataOption) map[string]*discordgo.ApplicationCommandInteractionDataOption {
+	m := make(map[string]*discordgo.ApplicationCommandInteractionDataOption, len(opts))
+	for _, o := range opts {
+		m[o.Name] = o
+	}
+	return m
+}
+
+// stringOpt returns a string option's trimmed value, "" when absent.
+func stringOpt(m map[string]*discordgo.ApplicationCommandInteractionDataOption, name string) string {
+	if o, ok := m[name]; ok {
+		if s, ok := o.Value.(string); ok {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,174 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/digest"
+	"github.com/secbrief/secbrief/storage"
+)
+
+// digestSetup handles /digest setup channel: time: [timezone:].
+func (a *Admin) digestSetup(ctx context.Context, rep *reply, opts map[string]*discordgo.ApplicationCommandInteractionDataOption) error {
+	channelID := stringOpt(opts, "channel")
+	at := stringOpt(opts, "time")
+	tz := stringOpt(opts, "timezone")
+	if tz == "" {
+		tz = "UTC"
+	}
+	if channelID == "" {
+		return userErrorf("Pick the channel the digest goes to.")
+	}
+	if _, err := time.Parse("15:04", at); err != nil || len(at) != 5 {
+		return userErrorf("%q is not a time: use HH:MM on a 24-hour clock, e.g. 08:30.", at)
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		return userErrorf("%q is not a time zone I know: use an IANA name such as Europe/Berlin or America/New_York.", tz)
+	}
+	sched, err := digest.DailyAt(at, tz)
+	if err != nil {
+		return userErrorf("I can't schedule %s in %s: %v.", at, tz, err)
+	}
+	err = a.store.PutDigestSchedule(ctx, storage.DigestSchedule{
+		GuildID: rep.i.GuildID, ChannelID: channelID, Time: at, Timezone: tz, Enabled: true, CreatedBy: userID(rep.i),
+	})
+	if err != nil {
+		return fmt.Errorf("store schedule: %w", err)
+	}
+	target := digest.Target{GuildID: rep.i.GuildID, ChannelID: channelID}
+	msg := fmt.Sprintf("Daily digest set: <#%s> every day at %s (%s).", channelID, at, tz)
+	if a.scheduler.Set(target, sched) {
+		next := a.scheduler.Next(channelID)
+		msg += fmt.Sprintf(" Next one %s.", discordTime(next))
+	}
+	_, err = rep.send(msg, nil, true)
+	return err
+}
+
+// digestStatus handles /digest status: schedules with their next run, the
+// feeds, and the last digest.
+func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
+	scheds, err := a.store.DigestSchedules(ctx, true)
+	if err != nil {
+		return fmt.Errorf("load schedules: %w", err)
+	}
+	var b strings.Builder
+	channels := []string{}
+	for _, s := range scheds {
+		if s.GuildID != rep.i.GuildID {
+			continue
+		}
+		channels = append(channels, s.ChannelID)
+		fmt.Fprintf(&b, "**Digest** in <#%s> daily at %s (%s)", s.ChannelID, s.Time, s.Timezone)
+		if next := a.scheduler.Next(s.ChannelID); !next.IsZero() {
+			fmt.Fprintf(&b, ", next %s", discordTime(next))
+		}
+		b.WriteString("\n")
+	}
+	if len(channels) == 0 {
+		b.WriteString("**No scheduled digest** in this server. Set one with `/digest setup`.\n")
+	}
+	if !contains(channels, rep.i.ChannelID) {
+		channels = append(channels, rep.i.ChannelID)
+	}
+	for _, ch := range channels {
+		last, err := a.store.LastPostedDigest(ctx, ch)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("last digest: %w", err)
+		default:
+			fmt.Fprintf(&b, "**Last digest** in <#%s>: %s, %d stories.\n", ch, discordTime(last.PostedAt), len(last.Digest.Stories))
+		}
+	}
+	feeds, err := a.store.GuildFeeds(ctx, rep.i.GuildID)
+	if err != nil {
+		return fmt.Errorf("load feeds: %w", err)
+	}
+	disabled := 0
+	for _, f := range feeds {
+		if f.Disabled() {
+			disabled++
+		}
+	}
+	fmt.Fprintf(&b, "**Feeds**: %d", len(feeds))
+	if disabled > 0 {
+		fmt.Fprintf(&b, " (%d disabled after repeated failures)", disabled)
+	}
+	b.WriteString(". See `/feeds list`.")
+	_, err = rep.send(b.String(), nil, true)
+	return err
+}
+
+// digestOff handles /digest off: every scheduled digest of the server stops.
+func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
+	scheds, err := a.store.DigestSchedules(ctx, true)
+	if err != nil {
+		return fmt.Errorf("load schedules: %w", err)
+	}
+	n, err := a.store.DisableDigestSchedules(ctx, rep.i.GuildID)
+	if err != nil {
+		return fmt.Errorf("disable schedules: %w", err)
+	}
+	for _, s := range scheds {
+		if s.GuildID == rep.i.GuildID {
+			a.scheduler.Remove(s.ChannelID)
+		}
+	}
+	msg := "There was no scheduled digest to stop."
+	if n > 0 {
+		msg = fmt.Sprintf("Stopped %d scheduled digest(s). `/digest now` still works; `/digest setup` starts again.", n)
+	}
+	_, err = rep.send(msg, nil, true)
+	return err
+}
+
+// digestNow handles /digest now: a digest of what is new, posted here.
+func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
+	if err := rep.deferResponse(true); err != nil {
+		return fmt.Errorf("defer: %w", err)
+	}
+	res, err := a.runner.Now(ctx, digest.Target{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID})
+	switch {
+	case errors.Is(err, digest.ErrNothingNew):
+		msg := "Nothing new in this server's feeds within the look-back window."
+		if last, err := a.store.LastPostedDigest(ctx, rep.i.ChannelID); err == nil {
+			msg = fmt.Sprintf("Nothing new since the last digest here (%s).", discordTime(last.PostedAt))
+		}
+		_, err = rep.send(msg, nil, true)
+		return err
+	case errors.Is(err, digest.ErrUndeliverable):
+		return &UserError{Msg: "I can't post in this channel: I need View Channel, Send Messages, Embed Links and Create Public Threads here.", Cause: err}
+	case err != nil:
+		return err
+	}
+	msg := fmt.Sprintf("Posted a digest of %d stories", len(res.Digest.Stories))
+	if res.Digest.More > 0 {
+		msg += fmt.Sprintf(" (%d more did not fit)", res.Digest.More)
+	}
+	_, err = rep.send(msg+".", nil, true)
+	return err
+}
+
+// discordTime renders t as a Discord timestamp: absolute and relative, in
+// each reader's own time zone.
+func discordTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return fmt.Sprintf("<t:%d:f> (<t:%d:R>)", t.Unix(), t.Unix())
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
