@@ -41,8 +41,10 @@ func (e *RefusedError) Error() string {
 
 // StatusError reports a response whose HTTP status is not 2xx.
 type StatusError struct {
-	Code   int
-	Status string // e.g. "404 Not Found"
+	// Code is the HTTP status code, e.g. 404.
+	Code int
+	// Status is the status line's text, e.g. "404 Not Found".
+	Status string
 }
 
 // Error reads like "the server answered 404 Not Found".

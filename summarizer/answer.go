@@ -36,7 +36,9 @@ const maxPassageTokens = 300
 
 // Question is a follow-up question about one or more articles.
 type Question struct {
-	Text   string
+	// Text is the question as the user asked it.
+	Text string
+	// UserID is the Discord user who asked; empty in the terminal.
 	UserID string
 	// Sources are the articles the thread is about (one for a summary
 	// thread, the stories of a digest thread) with their summaries.
@@ -47,7 +49,9 @@ type Question struct {
 
 // Source is an article a question may be answered from.
 type Source struct {
+	// Article is the text answers are grounded in.
 	Article news.Article
+	// Summary is the article's summary (zero when there is none yet).
 	Summary news.Summary
 }
 

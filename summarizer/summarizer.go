@@ -68,12 +68,16 @@ const (
 
 // Options configure a Summarizer. Zero fields take the defaults above.
 type Options struct {
-	Model    string
-	Language string // output language, e.g. "English"
+	// Model is the model name sent with every request (llm.model).
+	Model string
+	// Language is the output language, e.g. "English"; part of the cache
+	// key.
+	Language string
 	// MaxInputTokens is the estimated-token budget of one request's prompt
 	// (system prompt, instructions and fenced text together). Longer
 	// articles are summarized in chunks. Raised to MinInputTokens if lower.
-	MaxInputTokens  int
+	MaxInputTokens int
+	// MaxOutputTokens caps the completion of one request.
 	MaxOutputTokens int
 	// Concurrency is the most LLM requests in flight at once, across
 	// Summarize and Answer.
