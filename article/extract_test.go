@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // body is enough visible prose for readability to take the page as an
@@ -234,6 +235,8 @@ func TestParseDispatch(t *testing.T) {
 		{"text declared", text, "text/plain; charset=utf-8", "Patch Tuesday fixes 60 flaws", "60 flaws", nil},
 		{"latin1 meta charset", latin1, "text/html", "Café", "Café crème", nil},
 		{"latin1 header charset", strings.Replace(latin1, "iso-8859-1", "", 1), "text/html; charset=ISO-8859-1", "Café", "Café crème", nil},
+		{"utf-16le with BOM", utf16LE("\ufeff" + strings.Replace(latin1Page(), "iso-8859-1", "utf-16", 1)), "text/html", "Café", "Café crème", nil},
+		{"windows-1252 quotes", strings.Replace(strings.Replace(latin1, "iso-8859-1", "windows-1252", 1), " cr\xe8me.", " cr\xe8me \x93quoted\x94.", 1), "text/html", "Café", "crème “quoted”", nil},
 		{"pdf", "%PDF-1.7 ...", "", "", "", ErrUnsupportedType},
 	}
 	for _, tt := range tests {
@@ -290,4 +293,19 @@ func TestExtractKeepsPreformatted(t *testing.T) {
 	if !strings.Contains(a.Text, "{\n    exploit();\n}") {
 		t.Errorf("preformatted whitespace lost:\n%s", a.Text)
 	}
+}
+
+// latin1Page is the test page of TestParseDispatch in UTF-8.
+func latin1Page() string {
+	return "<html><head><meta charset=\"iso-8859-1\"><title>Café</title></head><body><article><p>" + bodyParagraph + " Café crème.</p></article></body></html>"
+}
+
+// utf16LE encodes s as UTF-16 little endian.
+func utf16LE(s string) string {
+	var b strings.Builder
+	for _, u := range utf16.Encode([]rune(s)) {
+		b.WriteByte(byte(u))
+		b.WriteByte(byte(u >> 8))
+	}
+	return b.String()
 }
