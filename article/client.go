@@ -53,8 +53,8 @@ func newClient(p Policy, resolve resolveFunc) *http.Client {
 		Transport: &guardTransport{policy: p, next: transport},
 		Timeout:   p.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) > p.MaxRedirects {
-				return fmt.Errorf("stopped after %d redirects", p.MaxRedirects)
+			if limit := p.redirectLimit(); len(via) > limit {
+				return fmt.Errorf("stopped after %d redirects", limit)
 			}
 			return checkParsedURL(req.URL, p)
 		},

@@ -164,3 +164,42 @@ func TestFetchRefusedTypeBodyNotRead(t *testing.T) {
 		t.Fatal("server still writing: the client did not drop the body")
 	}
 }
+
+func TestFetchRedirectLimitBoundary(t *testing.T) {
+	// /r/N redirects N more times before the article.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/r/{n}", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.PathValue("n"))
+		if n == 0 {
+			articleHandler(w, r)
+			return
+		}
+		http.Redirect(w, r, "/r/"+strconv.Itoa(n-1), http.StatusFound)
+	})
+	tests := []struct {
+		name      string
+		max       int // Policy.MaxRedirects
+		redirects int
+		ok        bool
+	}{
+		{"default 5 followed", 0, 5, true},
+		{"default 6th refused", 0, 6, false},
+		{"one allowed", 1, 1, true},
+		{"one allowed, two refused", 1, 2, false},
+		{"none allowed", -1, 1, false},
+		{"none needed", -1, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnv(t, mux)
+			env.policy.MaxRedirects = tt.max
+			_, err := env.fetcher().Fetch(t.Context(), env.url("public.test", "/r/"+strconv.Itoa(tt.redirects)))
+			if tt.ok && err != nil {
+				t.Fatalf("%d redirects: %v", tt.redirects, err)
+			}
+			if !tt.ok && (err == nil || !strings.Contains(err.Error(), "stopped after")) {
+				t.Fatalf("%d redirects: err = %v, want stopped", tt.redirects, err)
+			}
+		})
+	}
+}

@@ -54,17 +54,19 @@ func (p Policy) withDefaults() Policy {
 	if p.IdleTimeout <= 0 {
 		p.IdleTimeout = DefaultIdleTimeout
 	}
-	switch {
-	case p.MaxRedirects == 0:
+	// A negative MaxRedirects (none) stays negative, so that applying the
+	// defaults twice (NewFetcher, then newClient) keeps it none.
+	if p.MaxRedirects == 0 {
 		p.MaxRedirects = DefaultMaxRedirects
-	case p.MaxRedirects < 0:
-		p.MaxRedirects = 0
 	}
 	if p.UserAgent == "" {
 		p.UserAgent = DefaultUserAgent
 	}
 	return p
 }
+
+// redirectLimit is how many redirects may be followed.
+func (p Policy) redirectLimit() int { return max(p.MaxRedirects, 0) }
 
 // portAllowed reports whether port may be connected to.
 func (p Policy) portAllowed(port int) bool {
