@@ -51,7 +51,7 @@ func (a *Admin) autocomplete(ctx context.Context, rep *reply, data discordgo.App
 	}
 	return rep.d.InteractionRespond(rep.i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
-		Data: &discordgo.InteractionResponseData{Choices: choices},
+		Data: &discordgo.InteractionResponseData{Choices: choices, AllowedMentions: render.NoMentions()},
 	})
 }
 

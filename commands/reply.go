@@ -25,9 +25,12 @@ type reply struct {
 // deferResponse acknowledges the interaction at once (type 5), so Discord's
 // 3-second deadline is met whatever follows.
 func (r *reply) deferResponse(ephemeral bool) error {
-	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	resp := &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{AllowedMentions: render.NoMentions()},
+	}
 	if ephemeral {
-		resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+		resp.Data.Flags = discordgo.MessageFlagsEphemeral
 	}
 	if err := r.d.InteractionRespond(r.i, resp); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -44,14 +45,31 @@ type site struct {
 	*httptest.Server
 	mu      sync.Mutex
 	fetches map[string]int
+	pages   map[string]page
+}
+
+// page is a response the test added with serve.
+type page struct{ contentType, body string }
+
+// serve adds or replaces the response at path.
+func (s *site) serve(path, contentType, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages[path] = page{contentType, body}
 }
 
 func newSite(t testing.TB) *site {
-	s := &site{fetches: map[string]int{}}
+	s := &site{fetches: map[string]int{}, pages: map[string]page{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.fetches[r.URL.Path]++
+		p, ok := s.pages[r.URL.Path]
 		s.mu.Unlock()
+		if ok {
+			w.Header().Set("Content-Type", p.contentType)
+			io.WriteString(w, p.body)
+			return
+		}
 		switch r.URL.Path {
 		case "/advisory", "/advisory-copy":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -250,8 +268,11 @@ func (h *harness) settled(d fakediscord.Dispatched) fakediscord.Interaction {
 		if len(st.Followups) > 0 {
 			return true
 		}
-		if ack.Type == 4 || ack.Type == 9 {
-			return st.Original != nil || ack.Type == 9
+		switch ack.Type {
+		case 4:
+			return st.Original != nil
+		case 8, 9: // autocomplete result, modal
+			return true
 		}
 		return st.Original != nil && st.Original.Edits > 0
 	})

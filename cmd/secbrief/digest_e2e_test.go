@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secbrief/secbrief/internal/fakediscord"
+)
+
+// rss renders a feed of items (title, link path) published minutes ago.
+func rss(h *harness, title string, items ...[2]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title><link>%s</link>`, title, h.site.URL)
+	for i, it := range items {
+		pub := time.Now().Add(-time.Duration(10+i) * time.Minute).UTC().Format(time.RFC1123Z)
+		fmt.Fprintf(&b, `<item><title>%s</title><link>%s%s</link><guid>%s%s</guid><pubDate>%s</pubDate><description>%s. Full story at the link.</description></item>`,
+			it[0], h.site.URL, it[1], h.site.URL, it[1], pub, it[0])
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
+}
+
+// serveFeeds puts two outlets on the site: both carry the Acme story (same
+// CVE), one also an unrelated story.
+func serveFeeds(h *harness) (string, string) {
+	h.site.serve("/feed-a.xml", "application/rss+xml", rss(h, "Outlet A",
+		[2]string{"Acme Gateway flaw CVE-2026-12345 exploited in the wild", "/advisory"},
+		[2]string{"Widget Corp discloses a data breach affecting customers", "/widget"}))
+	h.site.serve("/feed-b.xml", "application/rss+xml", rss(h, "Outlet B",
+		[2]string{"Attackers hit CVE-2026-12345 in Acme gateways", "/advisory-copy"}))
+	h.site.serve("/widget", "text/html", `<html><head><title>Widget Corp breach</title></head><body><article><h1>Widget Corp breach</h1><p>`+
+		strings.Repeat("Widget Corp said attackers accessed a customer database holding names and email addresses. ", 5)+`</p></article></body></html>`)
+	return h.site.URL + "/feed-a.xml", h.site.URL + "/feed-b.xml"
+}
+
+// admin makes spec an invocation by a member with Manage Server.
+func admin(spec fakediscord.InteractionSpec) fakediscord.InteractionSpec {
+	spec.Permissions = fakediscord.DefaultMemberPermissions | fakediscord.PermissionManageGuild
+	return spec
+}
+
+func feedsAdd(u string) fakediscord.InteractionSpec {
+	return admin(fakediscord.SlashCommand("feeds", fakediscord.SubcommandOption("add", fakediscord.StringOption("url", u))))
+}
+
+func digestCmd(sub string, opts ...fakediscord.Option) fakediscord.InteractionSpec {
+	return admin(fakediscord.SlashCommand("digest", fakediscord.SubcommandOption(sub, opts...)))
+}
+
+func TestDigestNowPostsOnceOneItemPerStory(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	feedA, feedB := serveFeeds(h)
+	for _, u := range []string{feedA, feedB} {
+		got := finalText(h.settled(h.dispatch(feedsAdd(u))))
+		if !got.ephemeral || !strings.Contains(got.text, "Added") {
+			t.Fatalf("/feeds add %s: %+v", u, got)
+		}
+	}
+	list := finalText(h.settled(h.dispatch(admin(fakediscord.SlashCommand("feeds", fakediscord.SubcommandOption("list"))))))
+	if !strings.Contains(list.text, "Outlet A") || !strings.Contains(list.text, "Outlet B") {
+		t.Fatalf("/feeds list: %q", list.text)
+	}
+
+	channel := h.dc.ChannelID()
+	before := len(h.dc.Messages(channel))
+	got := finalText(h.settled(h.dispatch(digestCmd("now"))))
+	if !got.ephemeral || !strings.Contains(got.text, "Posted a digest of 2 stories") {
+		t.Fatalf("/digest now: %+v", got)
+	}
+	posted := h.dc.Messages(channel)[before:]
+	if len(posted) < 2 {
+		t.Fatalf("digest posted %d messages, want a header and the stories", len(posted))
+	}
+	var embeds []fakediscord.Embed
+	for _, m := range posted {
+		embeds = append(embeds, m.Embeds...)
+	}
+	if len(embeds) != 2 {
+		t.Fatalf("%d story embeds, want 2 (the Acme story once, Widget once)", len(embeds))
+	}
+	all, _ := json.Marshal(embeds)
+	if !strings.Contains(string(all), "Outlet B") && !strings.Contains(string(all), "Outlet A") {
+		t.Errorf("no 'also covered by' outlet in the digest: %s", all)
+	}
+	for _, r := range h.dc.Requests() {
+		if r.Method == "POST" && r.Path == "/channels/"+channel+"/messages" && (r.Message == nil || !r.Message.EnforceNonce || len(r.Message.Nonce) == 0) {
+			t.Errorf("digest message sent without nonce/enforce_nonce: %s", r.Body)
+		}
+	}
+	h.wait("digest thread", func() bool { return len(h.dc.Threads()) == 1 })
+	h.checkNoPings()
+
+	// Nothing new: said so, no LLM call, nothing posted.
+	calls := h.llm.Calls()
+	got = finalText(h.settled(h.dispatch(digestCmd("now"))))
+	if !strings.Contains(got.text, "Nothing new") {
+		t.Errorf("second /digest now: %+v", got)
+	}
+	if h.llm.Calls() != calls || len(h.dc.Messages(channel)) != before+len(posted) {
+		t.Errorf("second /digest now called the LLM or posted")
+	}
+
+	// A restart reposts nothing either.
+	h.stop()
+	h.start()
+	got = finalText(h.settled(h.dispatch(digestCmd("now"))))
+	if !strings.Contains(got.text, "Nothing new") || len(h.dc.Messages(channel)) != before+len(posted) {
+		t.Errorf("after restart: %+v", got)
+	}
+}
+
+func TestDigestAdminCommands(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+
+	// Members without Manage Server are refused, server-side.
+	spec := fakediscord.SlashCommand("digest", fakediscord.SubcommandOption("now"))
+	got := finalText(h.settled(h.dispatch(spec)))
+	if !got.ephemeral || !strings.Contains(got.text, "Manage Server") {
+		t.Fatalf("non-admin /digest now: %+v", got)
+	}
+	for _, c := range h.dc.Commands(h.dc.GuildID()) {
+		if (c.Name == "digest" || c.Name == "feeds") && (c.DefaultMemberPermissions == nil || *c.DefaultMemberPermissions != "32") {
+			t.Errorf("/%s default_member_permissions = %v, want 32", c.Name, c.DefaultMemberPermissions)
+		}
+	}
+
+	// Time zone autocomplete.
+	ac := h.dispatch(admin(fakediscord.Autocomplete("digest", fakediscord.SubcommandOption("setup",
+		fakediscord.ChannelOption("channel", h.dc.ChannelID()), fakediscord.StringOption("time", "08:30"), fakediscord.FocusedOption("timezone", "Europe/Ber")))))
+	st := h.settled(ac)
+	if cb, _ := st.FirstAck(); cb.Type != 8 || !strings.Contains(string(cb.Data), "Europe/Berlin") {
+		t.Errorf("autocomplete: type %d data %s", cb.Type, cb.Data)
+	}
+
+	// Setup validates and schedules.
+	got = finalText(h.settled(h.dispatch(digestCmd("setup", fakediscord.ChannelOption("channel", h.dc.ChannelID()),
+		fakediscord.StringOption("time", "25:00"), fakediscord.StringOption("timezone", "Europe/Berlin")))))
+	if !strings.Contains(got.text, "not a time") {
+		t.Errorf("bad time: %+v", got)
+	}
+	got = finalText(h.settled(h.dispatch(digestCmd("setup", fakediscord.ChannelOption("channel", h.dc.ChannelID()),
+		fakediscord.StringOption("time", "08:30"), fakediscord.StringOption("timezone", "Mars/Olympus")))))
+	if !strings.Contains(got.text, "not a time zone") {
+		t.Errorf("bad zone: %+v", got)
+	}
+	got = finalText(h.settled(h.dispatch(digestCmd("setup", fakediscord.ChannelOption("channel", h.dc.ChannelID()),
+		fakediscord.StringOption("time", "08:30"), fakediscord.StringOption("timezone", "Europe/Berlin")))))
+	if !strings.Contains(got.text, "08:30") || !strings.Contains(got.text, "<t:") {
+		t.Fatalf("setup: %+v", got)
+	}
+	scheds, err := h.app.store.DigestSchedules(context.Background(), true)
+	if err != nil || len(scheds) != 1 || scheds[0].Timezone != "Europe/Berlin" {
+		t.Fatalf("stored schedules %+v, %v", scheds, err)
+	}
+	got = finalText(h.settled(h.dispatch(digestCmd("status"))))
+	if !strings.Contains(got.text, "daily at 08:30") || !strings.Contains(got.text, "next") {
+		t.Errorf("status: %q", got.text)
+	}
+	got = finalText(h.settled(h.dispatch(digestCmd("off"))))
+	if !strings.Contains(got.text, "Stopped 1") {
+		t.Errorf("off: %q", got.text)
+	}
+
+	// A link that is not a feed gets a clear error.
+	got = finalText(h.settled(h.dispatch(feedsAdd(h.site.URL + "/empty"))))
+	if !got.ephemeral || !strings.Contains(got.text, "feed") {
+		t.Errorf("/feeds add of a page without a feed: %+v", got)
+	}
+	got = finalText(h.settled(h.dispatch(feedsAdd("http://169.254.169.254/feed"))))
+	if !strings.Contains(got.text, "link-local") {
+		t.Errorf("/feeds add of the metadata address: %+v", got)
+	}
+	h.checkNoPings()
+}
+
+func TestDigestDryRunCLI(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	feedA, feedB := serveFeeds(h)
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	body := fmt.Sprintf("llm:\n  base_url: %s\n  api_key: k-123456\nstorage:\n  path: %s\nfetch:\n  allow_networks: [127.0.0.0/8]\n  allow_ports: %v\nfeeds:\n  defaults: [%s, %s]\nlog:\n  level: error\n",
+		h.llm.URL(), filepath.Join(t.TempDir(), "db"), h.cfg.Fetch.AllowPorts, feedA, feedB)
+	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "digest", "-config", cfgPath, "-since", "24h", "-dry-run")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Acme Gateway flaw CVE-2026-12345") || !strings.Contains(out, "authentication bypass") ||
+		!strings.Contains(out, "Widget Corp") || !strings.Contains(out, "Also covered by") {
+		t.Errorf("dry run digest:\n%s", out)
+	}
+	if code, _, _ := runCLI(t, "", "digest", "-config", cfgPath); code != 2 {
+		t.Errorf("digest without -dry-run: exit %d, want 2", code)
+	}
+}
