@@ -53,8 +53,8 @@ func TestSummarizePromptFencesPlainText(t *testing.T) {
 	if !strings.Contains(data, "Title: "+a.Title) || !strings.Contains(data, strings.TrimSpace(a.Text)) {
 		t.Errorf("fenced data lacks the title or the full text")
 	}
-	if strings.ContainsAny(data, "<>") && strings.Contains(data, "<p") {
-		t.Errorf("fenced data holds HTML")
+	if m := markup.FindString(data); m != "" {
+		t.Errorf("fenced data holds markup %q", m)
 	}
 	if sum.Title != "Warning to Iran" || sum.Severity != news.SeverityInfo || sum.Cached {
 		t.Errorf("summary = %+v", sum)
@@ -83,9 +83,6 @@ func TestFenceIsRandomAndAvoidsText(t *testing.T) {
 	f, err := newFence("abc")
 	if err != nil {
 		t.Fatal(err)
-	}
-	if strings.Contains("abc", f.open) {
-		t.Fatal("impossible")
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(f.open, "<<<ARTICLE-"), ">>>")
 	for range 20 {
