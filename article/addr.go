@@ -36,6 +36,7 @@ var specialRanges = [...]specialRange{
 	{netip.MustParsePrefix("::/128"), "unspecified"},
 	{netip.MustParsePrefix("::1/128"), "loopback"},
 	{netip.MustParsePrefix("::/96"), "reserved (IPv4-compatible)"},
+	{netip.MustParsePrefix("::ffff:0:0:0/96"), "IPv4-translated (SIIT)"},
 	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64"},
 	{netip.MustParsePrefix("64:ff9b:1::/48"), "NAT64 (local-use)"},
 	{netip.MustParsePrefix("100::/64"), "reserved (discard-only)"},
@@ -51,6 +52,10 @@ var specialRanges = [...]specialRange{
 	{netip.MustParsePrefix("fec0::/10"), "site-local (deprecated)"},
 	{netip.MustParsePrefix("ff00::/8"), "multicast"},
 }
+
+// globalUnicast6 is the only IPv6 space allocated for global unicast;
+// everything outside it is reserved, local or special.
+var globalUnicast6 = netip.MustParsePrefix("2000::/3")
 
 // addrRefusal says why addr may not be connected to under p, or returns ""
 // when it may. Only global unicast addresses outside the special ranges
@@ -77,6 +82,9 @@ func addrRefusal(addr netip.Addr, p Policy) string {
 	}
 	if addr.Zone() != "" {
 		return "scoped (has a zone)"
+	}
+	if check.Is6() && !globalUnicast6.Contains(check) {
+		return "reserved (outside the IPv6 global unicast space 2000::/3)"
 	}
 	// Anything not global unicast (e.g. future special blocks the list
 	// above misses) is refused too.

@@ -33,6 +33,8 @@ func TestCheckURLRefused(t *testing.T) {
 		{"link-local v6", "http://[fe80::1]/", "link-local"},
 		{"link-local v6 zone", "http://[fe80::1%25eth0]/", "link-local"},
 		{"6to4 loopback", "http://[2002:7f00:1::]/", "6to4"},
+		{"ipv4-translated loopback", "http://[::ffff:0:7f00:1]/", "IPv4-translated"},
+		{"outside 2000::/3", "http://[4000::1]/", "outside the IPv6 global unicast space"},
 		{"teredo", "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "Teredo"},
 		{"multicast v4", "http://224.0.0.1/", "multicast"},
 		{"multicast v6", "http://[ff02::1]/", "multicast"},
@@ -135,6 +137,11 @@ func TestAddrRefusal(t *testing.T) {
 		{"fc00::1", true},
 		{"fec0::1", true},
 		{"::127.0.0.1", true},
+		{"::ffff:0:7f00:1", true}, // IPv4-translated 127.0.0.1
+		{"1::1", true},
+		{"4000::1", true},
+		{"e000::1", true},
+		{"2a00:1450:4001::1", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
