@@ -26,7 +26,7 @@ const (
 // newBot, as `secbrief run` wires them) against the fakes. After one
 // /summarize warms the cache, each iteration dispatches benchBurst
 // /summarize interactions of that URL at once, from distinct users, and
-// waits until every one is answered with its embed and every thread is
+// waits until every one is answered with its embed and has its thread,
 // opened and recorded. It reports the first-callback latency (dispatch →
 // the callback's arrival at fakediscord) as p50/p99/max, and fails when an
 // answer is missing, a request was refused by Discord, anything could ping,
@@ -40,22 +40,28 @@ func BenchmarkCachedSummarizeInteractions(b *testing.B) {
 	if warm.Original == nil || len(warm.Original.Embeds) != 1 {
 		b.Fatalf("warm-up summary not delivered: %+v", warm)
 	}
-	recorded := map[string]bool{}
-	h.waitThreadsRecorded(recorded, 1)
+	h.waitThreadRecorded(warm.Original.ID)
 	fetches, calls := h.site.Fetches("/advisory"), h.llm.Calls()
 
 	var lat []time.Duration
 	cpu0 := processCPU(b)
 	for b.Loop() {
+		var answers []string
 		for _, d := range h.dispatchBurst(link, benchBurst) {
-			lat = append(lat, h.cachedAnswerLatency(d))
+			l, msgID := h.cachedAnswer(d)
+			lat, answers = append(lat, l), append(answers, msgID)
 		}
-		h.waitThreadsRecorded(recorded, len(recorded)+benchBurst)
+		for _, id := range answers {
+			h.waitThreadRecorded(id)
+		}
 	}
 	elapsed, cpu := b.Elapsed(), processCPU(b)-cpu0
 
 	if f, c := h.site.Fetches("/advisory"), h.llm.Calls(); f != fetches || c != calls {
 		b.Errorf("cache missed: fetches %d→%d, LLM calls %d→%d", fetches, f, calls, c)
+	}
+	if n := len(h.dc.Threads()); n != 1+len(lat) {
+		b.Errorf("%d threads, want %d: one per public summary", n, 1+len(lat))
 	}
 	h.checkRefusals()
 	h.checkNoPings()
@@ -97,10 +103,10 @@ func (h *harness) dispatchBurst(link string, n int) []fakediscord.Dispatched {
 	return out
 }
 
-// cachedAnswerLatency waits for d's final answer, checks it is the summary
+// cachedAnswer waits for d's final answer, checks it is the public summary
 // embed answered directly (type 4: a cache hit needs no deferral), and
-// returns the time from dispatch to that callback.
-func (h *harness) cachedAnswerLatency(d fakediscord.Dispatched) time.Duration {
+// returns the time from dispatch to that callback and the message's id.
+func (h *harness) cachedAnswer(d fakediscord.Dispatched) (time.Duration, string) {
 	h.t.Helper()
 	st := h.settled(d)
 	ack, _ := st.FirstAck()
@@ -110,40 +116,22 @@ func (h *harness) cachedAnswerLatency(d fakediscord.Dispatched) time.Duration {
 	if st.Original == nil || len(st.Original.Embeds) != 1 || st.Original.Ephemeral() {
 		h.t.Fatalf("interaction %s: no public summary embed: %s", d.ID, finalText(st).text)
 	}
-	return ack.Latency
+	return ack.Latency, st.Original.ID
 }
 
-// waitThreadsRecorded waits until fakediscord holds want threads and each
-// is recorded in the store against the article; recorded remembers the
-// threads already checked.
-func (h *harness) waitThreadsRecorded(recorded map[string]bool, want int) {
+// waitThreadRecorded waits until the summary message msgID has its thread
+// (on Discord a thread started from a message takes the message's id) and
+// the store has recorded it against the article.
+func (h *harness) waitThreadRecorded(msgID string) {
 	h.t.Helper()
-	// Threads() sorts every thread: poll it on a tick rather than on each
-	// of the fake's changes, so the wait costs the bot no CPU.
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for len(h.dc.Threads()) < want {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			h.t.Fatalf("%d threads after 60 s, want %d", len(h.dc.Threads()), want)
+	ctx := context.Background()
+	h.wait("thread on "+msgID, func() bool {
+		if th, ok := h.dc.Channel(msgID); !ok || !th.IsThread() {
+			return false // checked first: a map lookup, not a query
 		}
-	}
-	for _, th := range h.dc.Threads() {
-		if recorded[th.ID] {
-			continue
-		}
-		h.wait("thread "+th.ID+" recorded", func() bool {
-			got, ok, err := h.app.store.Thread(ctx, th.ID)
-			return err == nil && ok && len(got.ArticleHashes) == 1
-		})
-		recorded[th.ID] = true
-	}
-	if n := len(h.dc.Threads()); n != want {
-		h.t.Fatalf("%d threads, want %d (one per public summary)", n, want)
-	}
+		got, ok, err := h.app.store.Thread(ctx, msgID)
+		return err == nil && ok && len(got.ArticleHashes) == 1
+	})
 }
 
 // checkRefusals fails when Discord refused any request the bot sent: a
