@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // articleURL picks the canonical URL when it is absolute http(s) and
@@ -32,8 +34,9 @@ func articleURL(canonical string, pageURL *url.URL) string {
 // text to) another site, so the canonical host must be the page's host,
 // or a subdomain or parent of it ("www.example.com" and "example.com"),
 // on the same port (80 and 443 count as one, so an http page may name
-// its https address). Parents of one label ("com") and IP addresses other
-// than the page's own are not trusted.
+// its https address). A parent that is a public suffix ("com", "co.uk",
+// "github.io": anyone may hold a name under it) is not trusted, nor are IP
+// addresses other than the page's own.
 func trustCanonical(canonical, pageURL *url.URL) bool {
 	cp, pp := effectivePort(canonical), effectivePort(pageURL)
 	if cp != pp && !(webPort(cp) && webPort(pp)) {
@@ -46,8 +49,8 @@ func trustCanonical(canonical, pageURL *url.URL) bool {
 func webPort(port string) bool { return port == "80" || port == "443" }
 
 // sameSite reports whether hosts a and b are equal or one is a subdomain
-// of the other, the parent having at least two labels and neither being
-// an IP address.
+// of the other, the parent being no public suffix and neither being an IP
+// address.
 func sameSite(a, b string) bool {
 	if a == "" || b == "" {
 		return false
@@ -64,7 +67,11 @@ func sameSite(a, b string) bool {
 	if len(a) < len(b) {
 		a, b = b, a // a is the longer, candidate subdomain
 	}
-	return strings.Contains(b, ".") && strings.HasSuffix(a, "."+b)
+	if !strings.HasSuffix(a, "."+b) {
+		return false
+	}
+	suffix, _ := publicsuffix.PublicSuffix(b)
+	return suffix != b
 }
 
 // hostOf is u's host name, lower case, without a trailing dot.
