@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 )
 
 // Options configure the Discord session.
@@ -31,10 +32,15 @@ type Options struct {
 	// ShardID and ShardCount select this process's shard.
 	ShardID, ShardCount int
 	// ShutdownTimeout bounds how long Run waits for in-flight handlers after
-	// its context ends before cancelling them (default 8s).
+	// its context ends before cancelling them (default 6s).
 	ShutdownTimeout time.Duration
 	// HTTPClient, when set, is the base client for REST calls.
 	HTTPClient *http.Client
+	// ReadyTimeout bounds the wait for the first READY after connecting
+	// (default 60s); Discord refusing the session (a bad token, or the
+	// Message Content intent not enabled in the Developer Portal: close
+	// code 4014) shows up as no READY.
+	ReadyTimeout time.Duration
 }
 
 // Handler is what the bot routes to: the command definitions and the
@@ -118,7 +124,10 @@ func Intents(messageContent bool) discordgo.Intent {
 // New wires handler into session. Run opens the session.
 func New(session *discordgo.Session, handler Handler, opts Options, logger *slog.Logger) *Bot {
 	if opts.ShutdownTimeout <= 0 {
-		opts.ShutdownTimeout = 8 * time.Second
+		opts.ShutdownTimeout = 6 * time.Second
+	}
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = 60 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{session: session, opts: opts, log: logger, handler: handler, ctx: ctx, cancel: cancel, ready: make(chan struct{})}
@@ -140,12 +149,49 @@ func (b *Bot) Ready() <-chan struct{} { return b.ready }
 // closes the session.
 func (b *Bot) Run(ctx context.Context) error {
 	if err := b.session.Open(); err != nil {
-		return fmt.Errorf("open discord gateway: %w", err)
+		return b.openError(err)
 	}
 	b.log.Info("discord gateway connected", "shard_id", b.opts.ShardID, "shard_count", max(b.opts.ShardCount, 1))
+	select {
+	case <-b.ready:
+	case <-ctx.Done():
+	case <-time.After(b.opts.ReadyTimeout):
+		err := b.notReady()
+		if cerr := b.shutdown(); cerr != nil {
+			b.log.Warn("close after failed start", "err", cerr)
+		}
+		return err
+	}
 	<-ctx.Done()
 	b.log.Info("shutting down", "in_flight_timeout", b.opts.ShutdownTimeout)
 	return b.shutdown()
+}
+
+// intentHint explains close code 4014 to the operator.
+const intentHint = "discord.message_content_intent is true: switch on Message Content Intent in the Developer Portal " +
+	"(Bot → Privileged Gateway Intents), or Discord closes the connection with code 4014"
+
+// openError explains why the gateway refused the session.
+func (b *Bot) openError(err error) error {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		switch ce.Code {
+		case 4014:
+			return fmt.Errorf("open discord gateway: %w (%s)", err, intentHint)
+		case 4004:
+			return fmt.Errorf("open discord gateway: %w (discord.token is not a valid bot token)", err)
+		}
+	}
+	return fmt.Errorf("open discord gateway: %w", err)
+}
+
+// notReady explains a session that never became READY.
+func (b *Bot) notReady() error {
+	hint := "check discord.token"
+	if b.opts.MessageContentIntent {
+		hint = intentHint + "; or check discord.token"
+	}
+	return fmt.Errorf("discord did not accept the session within %s: %s", b.opts.ReadyTimeout, hint)
 }
 
 func (b *Bot) shutdown() error {

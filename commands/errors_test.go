@@ -1,0 +1,84 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/summarizer"
+)
+
+func TestUserMessage(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("summarize: fetch http://x: %w", err) }
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"user error as is", userErrorf("Your question is empty."), "Your question is empty."},
+		{"rate limited", &RateLimitedError{Wait: 39500 * time.Millisecond}, "Try again in 40 s"},
+		{"refused url", wrap(&article.RefusedError{Subject: "address 169.254.169.254", Reason: "link-local"}), "address 169.254.169.254 is link-local and not allowed"},
+		{"no article", wrap(article.ErrNoArticle), "couldn't find article text"},
+		{"not a page", wrap(fmt.Errorf("content type application/pdf is not supported: %w", article.ErrUnsupportedType)), "content type application/pdf"},
+		{"too large", wrap(article.ErrTooLarge), "too large"},
+		{"timeout", wrap(fmt.Errorf("%w (over 20s)", article.ErrTimeout)), "took too long to load"},
+		{"http status", wrap(&article.StatusError{Code: 403, Status: "403 Forbidden"}), "403 Forbidden"},
+		{"llm unavailable", wrap(fmt.Errorf("%w: 503", summarizer.ErrUnavailable)), "unavailable right now"},
+		{"llm quota", wrap(summarizer.ErrQuota), "quota"},
+		{"llm garbage", wrap(summarizer.ErrInvalidOutput), "couldn't use"},
+		{"empty text", wrap(summarizer.ErrEmpty), "too little text"},
+		{"deadline", wrap(context.DeadlineExceeded), "took too long"},
+		{"shutdown", wrap(context.Canceled), "restarting"},
+		{"anything else", errors.New("disk on fire at /var/lib/secbrief"), "Something went wrong"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := UserMessage(tt.err)
+			if !strings.Contains(got, tt.want) {
+				t.Fatalf("UserMessage(%v) = %q, want it to contain %q", tt.err, got, tt.want)
+			}
+			if strings.Contains(got, "/var/lib") || strings.Contains(got, "http://x") {
+				t.Fatalf("internal detail shown to the user: %q", got)
+			}
+		})
+	}
+}
+
+func TestFirstLinkAndStripMention(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"see https://example.com/a?b=1.", "https://example.com/a?b=1"},
+		{"(https://example.com/x)", "https://example.com/x"},
+		{"no link here", ""},
+		{"<https://example.com/y> and http://other.example/", "https://example.com/y"},
+	} {
+		if got := firstLink(&discordgo.Message{Content: tt.in}); got != tt.want {
+			t.Errorf("link in %q = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	embedOnly := &discordgo.Message{Embeds: []*discordgo.MessageEmbed{{URL: "https://example.com/embed"}}}
+	if got := firstLink(embedOnly); got != "https://example.com/embed" {
+		t.Errorf("link of an embed-only message = %q", got)
+	}
+	if got := stripMention("<@42> does this affect 7.2? <@!42>", "42"); got != "does this affect 7.2?" {
+		t.Errorf("stripMention = %q", got)
+	}
+}
+
+func TestMatchZones(t *testing.T) {
+	got := matchZones("europe/ber")
+	if len(got) == 0 || got[0] != "Europe/Berlin" {
+		t.Fatalf("matchZones(europe/ber) = %v", got)
+	}
+	if n := len(matchZones("")); n != maxChoices {
+		t.Fatalf("empty query gives %d choices, want %d", n, maxChoices)
+	}
+	if got := matchZones("new york"); len(got) == 0 || got[0] != "America/New_York" {
+		t.Fatalf("matchZones(new york) = %v", got)
+	}
+}
