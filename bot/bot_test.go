@@ -35,7 +35,7 @@ func (h *fakeHandler) HandleInteraction(ctx context.Context, i *discordgo.Intera
 }
 
 func (h *fakeHandler) HandleMessage(context.Context, *discordgo.Message) error { return nil }
-func (h *fakeHandler) SetSelf(id string)                                      { h.self.Store(id) }
+func (h *fakeHandler) SetSelf(id string)                                       { h.self.Store(id) }
 
 type syncBuffer struct {
 	mu sync.Mutex
