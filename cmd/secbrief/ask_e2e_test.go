@@ -188,3 +188,81 @@ func TestHostileAnswerPingsNoOne(t *testing.T) {
 	}
 	h.checkNoPings()
 }
+
+func TestPlainMessagesAnsweredWithMessageContentIntent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cfg.Discord.MessageContentIntent = true
+	h.start()
+	if ids := h.dc.Identifies(); ids[len(ids)-1].Intents&(1<<15) == 0 {
+		t.Fatal("message content intent not requested")
+	}
+	thread := h.summarizeIntoThread()
+	m, err := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "is there a patch?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wait("reply to a plain message", func() bool {
+		for _, msg := range h.dc.Messages(thread) {
+			if msg.ReferenceID == m.ID {
+				return true
+			}
+		}
+		return false
+	})
+	// Plain messages outside the bot's threads stay unanswered.
+	calls := h.llm.Calls()
+	h.dc.DispatchMessage(fakediscord.MessageSpec{Content: "is there a patch?"})
+	marker, _ := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "<@" + h.dc.Bot().ID + ">"})
+	h.wait("marker", func() bool {
+		for _, msg := range h.dc.Messages(thread) {
+			if msg.ReferenceID == marker.ID {
+				return true
+			}
+		}
+		return false
+	})
+	if h.llm.Calls() != calls {
+		t.Errorf("a message outside the bot's threads was answered")
+	}
+}
+
+func TestThreadTurnCap(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cfg.Limits.ThreadTurnsPerHour = 1
+	h.start()
+	thread := h.summarizeIntoThread()
+	if _, got := h.ask(thread, "Which versions are affected?"); got.ephemeral {
+		t.Fatalf("first question refused: %+v", got)
+	}
+	_, got := h.ask(thread, "And which are not?")
+	if !got.ephemeral || !strings.Contains(got.text, "last hour") {
+		t.Fatalf("second question over the cap: %+v", got)
+	}
+}
+
+func TestAskInDigestThreadUsesItsStories(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	feedA, feedB := serveFeeds(h)
+	for _, u := range []string{feedA, feedB} {
+		h.settled(h.dispatch(feedsAdd(u)))
+	}
+	h.settled(h.dispatch(digestCmd("now")))
+	h.wait("digest thread", func() bool { return len(h.dc.Threads()) == 1 })
+	thread := h.dc.Threads()[0].ID
+	h.wait("digest thread recorded", func() bool {
+		th, ok, err := h.app.store.Thread(context.Background(), thread)
+		return err == nil && ok && len(th.ArticleHashes) == 2
+	})
+	_, got := h.ask(thread, "What did the Widget Corp attackers access?")
+	if got.ephemeral || got.text == "" {
+		t.Fatalf("answer in the digest thread: %+v", got)
+	}
+	q := h.llm.Requests()[len(h.llm.Requests())-1]
+	if !q.Contains("customer database holding names and email addresses") {
+		t.Errorf("the Widget article was not given to the answer:\n%s", q.Text())
+	}
+}
