@@ -66,9 +66,18 @@ func fetchPolicy(c config.FetchConfig) article.Policy {
 		MaxBytes:      c.MaxBytes.Bytes(),
 		Timeout:       c.Timeout.Duration(),
 		IdleTimeout:   c.IdleTimeout.Duration(),
-		MaxRedirects:  c.MaxRedirects,
+		MaxRedirects:  zeroMeansNone(c.MaxRedirects),
 		UserAgent:     c.UserAgent,
 	}
+}
+
+// zeroMeansNone maps a config count where 0 means "none" to the library
+// convention where 0 means "the default" and a negative value "none".
+func zeroMeansNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // openApp opens the store and builds the summarizer and fetcher.
@@ -84,7 +93,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 		MaxInputTokens:  cfg.LLM.MaxInputTokens,
 		MaxOutputTokens: cfg.LLM.MaxOutputTokens,
 		Concurrency:     cfg.LLM.Concurrency,
-		MaxRetries:      cfg.LLM.MaxRetries,
+		MaxRetries:      zeroMeansNone(cfg.LLM.MaxRetries),
 		Timeout:         cfg.LLM.Timeout.Duration(),
 	}, logger)
 	policy := fetchPolicy(cfg.Fetch)

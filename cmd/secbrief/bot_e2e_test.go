@@ -182,6 +182,9 @@ func TestSummarizeLLMFailureAfterDeferIsEphemeral(t *testing.T) {
 	if st.Original != nil && !st.Original.Deleted {
 		t.Errorf("public placeholder left behind: %+v", st.Original)
 	}
+	if n := h.llm.Calls(); n != 1 {
+		t.Errorf("llm.max_retries 0 made %d calls, want 1", n)
+	}
 }
 
 func TestSummarizeSlowLLMStillAcksFast(t *testing.T) {
