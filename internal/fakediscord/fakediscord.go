@@ -67,6 +67,7 @@ type Server struct {
 	mu           sync.Mutex
 	requests     []Request
 	faults       []*fault
+	stalls       []*stall
 	channels     map[string]*channel
 	messages     map[string]*Message // every stored message by id
 	nonces       map[string]nonceEntry

@@ -178,16 +178,23 @@ func (s *Server) serveRecorded(w http.ResponseWriter, r *http.Request, route str
 		Route:    route,
 	}
 	readBody(r, &req)
-	sw := &statusWriter{ResponseWriter: w}
-	switch f := s.takeFault(req); {
-	case auth && r.Header.Get("Authorization") != "Bot "+s.opts.Token:
-		writeError(sw, http.StatusUnauthorized, 0, "401: Unauthorized")
-	case f != nil:
-		write429(sw, f)
-	default:
-		h(sw, r, &req)
+	serve := func(w http.ResponseWriter) int {
+		sw := &statusWriter{ResponseWriter: w}
+		switch f := s.takeFault(req); {
+		case auth && r.Header.Get("Authorization") != "Bot "+s.opts.Token:
+			writeError(sw, http.StatusUnauthorized, 0, "401: Unauthorized")
+		case f != nil:
+			write429(sw, f)
+		default:
+			h(sw, r, &req)
+		}
+		return sw.status
 	}
-	req.Status = sw.status
+	if st := s.takeStall(req); st != nil {
+		st.serve(w, r, func(w http.ResponseWriter) { req.Status = serve(w) })
+	} else {
+		req.Status = serve(w)
+	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
 	s.mu.Unlock()

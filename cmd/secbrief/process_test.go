@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/secbrief/secbrief/internal/fakediscord"
+)
+
+// process is `secbrief run` running as a child process against the fakes.
+type process struct {
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan error
+}
+
+// writeConfigFile writes h's configuration as a YAML file, secrets as
+// ${VAR} references, and returns its path.
+func (h *harness) writeConfigFile() string {
+	h.t.Helper()
+	dir := h.t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	body := fmt.Sprintf(`llm:
+  base_url: %s
+  api_key: ${TEST_LLM_KEY}
+  max_retries: 0
+storage:
+  path: %s
+fetch:
+  allow_networks: [127.0.0.0/8]
+  allow_ports: %v
+discord:
+  token: ${TEST_DISCORD_TOKEN}
+  api_base_url: %s
+  guild_id: "%s"
+`, h.llm.URL(), h.cfg.Storage.Path, h.cfg.Fetch.AllowPorts, h.dc.URL(), h.dc.GuildID())
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	return path
+}
+
+// startProcess runs `secbrief run -config cfgPath` in a child process (the
+// test binary re-executing main) and waits until it is READY.
+func (h *harness) startProcess(cfgPath string) *process {
+	h.t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	p := &process{cmd: exec.Command(exe, "run", "-config", cfgPath), out: &syncBuffer{}, exited: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), "SECBRIEF_TEST_MAIN=1", "TEST_LLM_KEY="+sentinelLLMKey, "TEST_DISCORD_TOKEN="+sentinelDiscordToken)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	readies := h.dc.Readies()
+	if err := p.cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	h.t.Cleanup(func() { p.cmd.Process.Kill() })
+	h.wait("process ready", func() bool { return h.dc.Readies() > readies })
+	h.wait("commands registered by the process", func() bool { return len(h.dc.Commands(h.dc.GuildID())) > 0 })
+	return p
+}
+
+// TestRunExitsZeroOnSIGTERM runs `secbrief run` as a real process against
+// the fakes, leaves a slow summary in flight, sends SIGTERM and expects
+// exit status 0 within 10 s, with the user told what happened.
+func TestRunExitsZeroOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.llm.SetLatency(time.Minute)
+	p := h.startProcess(h.writeConfigFile())
+	cmd, exited, stderr := p.cmd, p.exited, p.out
+	d := h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/advisory")))
+	h.wait("summary in flight", func() bool { return h.llm.Calls() == 1 })
+
+	begin := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running 20 s after SIGTERM\n%s", stderr.String())
+	}
+	if took := time.Since(begin); took > 10*time.Second {
+		t.Errorf("exit took %v after SIGTERM, over 10 s", took)
+	}
+	// The interrupted user got an ephemeral explanation.
+	h.wait("interrupted user told", func() bool {
+		st, _ := h.dc.Interaction(d.ID)
+		return len(st.Followups) > 0
+	})
+	st, _ := h.dc.Interaction(d.ID)
+	if msg := finalText(st); !msg.ephemeral || !strings.Contains(msg.text, "restarting") {
+		t.Errorf("interrupted user saw %+v", msg)
+	}
+	for _, s := range []string{sentinelDiscordToken, sentinelLLMKey, d.Token} {
+		if bytes.Contains([]byte(stderr.String()), []byte(s)) {
+			t.Errorf("process output holds the secret %q", s)
+		}
+	}
+}
