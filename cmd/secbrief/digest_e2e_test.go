@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
 
@@ -204,4 +205,90 @@ func TestDigestDryRunCLI(t *testing.T) {
 	if code, _, _ := runCLI(t, "", "digest", "-config", cfgPath); code != 2 {
 		t.Errorf("digest without -dry-run: exit %d, want 2", code)
 	}
+}
+
+func TestNewFeedWithOldItemsFloodsNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0"><channel><title>Archive</title><link>%s</link>`, h.site.URL)
+	for i := range 50 {
+		pub := time.Now().Add(-72*time.Hour - time.Duration(i)*time.Hour).UTC().Format(time.RFC1123Z)
+		fmt.Fprintf(&b, `<item><title>Old story number %d about something</title><link>%s/old/%d</link><pubDate>%s</pubDate><description>Old.</description></item>`, i, h.site.URL, i, pub)
+	}
+	b.WriteString(`</channel></rss>`)
+	h.site.serve("/archive.xml", "application/rss+xml", b.String())
+	if got := finalText(h.settled(h.dispatch(feedsAdd(h.site.URL + "/archive.xml")))); !strings.Contains(got.text, "50 items") {
+		t.Fatalf("/feeds add: %+v", got)
+	}
+	got := finalText(h.settled(h.dispatch(digestCmd("now"))))
+	if !strings.Contains(got.text, "Nothing new") || h.llm.Calls() != 0 {
+		t.Fatalf("a feed of old items flooded the channel: %+v, %d LLM calls", got, h.llm.Calls())
+	}
+}
+
+func TestFeedsRemoveWithAutocomplete(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	feedA, _ := serveFeeds(h)
+	h.settled(h.dispatch(feedsAdd(feedA)))
+	st := h.settled(h.dispatch(admin(fakediscord.Autocomplete("feeds", fakediscord.SubcommandOption("remove", fakediscord.FocusedOption("url", "outlet"))))))
+	if cb, _ := st.FirstAck(); cb.Type != 8 || !strings.Contains(string(cb.Data), feedA) {
+		t.Fatalf("autocomplete: type %d data %s", cb.Type, cb.Data)
+	}
+	got := finalText(h.settled(h.dispatch(admin(fakediscord.SlashCommand("feeds", fakediscord.SubcommandOption("remove", fakediscord.StringOption("url", feedA)))))))
+	if !strings.Contains(got.text, "Removed") {
+		t.Fatalf("remove: %+v", got)
+	}
+	got = finalText(h.settled(h.dispatch(admin(fakediscord.SlashCommand("feeds", fakediscord.SubcommandOption("remove", fakediscord.StringOption("url", feedA)))))))
+	if !got.ephemeral || !strings.Contains(got.text, "not in this server's list") {
+		t.Fatalf("second remove: %+v", got)
+	}
+	got = finalText(h.settled(h.dispatch(admin(fakediscord.SlashCommand("feeds", fakediscord.SubcommandOption("list"))))))
+	if !strings.Contains(got.text, "no feeds") {
+		t.Fatalf("list after removing the only feed: %+v", got)
+	}
+}
+
+func TestConfigDigestChannelsAreScheduled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	other := h.dc.AddChannel(h.dc.GuildID(), "news")
+	h.cfg.Digest.Channels = []config.DigestChannel{{GuildID: h.dc.GuildID(), ChannelID: other.ID, Schedule: "30 7 * * *", Timezone: "America/New_York"}}
+	h.start()
+	h.wait("config digest scheduled", func() bool { return !h.dg.scheduler.Next(other.ID).IsZero() })
+	next := h.dg.scheduler.Next(other.ID).In(mustZone(t, "America/New_York"))
+	if next.Hour() != 7 || next.Minute() != 30 {
+		t.Errorf("next config digest at %v, want 07:30 New York time", next)
+	}
+}
+
+func TestFeedDisabledIsAnnouncedOncePerChannel(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	ctx := context.Background()
+	feedA, _ := serveFeeds(h)
+	h.settled(h.dispatch(feedsAdd(feedA)))
+	h.settled(h.dispatch(digestCmd("setup", fakediscord.ChannelOption("channel", h.dc.ChannelID()), fakediscord.StringOption("time", "08:00"))))
+	var notices []string
+	notify := func(_ context.Context, channelID, text string) error {
+		notices = append(notices, channelID+": "+text)
+		return nil
+	}
+	h.app.announceDisabled(ctx, notify, feedA, fmt.Errorf("the server answered 500"))
+	if len(notices) != 1 || !strings.HasPrefix(notices[0], h.dc.ChannelID()+": ") || !strings.Contains(notices[0], feedA) || !strings.Contains(notices[0], "500") {
+		t.Fatalf("notices %q, want one for the digest channel naming the feed and the error", notices)
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

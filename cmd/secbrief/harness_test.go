@@ -124,6 +124,7 @@ type harness struct {
 	logs *syncBuffer
 
 	app    *app
+	dg     *digests
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -185,7 +186,7 @@ func (h *harness) start() {
 		cancel()
 		h.t.Fatal(err)
 	}
-	h.app, h.cancel, h.done = a, cancel, make(chan error, 1)
+	h.app, h.dg, h.cancel, h.done = a, dg, cancel, make(chan error, 1)
 	readies := h.dc.Readies()
 	go func() { h.done <- a.serveBot(ctx, b, dg) }()
 	h.wait("bot ready", func() bool { return h.dc.Readies() > readies })
