@@ -26,6 +26,16 @@ type app struct {
 	policy  article.Policy
 }
 
+// start loads the configuration for needs and opens the app with the
+// process logger on stderr; the caller closes it.
+func start(ctx context.Context, configFlag string, e env, needs ...config.Need) (*app, error) {
+	cfg, err := loadConfig(configFlag, e, needs...)
+	if err != nil {
+		return nil, err
+	}
+	return openApp(ctx, cfg, newLogger(cfg, e.stderr))
+}
+
 // loadConfig resolves, loads and validates the configuration for needs.
 func loadConfig(configFlag string, e env, needs ...config.Need) (config.Config, error) {
 	path := config.Resolve(configFlag, e.getenv)

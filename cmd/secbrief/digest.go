@@ -39,20 +39,16 @@ func runDigest(ctx context.Context, args []string, e env) error {
 	if *since <= 0 {
 		return errors.New("-since must be positive")
 	}
-	cfg, err := loadConfig(*configPath, e, config.NeedLLM)
-	if err != nil {
-		return err
-	}
-	if len(cfg.Feeds.Defaults) == 0 {
-		return errors.New("feeds.defaults is empty: there are no feeds to make a digest from")
-	}
-	cfg.Digest.Lookback = config.Duration(*since)
-	a, err := openApp(ctx, cfg, newLogger(cfg, e.stderr))
+	a, err := start(ctx, *configPath, e, config.NeedLLM)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	for _, u := range cfg.Feeds.Defaults {
+	if len(a.cfg.Feeds.Defaults) == 0 {
+		return errors.New("feeds.defaults is empty: there are no feeds to make a digest from")
+	}
+	a.cfg.Digest.Lookback = config.Duration(*since)
+	for _, u := range a.cfg.Feeds.Defaults {
 		if _, err := a.store.Subscribe(ctx, terminalGuild, u, ""); err != nil {
 			return fmt.Errorf("subscribe %s: %w", u, err)
 		}
@@ -63,7 +59,7 @@ func runDigest(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	if len(d.Stories) == 0 {
-		fmt.Fprintf(e.stdout, "Nothing new in the last %s from %d feeds.\n", *since, len(cfg.Feeds.Defaults))
+		fmt.Fprintf(e.stdout, "Nothing new in the last %s from %d feeds.\n", *since, len(a.cfg.Feeds.Defaults))
 		return nil
 	}
 	_, err = io.WriteString(e.stdout, render.DigestMarkdown(d))

@@ -17,12 +17,7 @@ func runBot(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath, e, config.NeedLLM, config.NeedDiscord)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(cfg, e.stderr)
-	a, err := openApp(ctx, cfg, logger)
+	a, err := start(ctx, *configPath, e, config.NeedLLM, config.NeedDiscord)
 	if err != nil {
 		return err
 	}

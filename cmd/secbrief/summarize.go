@@ -41,12 +41,7 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 	if !*dryRun {
 		needs = append(needs, config.NeedLLM)
 	}
-	cfg, err := loadConfig(*configPath, e, needs...)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(cfg, e.stderr)
-	a, err := openApp(ctx, cfg, logger)
+	a, err := start(ctx, *configPath, e, needs...)
 	if err != nil {
 		return err
 	}
@@ -63,7 +58,7 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 			requests++ // the combine request
 		}
 		fmt.Fprintf(e.stdout, "# %s\n\nsource: %s\nmodel: %s\nestimated tokens: %d in %d chunk(s), %d request(s)\n\n%s\n",
-			art.Title, orDash(art.URL), cfg.LLM.Model, est.Tokens, est.Chunks, requests, art.Text)
+			art.Title, orDash(art.URL), a.cfg.LLM.Model, est.Tokens, est.Chunks, requests, art.Text)
 		return nil
 	}
 	s, err := a.sum.Summarize(ctx, art)
