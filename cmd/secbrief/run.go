@@ -67,10 +67,11 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	}
 	poster := bot.NewDigestPoster(session, a.log)
 	dg := a.newDigests(poster, poster.Notify)
-	admin := commands.NewAdmin(session, a.store, dg.runner, dg.scheduler, a.discoverer(),
+	client := bot.Client{Session: session}
+	admin := commands.NewAdmin(client, a.store, dg.runner, dg.scheduler, a.discoverer(),
 		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults}, a.log)
 	l := a.cfg.Limits
-	router := commands.New(session, a.sum, a.fetcher, a.store, commands.Options{
+	router := commands.New(client, a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
 		MessageContent:      d.MessageContentIntent,
 		URLPolicy:           a.policy,
