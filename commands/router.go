@@ -91,6 +91,13 @@ type Extension interface {
 	HandleInteraction(ctx context.Context, i *discordgo.Interaction) error
 }
 
+// hotLinks is how many recently summarized links are kept rendered in
+// memory; threadOpeners is how many threads are opened at once.
+const (
+	hotLinks      = 256
+	threadOpeners = 4
+)
+
 // Router routes interactions and messages to their handlers and turns
 // their errors into short user messages.
 type Router struct {
@@ -104,6 +111,8 @@ type Router struct {
 
 	userLimit, askLimit *Limiter
 	inflight            singleflight.Group
+	hot                 *hotAnswers
+	threadSlots         chan struct{} // bounds concurrent thread openings
 
 	mu     sync.RWMutex
 	selfID string
@@ -125,8 +134,10 @@ func New(d Discord, sum Summarizer, f Fetcher, st Store, opts Options, logger *s
 	}
 	return &Router{
 		discord: d, summarizer: sum, fetcher: f, store: st, opts: opts, log: logger, extensions: extensions,
-		userLimit: NewLimiter(opts.PerUserPerMinute, opts.Now),
-		askLimit:  NewLimiter(opts.AskPerUserPerMinute, opts.Now),
+		userLimit:   NewLimiter(opts.PerUserPerMinute, opts.Now),
+		askLimit:    NewLimiter(opts.AskPerUserPerMinute, opts.Now),
+		hot:         newHotAnswers(hotLinks, opts.CacheMaxAge, opts.Now),
+		threadSlots: make(chan struct{}, threadOpeners),
 	}
 }
 

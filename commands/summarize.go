@@ -123,9 +123,14 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 		return err
 	}
 	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
+	if ans, ok := r.hot.get(u.String()); ok {
+		return r.deliver(ctx, rep, ans, private)
+	}
 	if a, ok, err := r.store.ArticleByURL(ctx, u.String(), r.opts.CacheMaxAge); err == nil && ok {
 		if s, ok, err := r.summarizer.Cached(ctx, a); err == nil && ok {
-			return r.deliver(ctx, rep, a, s, private)
+			ans := newAnswer(a, s)
+			r.hot.put(u.String(), ans)
+			return r.deliver(ctx, rep, ans, private)
 		}
 	}
 	if err := rep.deferResponse(private); err != nil {
@@ -133,10 +138,6 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 	}
 	work, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
 	defer cancel()
-	type result struct {
-		a news.Article
-		s news.Summary
-	}
 	v, err, _ := r.inflight.Do(u.String(), func() (any, error) {
 		a, err := r.fetcher.Fetch(work, u.String())
 		if err != nil {
@@ -155,13 +156,15 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 		if err != nil {
 			return nil, err
 		}
-		return result{a, s}, nil
+		ans := newAnswer(a, s)
+		r.hot.put(u.String(), ans)
+		return ans, nil
 	})
 	if err != nil {
 		return err
 	}
-	res := v.(result)
-	return r.deliver(ctx, rep, res.a, res.s, private)
+	ans := v.(answer)
+	return r.deliver(ctx, rep, ans, private)
 }
 
 // summarizeText summarizes pasted text.
@@ -183,18 +186,34 @@ func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, pri
 	if err != nil {
 		return err
 	}
-	return r.deliver(ctx, rep, a, s, private)
+	return r.deliver(ctx, rep, newAnswer(a, s), private)
+}
+
+// newAnswer renders a summary for posting.
+func newAnswer(a news.Article, s news.Summary) answer {
+	hash := s.ArticleHash
+	if hash == "" {
+		hash = a.Hash()
+	}
+	return answer{summary: s, hash: hash, embed: render.Summary(s, a.Text)}
 }
 
 // deliver posts the summary embed and, for a public answer in a guild
 // channel, opens a thread on it mapped to the article.
-func (r *Router) deliver(ctx context.Context, rep *reply, a news.Article, s news.Summary, private bool) error {
-	embed := render.Summary(s, a.Text)
-	msg, err := rep.send("", []*discordgo.MessageEmbed{embed}, private)
+func (r *Router) deliver(ctx context.Context, rep *reply, ans answer, private bool) error {
+	msg, err := rep.send("", []*discordgo.MessageEmbed{ans.embed}, private)
 	if err != nil {
 		return fmt.Errorf("send summary: %w", err)
 	}
 	if private || !r.opts.AutoThread || rep.i.GuildID == "" {
+		return nil
+	}
+	// Threads wait their turn: under a burst, first answers go before the
+	// threads of answers already given.
+	select {
+	case r.threadSlots <- struct{}{}:
+		defer func() { <-r.threadSlots }()
+	case <-ctx.Done():
 		return nil
 	}
 	if msg == nil {
@@ -203,14 +222,14 @@ func (r *Router) deliver(ctx context.Context, rep *reply, a news.Article, s news
 			return nil
 		}
 	}
-	r.openThread(ctx, rep.i, msg, a, s)
+	r.openThread(ctx, rep.i, msg, ans)
 	return nil
 }
 
 // openThread starts a thread on the summary message and records it. A
 // failure (no permission, already in a thread) is logged, not shown: the
 // summary itself was delivered.
-func (r *Router) openThread(ctx context.Context, i *discordgo.Interaction, msg *discordgo.Message, a news.Article, s news.Summary) {
+func (r *Router) openThread(ctx context.Context, i *discordgo.Interaction, msg *discordgo.Message, ans answer) {
 	if r.store == nil {
 		return
 	}
@@ -218,20 +237,16 @@ func (r *Router) openThread(ctx context.Context, i *discordgo.Interaction, msg *
 		return // the summary was asked for inside one of our threads
 	}
 	th, err := r.discord.MessageThreadStartComplex(i.ChannelID, msg.ID, &discordgo.ThreadStart{
-		Name:                render.ThreadName(s.Title),
+		Name:                render.ThreadName(ans.summary.Title),
 		AutoArchiveDuration: 1440,
 	})
 	if err != nil {
 		r.log.Warn("start thread", "channel_id", i.ChannelID, "message_id", msg.ID, "err", err)
 		return
 	}
-	hash := s.ArticleHash
-	if hash == "" {
-		hash = a.Hash()
-	}
 	err = r.store.PutThread(ctx, news.Thread{
 		ID: th.ID, GuildID: i.GuildID, ChannelID: i.ChannelID, Kind: news.ThreadSummary,
-		ArticleHashes: []string{hash}, CreatedAt: r.opts.Now(),
+		ArticleHashes: []string{ans.hash}, CreatedAt: r.opts.Now(),
 	})
 	if err != nil {
 		r.log.Error("record thread", "thread_id", th.ID, "err", err)
