@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -109,5 +110,40 @@ func TestRunExitsZeroOnSIGTERM(t *testing.T) {
 		if bytes.Contains([]byte(stderr.String()), []byte(s)) {
 			t.Errorf("process output holds the secret %q", s)
 		}
+	}
+}
+
+// TestRunFailsClearlyWhenDiscordRefusesTheSession: with the Message
+// Content intent requested but not allowed (close code 4014), `secbrief
+// run` exits non-zero with a hint instead of hanging.
+func TestRunFailsClearlyWhenDiscordRefusesTheSession(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.dc = fakediscord.New(t, fakediscord.Options{Token: sentinelDiscordToken, DisallowedIntents: 1 << 15})
+	h.cfg.Discord.APIBaseURL = h.dc.URL()
+	h.cfg.Discord.GuildID = h.dc.GuildID()
+	path := h.writeConfigFile()
+	cfg, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(cfg, "  message_content_intent: true\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	getenv := func(k string) string {
+		return map[string]string{"TEST_LLM_KEY": sentinelLLMKey, "TEST_DISCORD_TOKEN": sentinelDiscordToken}[k]
+	}
+	go func() {
+		done <- run(context.Background(), []string{"run", "-config", path}, strings.NewReader(""), &out, &errOut, getenv)
+	}()
+	select {
+	case code := <-done:
+		if code != 1 || !strings.Contains(errOut.String(), "4014") || !strings.Contains(errOut.String(), "Message Content Intent") {
+			t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("secbrief run hangs when Discord refuses the session")
 	}
 }

@@ -32,6 +32,9 @@ func runBot(ctx context.Context, args []string, e env) error {
 // serveBot runs b until ctx ends, starting the digests once Discord is
 // ready and stopping them before it returns.
 func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
+	ctx, cancel := context.WithCancel(ctx) // ends the digests when Run returns early
+	defer cancel()
+	ran := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
 		defer close(started)
@@ -41,9 +44,12 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 				a.log.Error("digests not started", "err", err)
 			}
 		case <-ctx.Done():
+		case <-ran: // Run gave up before READY
 		}
 	}()
 	err := b.Run(ctx)
+	close(ran)
+	cancel()
 	<-started
 	dg.stop()
 	return err
