@@ -14,12 +14,38 @@ import (
 type UnseenQuery struct {
 	GuildID   string
 	ChannelID string
-	// Now and Lookback bound the item time (published, else first seen):
-	// an item qualifies when its time is within Lookback of Now and not
-	// before its subscription's added_at minus Lookback.
+	// Now and Lookback bound the item time. A dated item qualifies when
+	// its published time is within Lookback of Now and not before its
+	// subscription's added_at minus Lookback. An undated item (the feed
+	// gives no date) qualifies when it was first seen within Lookback of
+	// Now, after the guild subscribed and after its feed's first stored
+	// batch: a feed without dates added to a guild floods nothing.
 	Now      time.Time
 	Lookback time.Duration
 }
+
+// unseenItemsSQL is UnseenItems' query. Its parameters are the channel,
+// the guild, the channel, the window start, the look-back and the window
+// start again (times and durations in microseconds). The MIN subquery is
+// answered by the index items_feed_first_seen (feed_url, first_seen_at).
+const unseenItemsSQL = `
+	SELECT i.feed_url, i.item_id, f.title, i.title, i.link, i.content,
+		COALESCE(i.published_at, i.first_seen_at) AS at
+	FROM guild_feeds g
+	JOIN items i ON i.feed_url = g.feed_url
+	JOIN feeds f ON f.url = i.feed_url
+	LEFT JOIN deliveries d ON d.channel_id = ? AND d.item = i.id
+	WHERE g.guild_id = ?
+	  AND NOT EXISTS (SELECT 1 FROM digest_items di JOIN digests dg ON dg.id = di.digest_id
+		WHERE di.item = i.id AND dg.channel_id = ? AND dg.state IN ('pending', 'posting'))
+	  AND (
+		(d.item IS NULL AND i.published_at IS NOT NULL AND i.published_at >= MAX(?, g.added_at - ?))
+		OR (d.item IS NULL AND i.published_at IS NULL AND i.first_seen_at >= ?
+			AND i.first_seen_at > g.added_at
+			AND i.first_seen_at > (SELECT MIN(m.first_seen_at) FROM items m WHERE m.feed_url = i.feed_url))
+		OR (d.summarized = 0 AND d.times < 2)
+	  )
+	ORDER BY at, i.id`
 
 // UnseenItems returns the items of the guild's subscribed feeds that were
 // never delivered to the channel and fall in the query's window, plus the
@@ -30,22 +56,8 @@ type UnseenQuery struct {
 func (s *Store) UnseenItems(ctx context.Context, q UnseenQuery) ([]news.Item, error) {
 	from := q.Now.Add(-q.Lookback).UnixMicro()
 	lookback := q.Lookback.Microseconds()
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT i.feed_url, i.item_id, f.title, i.title, i.link, i.content,
-			COALESCE(i.published_at, i.first_seen_at) AS at
-		FROM guild_feeds g
-		JOIN items i ON i.feed_url = g.feed_url
-		JOIN feeds f ON f.url = i.feed_url
-		LEFT JOIN deliveries d ON d.channel_id = ? AND d.item = i.id
-		WHERE g.guild_id = ?
-		  AND NOT EXISTS (SELECT 1 FROM digest_items di JOIN digests dg ON dg.id = di.digest_id
-			WHERE di.item = i.id AND dg.channel_id = ? AND dg.state IN ('pending', 'posting'))
-		  AND (
-			(d.item IS NULL AND COALESCE(i.published_at, i.first_seen_at) >= MAX(?, g.added_at - ?))
-			OR (d.summarized = 0 AND d.times < 2)
-		  )
-		ORDER BY at, i.id`,
-		q.ChannelID, q.GuildID, q.ChannelID, from, lookback)
+	rows, err := s.read.QueryContext(ctx, unseenItemsSQL,
+		q.ChannelID, q.GuildID, q.ChannelID, from, lookback, from)
 	if err != nil {
 		return nil, fmt.Errorf("unseen items %s/%s: %w", q.GuildID, q.ChannelID, err)
 	}

@@ -48,8 +48,11 @@ type DigestRun struct {
 	Digest news.Digest
 	Items  []DigestItem
 	// Parts maps each posted part (0 = header) to its message id.
-	Parts     map[int]string
-	ThreadID  string
+	Parts    map[int]string
+	ThreadID string
+	// Attempts counts the failed attempts to post the digest (its first
+	// post and its resumes), recorded with RecordDigestFailure.
+	Attempts  int
 	CreatedAt time.Time
 	PostedAt  time.Time
 }
@@ -163,6 +166,23 @@ func (s *Store) AbandonDigest(ctx context.Context, id int64) error {
 	return nil
 }
 
+// RecordDigestFailure counts one more failed attempt to post the pending or
+// posting digest id and returns the digest's failed attempts so far, for
+// the caller's bound on resuming it. It returns ErrNotFound when id is not
+// an unfinished digest.
+func (s *Store) RecordDigestFailure(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.write.QueryRowContext(ctx, `UPDATE digests SET attempts = attempts + 1
+		WHERE id = ? AND state IN ('pending', 'posting') RETURNING attempts`, id).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("record digest %d failure: %w", id, err)
+	}
+	return n, nil
+}
+
 // SetDigestThread records the discussion thread opened on digest id.
 func (s *Store) SetDigestThread(ctx context.Context, id int64, threadID string) error {
 	res, err := s.write.ExecContext(ctx, `UPDATE digests SET thread_id = ? WHERE id = ?`, threadID, id)
@@ -213,8 +233,8 @@ func (s *Store) LastPostedDigest(ctx context.Context, channelID string) (DigestR
 
 // queryDigests loads the digests matching where, with their items and parts.
 func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]DigestRun, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, guild_id, channel_id, slot, state, body, thread_id, created_at, posted_at
-		FROM digests WHERE `+where, args...)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, guild_id, channel_id, slot, state, body, thread_id, attempts,
+		created_at, posted_at FROM digests WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +243,7 @@ func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]
 		var r DigestRun
 		var body string
 		var created, posted sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.GuildID, &r.ChannelID, &r.Slot, &r.State, &body, &r.ThreadID, &created, &posted); err != nil {
+		if err := rows.Scan(&r.ID, &r.GuildID, &r.ChannelID, &r.Slot, &r.State, &body, &r.ThreadID, &r.Attempts, &created, &posted); err != nil {
 			rows.Close()
 			return nil, err
 		}

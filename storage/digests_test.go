@@ -20,9 +20,13 @@ func TestDigestLifecycle(t *testing.T) {
 	items := []news.Item{
 		{ID: "fresh", Title: "fresh", Published: now.Add(-time.Hour)},
 		{ID: "old", Title: "old", Published: now.Add(-30 * time.Hour)},
-		{ID: "undated", Title: "undated"}, // first seen now
+		{ID: "first-batch", Title: "first batch"}, // undated, in the feed when it was added
 	}
 	if _, err := st.AddItems(ctx, feed, items); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute) // a later poll brings a new undated item
+	if _, err := st.AddItems(ctx, feed, append(items, news.Item{ID: "undated", Title: "undated"})); err != nil {
 		t.Fatal(err)
 	}
 	q := UnseenQuery{GuildID: guild, ChannelID: channel, Now: now, Lookback: 24 * time.Hour}
@@ -41,7 +45,7 @@ func TestDigestLifecycle(t *testing.T) {
 		return out
 	}
 	if got := ids(); len(got) != 2 || got[0] != "fresh" || got[1] != "undated" {
-		t.Fatalf("unseen = %v, want [fresh undated] (old is outside the look-back)", got)
+		t.Fatalf("unseen = %v, want [fresh undated] (old is outside the look-back, first-batch came with the feed)", got)
 	}
 
 	run := DigestRun{GuildID: guild, ChannelID: channel, Slot: "2026-07-05T06:00:00Z",
@@ -182,5 +186,37 @@ func TestAbandonDigestFreesItems(t *testing.T) {
 	}
 	if un, _ := st.UnfinishedDigests(ctx, "c"); len(un) != 0 {
 		t.Fatalf("abandoned digest still unfinished: %+v", un)
+	}
+}
+
+func TestRecordDigestFailure(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 7, 5, 6, 0, 0, 0, time.UTC)
+	st := openTestStore(t, WithClock(func() time.Time { return now }))
+	const feed = "https://f.example/feed"
+	if _, err := st.AddItems(ctx, feed, []news.Item{{ID: "a", Published: now}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.CreateDigest(ctx, DigestRun{GuildID: "g", ChannelID: "c", Slot: "s", Items: []DigestItem{{FeedURL: feed, ItemID: "a"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := 1; want <= 3; want++ {
+		if n, err := st.RecordDigestFailure(ctx, id); err != nil || n != want {
+			t.Fatalf("failure %d: attempts %d, %v", want, n, err)
+		}
+	}
+	un, err := st.UnfinishedDigests(ctx, "c")
+	if err != nil || len(un) != 1 || un[0].Attempts != 3 {
+		t.Fatalf("unfinished = %+v, %v; want one with 3 attempts", un, err)
+	}
+	if err := st.RecordDigestPart(ctx, id, 0, "m0", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RecordDigestFailure(ctx, id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("failure of a posted digest: %v, want ErrNotFound", err)
+	}
+	if _, err := st.RecordDigestFailure(ctx, id+1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("failure of an unknown digest: %v, want ErrNotFound", err)
 	}
 }
