@@ -90,17 +90,12 @@ func (a *Admin) Handles(name string) bool { return name == cmdDigest || name == 
 // HandleInteraction routes /digest and /feeds subcommands and their
 // autocompletes, after the Manage Server check.
 func (a *Admin) HandleInteraction(ctx context.Context, i *discordgo.Interaction) error {
-	rep := &reply{d: a.discord, i: i, log: a.log}
+	rep := newReply(ctx, a.discord, i, a.log)
 	data := i.ApplicationCommandData()
 	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
 		return a.autocomplete(ctx, rep, data)
 	}
-	err := a.handle(ctx, rep, data)
-	if err != nil {
-		rep.fail(err)
-		return fmt.Errorf("%s: %w", data.Name, err)
-	}
-	return nil
+	return finish(rep, data.Name, a.handle(ctx, rep, data), a.log)
 }
 
 func (a *Admin) handle(ctx context.Context, rep *reply, data discordgo.ApplicationCommandInteractionData) error {
@@ -112,6 +107,11 @@ func (a *Admin) handle(ctx context.Context, rep *reply, data discordgo.Applicati
 	}
 	if len(data.Options) == 0 {
 		return userErrorf("Pick a subcommand.")
+	}
+	// Every admin answer is private and some take a while (fetching a
+	// feed, a whole digest): acknowledge first.
+	if err := rep.deferResponse(true); err != nil {
+		return fmt.Errorf("defer: %w", err)
 	}
 	if _, err := a.store.SeedGuild(ctx, rep.i.GuildID, a.opts.DefaultFeeds); err != nil {
 		return fmt.Errorf("seed guild feeds: %w", err)

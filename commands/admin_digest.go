@@ -46,7 +46,7 @@ func (a *Admin) digestSetup(ctx context.Context, rep *reply, opts map[string]*di
 		next := a.scheduler.Next(channelID)
 		msg += fmt.Sprintf(" Next one %s.", discordTime(next))
 	}
-	_, err = rep.send(msg, nil, true)
+	_, err = rep.deliver(msg, nil, true)
 	return err
 }
 
@@ -101,8 +101,7 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 		fmt.Fprintf(&b, " (%d disabled after repeated failures)", disabled)
 	}
 	b.WriteString(". See `/feeds list`.")
-	_, err = rep.send(b.String(), nil, true)
-	return err
+	return rep.deliverLong(b.String(), true)
 }
 
 // digestOff handles /digest off: every scheduled digest of the server stops.
@@ -124,15 +123,14 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 	if n > 0 {
 		msg = fmt.Sprintf("Stopped %d scheduled digest(s). `/digest now` still works; `/digest setup` starts again.", n)
 	}
-	_, err = rep.send(msg, nil, true)
+	_, err = rep.deliver(msg, nil, true)
 	return err
 }
 
 // digestNow handles /digest now: a digest of what is new, posted here.
 func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
-	if err := rep.deferResponse(true); err != nil {
-		return fmt.Errorf("defer: %w", err)
-	}
+	ctx, cancel := context.WithTimeout(ctx, digestNowTimeout)
+	defer cancel()
 	res, err := a.runner.Now(ctx, digest.Target{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID})
 	switch {
 	case errors.Is(err, digest.ErrNothingNew):
@@ -140,7 +138,7 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 		if last, err := a.store.LastPostedDigest(ctx, rep.i.ChannelID); err == nil {
 			msg = fmt.Sprintf("Nothing new since the last digest here (%s).", discordTime(last.PostedAt))
 		}
-		_, err = rep.send(msg, nil, true)
+		_, err = rep.deliver(msg, nil, true)
 		return err
 	case errors.Is(err, digest.ErrUndeliverable):
 		return &UserError{Msg: "I can't post in this channel: I need View Channel, Send Messages, Embed Links and Create Public Threads here.", Cause: err}
@@ -151,9 +149,13 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 	if res.Digest.More > 0 {
 		msg += fmt.Sprintf(" (%d more did not fit)", res.Digest.More)
 	}
-	_, err = rep.send(msg+".", nil, true)
+	_, err = rep.deliver(msg+".", nil, true)
 	return err
 }
+
+// digestNowTimeout bounds /digest now within the 15 minutes an
+// interaction token can still edit its answer.
+const digestNowTimeout = 12 * time.Minute
 
 // discordTime renders t as a Discord timestamp: absolute and relative, in
 // each reader's own time zone.

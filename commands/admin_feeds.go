@@ -19,7 +19,7 @@ func (a *Admin) feedsList(ctx context.Context, rep *reply) error {
 		return fmt.Errorf("load feeds: %w", err)
 	}
 	if len(feeds) == 0 {
-		_, err := rep.send("This server has no feeds. Add one with `/feeds add url:`.", nil, true)
+		_, err := rep.deliver("This server has no feeds. Add one with `/feeds add url:`.", nil, true)
 		return err
 	}
 	var b strings.Builder
@@ -38,16 +38,7 @@ func (a *Admin) feedsList(ctx context.Context, rep *reply) error {
 		}
 		b.WriteString("\n")
 	}
-	parts := render.Split(b.String(), render.MaxContent)
-	if _, err := rep.send(parts[0], nil, true); err != nil {
-		return err
-	}
-	for _, p := range parts[1:] {
-		if _, err := rep.followUp(p, true); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rep.deliverLong(b.String(), true)
 }
 
 // feedsAdd handles /feeds add url: the feed is fetched and parsed on the
@@ -56,9 +47,6 @@ func (a *Admin) feedsAdd(ctx context.Context, rep *reply, opts map[string]*disco
 	raw := stringOpt(opts, "url")
 	if raw == "" {
 		return userErrorf("Give the feed's URL.")
-	}
-	if err := rep.deferResponse(true); err != nil {
-		return fmt.Errorf("defer: %w", err)
 	}
 	feedURL, feed, items, err := a.discover(ctx, raw)
 	if err != nil {
@@ -83,7 +71,7 @@ func (a *Admin) feedsAdd(ctx context.Context, rep *reply, opts map[string]*disco
 	if !added {
 		msg = fmt.Sprintf("**%s** <%s> is already in this server's feeds; it was checked again and works.", render.Sanitize(title, nil), feedURL)
 	}
-	_, err = rep.send(render.Truncate(msg, render.MaxContent), nil, true)
+	_, err = rep.deliver(render.Truncate(msg, render.MaxContent), nil, true)
 	return err
 }
 
@@ -97,6 +85,6 @@ func (a *Admin) feedsRemove(ctx context.Context, rep *reply, opts map[string]*di
 	if !removed {
 		return userErrorf("That feed is not in this server's list; see `/feeds list`.")
 	}
-	_, err = rep.send(render.Truncate(fmt.Sprintf("Removed <%s>.", raw), render.MaxContent), nil, true)
+	_, err = rep.deliver(render.Truncate(fmt.Sprintf("Removed <%s>.", raw), render.MaxContent), nil, true)
 	return err
 }

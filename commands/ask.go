@@ -42,6 +42,9 @@ func (r *Router) askCommand(ctx context.Context, rep *reply) error {
 	if err := r.allowQuestion(ctx, userID(rep.i), thread.ID); err != nil {
 		return err
 	}
+	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+		return err
+	}
 	if err := rep.deferResponse(false); err != nil {
 		return fmt.Errorf("defer: %w", err)
 	}
@@ -50,11 +53,11 @@ func (r *Router) askCommand(ctx context.Context, rep *reply) error {
 		return err
 	}
 	parts := answerParts(formatAnswer(question, answer), allowed)
-	if _, err := rep.send(parts[0], nil, false); err != nil {
+	if _, err := rep.deliver(parts[0], nil, false); err != nil {
 		return fmt.Errorf("send answer: %w", err)
 	}
 	for _, p := range parts[1:] {
-		if _, err := rep.followUp(p, false); err != nil {
+		if _, err := rep.followUp(ctx, p, false); err != nil {
 			return fmt.Errorf("send answer: %w", err)
 		}
 	}
@@ -170,29 +173,39 @@ func (r *Router) HandleMessage(ctx context.Context, m *discordgo.Message) error 
 		if !mentioned {
 			return nil
 		}
-		return r.replyTo(m, "Ask me a question about the article after the mention, e.g. “which versions are affected?”")
+		return r.replyTo(ctx, m, "Ask me a question about the article after the mention, e.g. “which versions are affected?”")
 	}
 	if utf8.RuneCountInString(question) > maxQuestionRunes {
-		return r.replyTo(m, fmt.Sprintf("That question is too long (at most %d characters).", maxQuestionRunes))
+		return r.replyTo(ctx, m, fmt.Sprintf("That question is too long (at most %d characters).", maxQuestionRunes))
 	}
-	if err := r.allowQuestion(ctx, m.Author.ID, thread.ID); err != nil {
+	err = r.allowQuestion(ctx, m.Author.ID, thread.ID)
+	if err == nil {
+		err = r.checkBudget(ctx, m.GuildID)
+	}
+	if err != nil {
 		var ue *UserError
 		var rl *RateLimitedError
-		if errors.As(err, &ue) || errors.As(err, &rl) {
-			return r.replyTo(m, UserMessage(err))
+		if !errors.As(err, &ue) && !errors.As(err, &rl) {
+			return err
 		}
-		return err
+		if !mentioned {
+			// Plain messages (Message Content intent) over a limit are
+			// left alone rather than flooding the thread with refusals.
+			r.log.Debug("question over a limit ignored", "message_id", m.ID, "reason", err)
+			return nil
+		}
+		return r.replyTo(ctx, m, UserMessage(err))
 	}
-	_ = r.discord.ChannelTyping(m.ChannelID)
+	_ = r.discord.ChannelTyping(m.ChannelID, discordgo.WithContext(ctx))
 	ans, allowed, err := r.answer(summarizer.WithGuild(ctx, m.GuildID), thread, m.Author.ID, question)
 	if err != nil {
-		if rerr := r.replyTo(m, UserMessage(err)); rerr != nil {
+		if rerr := r.replyTo(ctx, m, UserMessage(err)); rerr != nil {
 			r.log.Warn("reply with error", "message_id", m.ID, "err", rerr)
 		}
 		return err
 	}
 	for _, part := range answerParts(ans, allowed) {
-		if err := r.replyTo(m, part); err != nil {
+		if err := r.replyTo(ctx, m, part); err != nil {
 			return err
 		}
 	}
@@ -200,12 +213,12 @@ func (r *Router) HandleMessage(ctx context.Context, m *discordgo.Message) error 
 }
 
 // replyTo answers m with a reply that pings no one, not even its author.
-func (r *Router) replyTo(m *discordgo.Message, content string) error {
+func (r *Router) replyTo(ctx context.Context, m *discordgo.Message, content string) error {
 	_, err := r.discord.ChannelMessageSendComplex(m.ChannelID, &discordgo.MessageSend{
 		Content:         render.Truncate(content, 2000),
 		Reference:       &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: new(false)},
 		AllowedMentions: render.NoMentions(),
-	})
+	}, discordgo.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("reply to %s: %w", m.ID, err)
 	}

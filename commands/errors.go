@@ -2,8 +2,11 @@ package commands
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"time"
 
@@ -43,10 +46,15 @@ func (e *RateLimitedError) Error() string {
 // user; the full error goes to the log.
 func UserMessage(err error) string {
 	var (
-		ue      *UserError
-		refused *article.RefusedError
-		status  *article.StatusError
-		limited *RateLimitedError
+		ue        *UserError
+		refused   *article.RefusedError
+		status    *article.StatusError
+		limited   *RateLimitedError
+		dnsErr    *net.DNSError
+		opErr     *net.OpError
+		certErr   *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -73,6 +81,12 @@ func UserMessage(err error) string {
 		return "The summarizer returned something I couldn't use. Try again in a moment."
 	case errors.Is(err, summarizer.ErrEmpty):
 		return "There is too little text there to summarize."
+	case errors.As(err, &dnsErr):
+		return "I couldn't find that site: its name does not resolve."
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr):
+		return "That site's HTTPS certificate is not valid, so I didn't read it."
+	case errors.As(err, &opErr):
+		return "I couldn't connect to that site. It may be down or refusing connections."
 	case errors.Is(err, context.DeadlineExceeded):
 		return "That took too long. Try again in a moment."
 	case errors.Is(err, context.Canceled):

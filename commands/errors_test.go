@@ -2,8 +2,12 @@ package commands
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +38,10 @@ func TestUserMessage(t *testing.T) {
 		{"llm garbage", wrap(summarizer.ErrInvalidOutput), "couldn't use"},
 		{"empty text", wrap(summarizer.ErrEmpty), "too little text"},
 		{"deadline", wrap(context.DeadlineExceeded), "took too long"},
+		{"unknown host", wrap(&net.DNSError{Err: "no such host", Name: "nope.example", IsNotFound: true}), "does not resolve"},
+		{"connection refused", wrap(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}), "couldn't connect"},
+		{"bad certificate", wrap(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), "certificate"},
+		{"budget spent", errBudgetSpent, "budget"},
 		{"shutdown", wrap(context.Canceled), "restarting"},
 		{"anything else", errors.New("disk on fire at /var/lib/secbrief"), "Something went wrong"},
 	}
@@ -80,5 +88,22 @@ func TestMatchZones(t *testing.T) {
 	}
 	if got := matchZones("new york"); len(got) == 0 || got[0] != "America/New_York" {
 		t.Fatalf("matchZones(new york) = %v", got)
+	}
+}
+
+func TestExplainFetchHidesResolvedAddresses(t *testing.T) {
+	refused := fmt.Errorf("fetch: dial: %w", &article.RefusedError{Subject: "address 10.1.2.3", Reason: "private"})
+	byName, _ := url.Parse("http://jenkins.corp.example/job")
+	got := UserMessage(explainFetch(byName, refused))
+	if strings.Contains(got, "10.1.2.3") || !strings.Contains(got, "private or reserved") {
+		t.Errorf("refusal of a host name shows %q", got)
+	}
+	byAddr, _ := url.Parse("http://10.1.2.3/")
+	if got := UserMessage(explainFetch(byAddr, refused)); !strings.Contains(got, "10.1.2.3 is private") {
+		t.Errorf("refusal of a typed address shows %q", got)
+	}
+	other := errors.New("boom")
+	if explainFetch(byName, other) != other {
+		t.Error("other errors changed")
 	}
 }

@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -10,16 +12,24 @@ import (
 )
 
 // reply tracks how an interaction has been answered so far, so errors are
-// shown the right way: a fresh ephemeral response, or (after a deferral) a
-// deleted placeholder and an ephemeral follow-up.
+// shown the right way: a fresh ephemeral response; after a public deferral
+// a deleted placeholder and an ephemeral follow-up; and after an answer was
+// delivered, an ephemeral follow-up that leaves the answer alone.
 type reply struct {
-	d Discord
-	i *discordgo.Interaction
+	ctx context.Context
+	d   Discord
+	i   *discordgo.Interaction
+	log *slog.Logger
 
 	mu        sync.Mutex
 	responded bool // a response (deferred or not) was sent
 	ephemeral bool // the response is ephemeral
-	log       *slog.Logger
+	delivered bool // content the user should keep was sent
+}
+
+// newReply starts tracking the answer to i.
+func newReply(ctx context.Context, d Discord, i *discordgo.Interaction, logger *slog.Logger) *reply {
+	return &reply{ctx: ctx, d: d, i: i, log: logger}
 }
 
 // deferResponse acknowledges the interaction at once (type 5), so Discord's
@@ -32,7 +42,7 @@ func (r *reply) deferResponse(ephemeral bool) error {
 	if ephemeral {
 		resp.Data.Flags = discordgo.MessageFlagsEphemeral
 	}
-	if err := r.d.InteractionRespond(r.i, resp); err != nil {
+	if err := r.d.InteractionRespond(r.i, resp, discordgo.WithContext(r.ctx)); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -45,6 +55,10 @@ func (r *reply) deferResponse(ephemeral bool) error {
 // editing the deferred original. It returns the message when Discord
 // returned one.
 func (r *reply) send(content string, embeds []*discordgo.MessageEmbed, ephemeral bool) (*discordgo.Message, error) {
+	return r.sendCtx(r.ctx, content, embeds, ephemeral)
+}
+
+func (r *reply) sendCtx(ctx context.Context, content string, embeds []*discordgo.MessageEmbed, ephemeral bool) (*discordgo.Message, error) {
 	r.mu.Lock()
 	responded := r.responded
 	r.mu.Unlock()
@@ -53,8 +67,8 @@ func (r *reply) send(content string, embeds []*discordgo.MessageEmbed, ephemeral
 		if ephemeral {
 			data.Flags = discordgo.MessageFlagsEphemeral
 		}
-		err := r.d.InteractionRespond(r.i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data})
-		if err != nil {
+		resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data}
+		if err := r.d.InteractionRespond(r.i, resp, discordgo.WithContext(ctx)); err != nil {
 			return nil, err
 		}
 		r.mu.Lock()
@@ -62,40 +76,77 @@ func (r *reply) send(content string, embeds []*discordgo.MessageEmbed, ephemeral
 		r.mu.Unlock()
 		return nil, nil
 	}
-	edit := &discordgo.WebhookEdit{Content: &content, AllowedMentions: render.NoMentions()}
-	if embeds != nil {
-		edit.Embeds = &embeds
+	if embeds == nil {
+		embeds = []*discordgo.MessageEmbed{}
 	}
-	return r.d.InteractionResponseEdit(r.i, edit)
+	edit := &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: render.NoMentions()}
+	return r.d.InteractionResponseEdit(r.i, edit, discordgo.WithContext(ctx))
+}
+
+// deliver sends the answer proper (see send) and remembers that it must
+// not be taken back by a later error.
+func (r *reply) deliver(content string, embeds []*discordgo.MessageEmbed, ephemeral bool) (*discordgo.Message, error) {
+	m, err := r.send(content, embeds, ephemeral)
+	if err == nil {
+		r.mu.Lock()
+		r.delivered = true
+		r.mu.Unlock()
+	}
+	return m, err
+}
+
+// deliverLong delivers text that may be longer than one message: the
+// first part answers, the rest follow.
+func (r *reply) deliverLong(text string, ephemeral bool) error {
+	parts := render.Split(text, render.MaxContent)
+	if len(parts) == 0 {
+		parts = []string{"(nothing)"}
+	}
+	if _, err := r.deliver(parts[0], nil, ephemeral); err != nil {
+		return err
+	}
+	for _, p := range parts[1:] {
+		if _, err := r.followUp(r.ctx, p, ephemeral); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // followUp posts one more message after the first response.
-func (r *reply) followUp(content string, ephemeral bool) (*discordgo.Message, error) {
+func (r *reply) followUp(ctx context.Context, content string, ephemeral bool) (*discordgo.Message, error) {
 	p := &discordgo.WebhookParams{Content: content, AllowedMentions: render.NoMentions()}
 	if ephemeral {
 		p.Flags = discordgo.MessageFlagsEphemeral
 	}
-	return r.d.FollowupMessageCreate(r.i, true, p)
+	return r.d.FollowupMessageCreate(r.i, true, p, discordgo.WithContext(ctx))
 }
 
 // fail shows err's user message ephemerally. After a public deferral the
 // "thinking" placeholder is deleted and the message goes in an ephemeral
-// follow-up, so a failure is only shown to the person who asked.
+// follow-up, so a failure is only shown to the person who asked; after an
+// answer was delivered it is left alone. fail works after the handler's
+// context ended (shutdown), within a few seconds of its own.
 func (r *reply) fail(err error) {
-	msg := render.Truncate(UserMessage(err), 2000)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 5*time.Second)
+	defer cancel()
+	msg := render.Truncate(UserMessage(err), render.MaxContent)
 	r.mu.Lock()
-	responded, ephemeral := r.responded, r.ephemeral
+	responded, ephemeral, delivered := r.responded, r.ephemeral, r.delivered
 	r.mu.Unlock()
 	var sendErr error
 	switch {
 	case !responded:
-		_, sendErr = r.send(msg, nil, true)
+		_, sendErr = r.sendCtx(ctx, msg, nil, true)
+	case delivered:
+		_, sendErr = r.followUp(ctx, msg, true)
 	case ephemeral:
-		empty := []*discordgo.MessageEmbed{}
-		_, sendErr = r.d.InteractionResponseEdit(r.i, &discordgo.WebhookEdit{Content: &msg, Embeds: &empty, AllowedMentions: render.NoMentions()})
+		_, sendErr = r.sendCtx(ctx, msg, nil, true)
 	default:
-		_ = r.d.InteractionResponseDelete(r.i)
-		_, sendErr = r.followUp(msg, true)
+		if derr := r.d.InteractionResponseDelete(r.i, discordgo.WithContext(ctx)); derr != nil && r.log != nil {
+			r.log.Warn("delete placeholder", "interaction_id", r.i.ID, "err", derr)
+		}
+		_, sendErr = r.followUp(ctx, msg, true)
 	}
 	if sendErr != nil && r.log != nil {
 		r.log.Warn("could not show error to user", "interaction_id", r.i.ID, "err", sendErr)

@@ -5,8 +5,10 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +58,7 @@ type Store interface {
 	AddTurn(ctx context.Context, threadID string, t news.Turn) error
 	Turns(ctx context.Context, threadID string, limit int) ([]news.Turn, error)
 	TurnsSince(ctx context.Context, threadID string, since time.Time) (int, error)
+	TokensOn(ctx context.Context, guildID string, day string) (int, error)
 }
 
 // Options tune the handlers.
@@ -70,6 +73,9 @@ type Options struct {
 	// PerUserPerMinute limits /summarize per user; AskPerUserPerMinute
 	// limits questions per user; ThreadTurnsPerHour caps answers per thread.
 	PerUserPerMinute, AskPerUserPerMinute, ThreadTurnsPerHour int
+	// GuildDailyTokens is each guild's daily LLM token budget (0: none);
+	// once spent, only cached summaries are served.
+	GuildDailyTokens int
 	// CacheMaxAge is how old a stored fetch of a URL may be to answer
 	// /summarize without fetching again (default 24h).
 	CacheMaxAge time.Duration
@@ -173,14 +179,14 @@ func (r *Router) HandleInteraction(ctx context.Context, i *discordgo.Interaction
 			return e.HandleInteraction(ctx, i)
 		}
 	}
-	rep := &reply{d: r.discord, i: i, log: r.log}
+	rep := newReply(ctx, r.discord, i, r.log)
 	var err error
 	switch {
 	case i.Type == discordgo.InteractionApplicationCommand && name == cmdSummarize:
 		err = r.summarizeCommand(ctx, rep)
 	case i.Type == discordgo.InteractionApplicationCommand && name == cmdSummarizeMessage:
 		err = r.summarizeMessage(ctx, rep)
-	case i.Type == discordgo.InteractionModalSubmit && name == modalSummarizeText:
+	case i.Type == discordgo.InteractionModalSubmit && (name == modalSummarizeText || strings.HasPrefix(name, modalSummarizeText+":")):
 		err = r.summarizeModal(ctx, rep)
 	case i.Type == discordgo.InteractionApplicationCommand && name == cmdAsk:
 		err = r.askCommand(ctx, rep)
@@ -189,11 +195,24 @@ func (r *Router) HandleInteraction(ctx context.Context, i *discordgo.Interaction
 	default:
 		err = userErrorf("I don't know that command. The bot may have been updated; try again in a minute.")
 	}
-	if err != nil {
-		rep.fail(err)
-		return fmt.Errorf("%s: %w", name, err)
+	return finish(rep, name, err, r.log)
+}
+
+// finish shows a handler's error to the user and decides what reaches the
+// bot's error log: a user's own mistake or a rate limit is logged at info
+// level and not returned.
+func finish(rep *reply, name string, err error, logger *slog.Logger) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	rep.fail(err)
+	var ue *UserError
+	var rl *RateLimitedError
+	if (errors.As(err, &ue) && ue.Cause == nil) || errors.As(err, &rl) {
+		logger.Info("request refused", "command", name, "interaction_id", rep.i.ID, "reason", err)
+		return nil
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // interactionName is the command name or the component/modal custom id.

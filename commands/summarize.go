@@ -2,7 +2,10 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -133,6 +136,9 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 			return r.deliver(ctx, rep, ans, private)
 		}
 	}
+	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+		return err
+	}
 	if err := rep.deferResponse(private); err != nil {
 		return fmt.Errorf("defer: %w", err)
 	}
@@ -161,7 +167,7 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 		return ans, nil
 	})
 	if err != nil {
-		return err
+		return explainFetch(u, err)
 	}
 	ans := v.(answer)
 	return r.deliver(ctx, rep, ans, private)
@@ -170,6 +176,9 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 // summarizeText summarizes pasted text.
 func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, private bool) error {
 	a, err := article.FromText(text)
+	if errors.Is(err, article.ErrNoArticle) {
+		return &UserError{Msg: "That text is too short to summarize: paste the whole article, a few paragraphs at least.", Cause: err}
+	}
 	if err != nil {
 		return err
 	}
@@ -177,6 +186,9 @@ func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, pri
 		return err
 	}
 	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
+	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+		return err
+	}
 	if err := rep.deferResponse(private); err != nil {
 		return fmt.Errorf("defer: %w", err)
 	}
@@ -187,6 +199,19 @@ func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, pri
 		return err
 	}
 	return r.deliver(ctx, rep, newAnswer(a, s), private)
+}
+
+// explainFetch hides, from the user, the internal address a host name
+// resolved to when the fetch was refused at connect time: the reason is
+// logged, but the bot must not become a way to look up internal DNS names.
+func explainFetch(u *url.URL, err error) error {
+	var refused *article.RefusedError
+	if errors.As(err, &refused) {
+		if _, notIP := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); notIP != nil { // a name, not an address the user typed
+			return &UserError{Msg: "I can't fetch that link: its host resolves to a private or reserved network address.", Cause: err}
+		}
+	}
+	return err
 }
 
 // newAnswer renders a summary for posting.
@@ -201,7 +226,7 @@ func newAnswer(a news.Article, s news.Summary) answer {
 // deliver posts the summary embed and, for a public answer in a guild
 // channel, opens a thread on it mapped to the article.
 func (r *Router) deliver(ctx context.Context, rep *reply, ans answer, private bool) error {
-	msg, err := rep.send("", []*discordgo.MessageEmbed{ans.embed}, private)
+	msg, err := rep.deliver("", []*discordgo.MessageEmbed{ans.embed}, private)
 	if err != nil {
 		return fmt.Errorf("send summary: %w", err)
 	}
@@ -217,7 +242,7 @@ func (r *Router) deliver(ctx context.Context, rep *reply, ans answer, private bo
 		return nil
 	}
 	if msg == nil {
-		if msg, err = rep.d.InteractionResponse(rep.i); err != nil {
+		if msg, err = rep.d.InteractionResponse(rep.i, discordgo.WithContext(ctx)); err != nil {
 			r.log.Warn("fetch summary message for thread", "interaction_id", rep.i.ID, "err", err)
 			return nil
 		}
@@ -239,7 +264,7 @@ func (r *Router) openThread(ctx context.Context, i *discordgo.Interaction, msg *
 	th, err := r.discord.MessageThreadStartComplex(i.ChannelID, msg.ID, &discordgo.ThreadStart{
 		Name:                render.ThreadName(ans.summary.Title),
 		AutoArchiveDuration: 1440,
-	})
+	}, discordgo.WithContext(ctx))
 	if err != nil {
 		r.log.Warn("start thread", "channel_id", i.ChannelID, "message_id", msg.ID, "err", err)
 		return

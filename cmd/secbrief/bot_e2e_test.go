@@ -383,3 +383,58 @@ func TestRunExitsOnSignal(t *testing.T) {
 		t.Errorf("shutdown took %v, over 10 s", d)
 	}
 }
+
+func TestPrivatePastedTextStaysPrivate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	st := h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.BoolOption("private", true))))
+	if ack, _ := st.FirstAck(); ack.Type != 9 || !strings.Contains(string(ack.Data), "summarize_text:private") {
+		t.Fatalf("modal: type %d %s", ack.Type, ack.Data)
+	}
+	text := "Acme Gateway flaw\n" + strings.Repeat("Acme patched CVE-2026-12345 in Acme Gateway 7.2.1 after attackers exploited it. ", 6)
+	st = h.settled(h.dispatch(fakediscord.ModalSubmit("summarize_text:private", fakediscord.TextInput{CustomID: "article_text", Value: text})))
+	if st.Original == nil || len(st.Original.Embeds) != 1 || !st.Original.Ephemeral() {
+		t.Fatalf("private pasted text: %+v", st.Original)
+	}
+	// Too little text says so, rather than blaming a web page.
+	st = h.settled(h.dispatch(fakediscord.ModalSubmit("summarize_text", fakediscord.TextInput{CustomID: "article_text", Value: "Title\nJust a few words here."})))
+	if msg := finalText(st); !msg.ephemeral || !strings.Contains(msg.text, "too short") {
+		t.Errorf("short text: %+v", msg)
+	}
+}
+
+func TestGuildDailyTokenBudget(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cfg.Limits.GuildDailyTokens = 10 // one summary spends it
+	h.start()
+	st := h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/advisory"))))
+	if st.Original == nil || len(st.Original.Embeds) != 1 {
+		t.Fatalf("first summary: %+v", st)
+	}
+	calls := h.llm.Calls()
+	// Another link needs the LLM: refused until tomorrow.
+	h.site.serve("/other", "text/html", `<html><body><article><h1>Other</h1><p>`+strings.Repeat("Another vendor fixed another flaw in another product this week. ", 8)+`</p></article></body></html>`)
+	msg := finalText(h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/other")))))
+	if !msg.ephemeral || !strings.Contains(msg.text, "budget") {
+		t.Fatalf("over budget: %+v", msg)
+	}
+	// A cached link still works, and questions are refused too.
+	st = h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/advisory"))))
+	if st.Original == nil || len(st.Original.Embeds) != 1 {
+		t.Fatalf("cached summary over budget: %+v", st)
+	}
+	h.wait("thread", func() bool { return len(h.dc.Threads()) >= 1 })
+	thread := h.dc.Threads()[0].ID
+	h.wait("thread recorded", func() bool {
+		_, ok, err := h.app.store.Thread(context.Background(), thread)
+		return err == nil && ok
+	})
+	if _, got := h.ask(thread, "Is there a patch?"); !got.ephemeral || !strings.Contains(got.text, "budget") {
+		t.Errorf("question over budget: %+v", got)
+	}
+	if h.llm.Calls() != calls {
+		t.Errorf("LLM called %d times over budget", h.llm.Calls()-calls)
+	}
+}

@@ -84,6 +84,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		PerUserPerMinute:    l.PerUserPerMinute,
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
+		GuildDailyTokens:    int(l.GuildDailyTokens),
 	}, a.log, admin)
 	return bot.New(session, router, opts, a.log), dg, nil
 }
