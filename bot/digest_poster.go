@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/secbrief/secbrief/digest"
@@ -48,7 +49,8 @@ type nonceMessage struct {
 // create carries the nonce digest.Nonce(key, index) with enforce_nonce, and
 // posted is called after each create. When every part exists it opens a
 // thread on the header and returns its id, or "" when that failed (logged).
-// Unknown channel, missing access and missing permissions wrap
+// Errors Discord will answer the same on every retry (a 4xx other than
+// 429: unknown channel, missing access, an invalid body) wrap
 // digest.ErrUndeliverable.
 func (p *DigestPoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string,
 	posted func(digest.Part) error) (string, error) {
@@ -132,7 +134,8 @@ func (p *DigestPoster) openThread(ctx context.Context, d news.Digest, headerID s
 // Notify posts a one-off notice (a disabled feed, say) to channelID. The
 // text is our own, so its URLs are kept; it is sanitized against mentions,
 // cut to Discord's 2000 runes and sent with no allowed mentions. Errors
-// meaning the channel cannot take messages wrap digest.ErrUndeliverable.
+// Discord will answer the same on every retry (a 4xx other than 429) wrap
+// digest.ErrUndeliverable.
 func (p *DigestPoster) Notify(ctx context.Context, channelID, text string) error {
 	allowAll := func(string) bool { return true }
 	content := render.Truncate(render.Sanitize(text, allowAll), render.MaxContent)
@@ -150,14 +153,27 @@ func (p *DigestPoster) Notify(ctx context.Context, channelID, text string) error
 }
 
 // deliveryError wraps err with what failed, and with
-// digest.ErrUndeliverable too when Discord said the channel will never take
-// the message.
+// digest.ErrUndeliverable too when Discord refused the request for good: a
+// 4xx answer other than 429 (unknown channel, missing access or
+// permissions, an invalid body...) comes back the same on every retry.
+// Rate limits, 5xx answers and network errors may pass.
 func deliveryError(what string, err error) error {
-	switch restCode(err) {
-	case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions:
-		return fmt.Errorf("%s: %w: %w", what, digest.ErrUndeliverable, err)
+	var re *discordgo.RESTError
+	if !errors.As(err, &re) || re.Response == nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	status := re.Response.StatusCode
+	if status < 400 || status >= 500 || status == http.StatusTooManyRequests {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	why := "Discord refused it"
+	switch restCode(err) {
+	case discordgo.ErrCodeUnknownChannel:
+		why = "unknown channel"
+	case discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions:
+		why = "no access to the channel"
+	}
+	return fmt.Errorf("%s: %s (HTTP %d, code %d): %w: %w", what, why, status, restCode(err), digest.ErrUndeliverable, err)
 }
 
 // restCode is Discord's JSON error code of err, 0 when err is not a REST

@@ -388,13 +388,18 @@ func TestDigestPosterErrorClasses(t *testing.T) {
 	}{
 		{"missing access", http.StatusForbidden, discordgo.ErrCodeMissingAccess, true},
 		{"missing permissions", http.StatusForbidden, discordgo.ErrCodeMissingPermissions, true},
-		{"invalid form body", http.StatusBadRequest, discordgo.ErrCodeInvalidFormBody, false},
+		{"invalid form body", http.StatusBadRequest, discordgo.ErrCodeInvalidFormBody, true},
+		{"payload too large", http.StatusRequestEntityTooLarge, 40005, true},
+		{"not found without a code", http.StatusNotFound, 0, true},
+		{"rate limited", http.StatusTooManyRequests, 0, false},
 		{"server error", http.StatusInternalServerError, 0, false},
+		{"service unavailable", http.StatusServiceUnavailable, 0, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s, _ := stubDiscord(t, tc.status, tc.code)
+			s.ShouldRetryOnRateLimit = false // the stub answers 429 forever
 			p := NewDigestPoster(s, nil)
 			_, err := p.PostDigest(context.Background(), testDigest("77", 3), "sbd1", nil, nil)
 			if err == nil {
@@ -405,6 +410,9 @@ func TestDigestPosterErrorClasses(t *testing.T) {
 			}
 			if restCode(err) != tc.code || !strings.Contains(err.Error(), "post digest part 1/2 to channel 77") {
 				t.Errorf("err = %v, want code %d with context", err, tc.code)
+			}
+			if tc.undeliverable && !strings.Contains(err.Error(), fmt.Sprintf("(HTTP %d, code %d)", tc.status, tc.code)) {
+				t.Errorf("err = %v, want the status and code said plainly", err)
 			}
 		})
 	}
