@@ -59,8 +59,16 @@ type DiscoverFunc func(ctx context.Context, rawURL string) (feedURL string, feed
 type AdminOptions struct {
 	// DefaultFeeds are the feeds a guild starts with (config feeds.defaults).
 	DefaultFeeds []string
+	// OperatorDigests are the digests declared in the configuration
+	// (digest.channels): shown by /digest status, untouched by /digest off.
+	OperatorDigests []OperatorDigest
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+}
+
+// OperatorDigest is a digest the operator declared in the configuration.
+type OperatorDigest struct {
+	GuildID, ChannelID, Schedule, Timezone string
 }
 
 // Admin is the /digest and /feeds commands, for members with Manage Server.

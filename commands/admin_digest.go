@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/secbrief/secbrief/digest"
+	"github.com/secbrief/secbrief/render"
 	"github.com/secbrief/secbrief/storage"
 )
 
@@ -33,6 +34,15 @@ func (a *Admin) digestSetup(ctx context.Context, rep *reply, opts map[string]*di
 	sched, err := digest.DailyAt(at, tz)
 	if err != nil {
 		return userErrorf("I can't schedule %s in %s: %v.", at, tz, err)
+	}
+	// Say so in the channel: it tells its readers, and proves now, not at
+	// the first digest, that the bot may post there.
+	_, err = a.discord.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
+		Content:         fmt.Sprintf("This channel will get the daily security news digest at %s (%s).", at, tz),
+		AllowedMentions: render.NoMentions(),
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		return &UserError{Msg: fmt.Sprintf("I can't post in <#%s>: I need View Channel, Send Messages, Embed Links and Create Public Threads there.", channelID), Cause: err}
 	}
 	err = a.store.PutDigestSchedule(ctx, storage.DigestSchedule{
 		GuildID: rep.i.GuildID, ChannelID: channelID, Time: at, Timezone: tz, Enabled: true, CreatedBy: userID(rep.i),
@@ -66,6 +76,17 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 		channels = append(channels, s.ChannelID)
 		fmt.Fprintf(&b, "**Digest** in <#%s> daily at %s (%s)", s.ChannelID, s.Time, s.Timezone)
 		if next := a.scheduler.Next(s.ChannelID); !next.IsZero() {
+			fmt.Fprintf(&b, ", next %s", discordTime(next))
+		}
+		b.WriteString("\n")
+	}
+	for _, od := range a.opts.OperatorDigests {
+		if od.GuildID != rep.i.GuildID {
+			continue
+		}
+		channels = append(channels, od.ChannelID)
+		fmt.Fprintf(&b, "**Digest** in <#%s> on schedule `%s` (%s), set by the bot's operator", od.ChannelID, od.Schedule, od.Timezone)
+		if next := a.scheduler.Next(od.ChannelID); !next.IsZero() {
 			fmt.Fprintf(&b, ", next %s", discordTime(next))
 		}
 		b.WriteString("\n")
@@ -122,6 +143,12 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 	msg := "There was no scheduled digest to stop."
 	if n > 0 {
 		msg = fmt.Sprintf("Stopped %d scheduled digest(s). `/digest now` still works; `/digest setup` starts again.", n)
+	}
+	for _, od := range a.opts.OperatorDigests {
+		if od.GuildID == rep.i.GuildID {
+			msg += " The digests the bot's operator declared in its configuration keep running; ask the operator to change them."
+			break
+		}
 	}
 	_, err = rep.deliver(msg, nil, true)
 	return err

@@ -54,7 +54,7 @@ func (a *Admin) feedsAdd(ctx context.Context, rep *reply, opts map[string]*disco
 		if errors.As(err, &refused) {
 			return err
 		}
-		return &UserError{Msg: "I couldn't use that as a feed: " + render.Truncate(err.Error(), 300), Cause: err}
+		return &UserError{Msg: "I couldn't add that feed: " + FeedProblem(err) + ".", Cause: err}
 	}
 	added, err := a.store.Subscribe(ctx, rep.i.GuildID, feedURL, feed.Title)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/summarizer"
 )
 
@@ -105,5 +106,23 @@ func TestExplainFetchHidesResolvedAddresses(t *testing.T) {
 	other := errors.New("boom")
 	if explainFetch(byName, other) != other {
 		t.Error("other errors changed")
+	}
+}
+
+func TestFeedProblem(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("discover: %w", feeds.ErrNoFeed), "no RSS, Atom or JSON feed"},
+		{fmt.Errorf("parse: %w", feeds.ErrNotFeed), "not an RSS"},
+		{&feeds.StatusError{URL: "http://10.0.0.1/x", Code: 404}, "HTTP 404 Not Found"},
+		{fmt.Errorf("get: %w", &net.DNSError{Err: "no such host", Name: "x"}), "does not resolve"},
+		{errors.New("dial tcp 10.0.0.1:443: weird"), "could not be fetched"},
+	} {
+		got := FeedProblem(tt.err)
+		if !strings.Contains(got, tt.want) || strings.Contains(got, "10.0.0.1") {
+			t.Errorf("FeedProblem(%v) = %q, want %q and no address", tt.err, got, tt.want)
+		}
 	}
 }

@@ -48,6 +48,15 @@ func runDigest(ctx context.Context, args []string, e env) error {
 		return errors.New("feeds.defaults is empty: there are no feeds to make a digest from")
 	}
 	a.cfg.Digest.Lookback = config.Duration(*since)
+	// The pseudo guild's subscriptions live only for this run, so a bot
+	// sharing the database does not go on polling them.
+	defer func() {
+		for _, u := range a.cfg.Feeds.Defaults {
+			if _, err := a.store.Unsubscribe(context.WithoutCancel(ctx), terminalGuild, u); err != nil {
+				a.log.Warn("remove terminal subscription", "feed_url", u, "err", err)
+			}
+		}
+	}()
 	for _, u := range a.cfg.Feeds.Defaults {
 		if _, err := a.store.Subscribe(ctx, terminalGuild, u, ""); err != nil {
 			return fmt.Errorf("subscribe %s: %w", u, err)

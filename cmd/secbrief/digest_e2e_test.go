@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/config"
+	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/internal/fakediscord"
+	"github.com/secbrief/secbrief/storage"
 )
 
 // rss renders a feed of items (title, link path) published minutes ago.
@@ -167,6 +169,14 @@ func TestDigestAdminCommands(t *testing.T) {
 	if !strings.Contains(got.text, "daily at 08:30") || !strings.Contains(got.text, "next") {
 		t.Errorf("status: %q", got.text)
 	}
+	if msgs := h.dc.Messages(h.dc.ChannelID()); len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Content, "daily security news digest at 08:30") {
+		t.Errorf("setup did not announce the digest in its channel")
+	}
+	got = finalText(h.settled(h.dispatch(digestCmd("setup", fakediscord.ChannelOption("channel", "123456789012345678"),
+		fakediscord.StringOption("time", "08:30")))))
+	if !strings.Contains(got.text, "can't post in") {
+		t.Errorf("setup to a channel the bot cannot post in: %+v", got)
+	}
 	got = finalText(h.settled(h.dispatch(digestCmd("off"))))
 	if !strings.Contains(got.text, "Stopped 1") {
 		t.Errorf("off: %q", got.text)
@@ -189,8 +199,9 @@ func TestDigestDryRunCLI(t *testing.T) {
 	h := newHarness(t)
 	feedA, feedB := serveFeeds(h)
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	dbPath := filepath.Join(t.TempDir(), "db")
 	body := fmt.Sprintf("llm:\n  base_url: %s\n  api_key: k-123456\nstorage:\n  path: %s\nfetch:\n  allow_networks: [127.0.0.0/8]\n  allow_ports: %v\nfeeds:\n  defaults: [%s, %s]\nlog:\n  level: error\n",
-		h.llm.URL(), filepath.Join(t.TempDir(), "db"), h.cfg.Fetch.AllowPorts, feedA, feedB)
+		h.llm.URL(), dbPath, h.cfg.Fetch.AllowPorts, feedA, feedB)
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +212,15 @@ func TestDigestDryRunCLI(t *testing.T) {
 	if !strings.Contains(out, "Acme Gateway flaw CVE-2026-12345") || !strings.Contains(out, "authentication bypass") ||
 		!strings.Contains(out, "Widget Corp") || !strings.Contains(out, "Also covered by") {
 		t.Errorf("dry run digest:\n%s", out)
+	}
+	// Nothing of the terminal's pseudo guild is left for a bot to poll.
+	st, err := storage.Open(context.Background(), dbPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if due, err := st.DueFeeds(context.Background(), time.Now().Add(48*time.Hour)); err != nil || len(due) != 0 {
+		t.Errorf("feeds left to poll after a dry run: %v, %v", due, err)
 	}
 	if code, _, _ := runCLI(t, "", "digest", "-config", cfgPath); code != 2 {
 		t.Errorf("digest without -dry-run: exit %d, want 2", code)
@@ -263,6 +283,14 @@ func TestConfigDigestChannelsAreScheduled(t *testing.T) {
 	if next.Hour() != 7 || next.Minute() != 30 {
 		t.Errorf("next config digest at %v, want 07:30 New York time", next)
 	}
+	got := finalText(h.settled(h.dispatch(digestCmd("status"))))
+	if !strings.Contains(got.text, "<#"+other.ID+">") || !strings.Contains(got.text, "operator") {
+		t.Errorf("status does not show the operator's digest: %q", got.text)
+	}
+	got = finalText(h.settled(h.dispatch(digestCmd("off"))))
+	if !strings.Contains(got.text, "keep running") || h.dg.scheduler.Next(other.ID).IsZero() {
+		t.Errorf("off with an operator digest: %q", got.text)
+	}
 }
 
 func TestFeedDisabledIsAnnouncedOncePerChannel(t *testing.T) {
@@ -278,8 +306,8 @@ func TestFeedDisabledIsAnnouncedOncePerChannel(t *testing.T) {
 		notices = append(notices, channelID+": "+text)
 		return nil
 	}
-	h.app.announceDisabled(ctx, notify, feedA, fmt.Errorf("the server answered 500"))
-	if len(notices) != 1 || !strings.HasPrefix(notices[0], h.dc.ChannelID()+": ") || !strings.Contains(notices[0], feedA) || !strings.Contains(notices[0], "500") {
+	h.app.announceDisabled(ctx, notify, feedA, fmt.Errorf("poll: %w", &feeds.StatusError{URL: feedA, Code: 500}))
+	if len(notices) != 1 || !strings.HasPrefix(notices[0], h.dc.ChannelID()+": ") || !strings.Contains(notices[0], feedA) || !strings.Contains(notices[0], "HTTP 500 Internal Server Error") {
 		t.Fatalf("notices %q, want one for the digest channel naming the feed and the error", notices)
 	}
 }

@@ -142,8 +142,8 @@ func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL str
 			channels[s.ChannelID] = true
 		}
 	}
-	text := fmt.Sprintf("The feed <%s> is disabled after %d failed polls in a row (last error: %v). Its stories are left out of digests until an admin runs `/feeds add url:%s` again.",
-		feedURL, a.cfg.Feeds.MaxFailures, cause, feedURL)
+	text := fmt.Sprintf("The feed <%s> is disabled after %d failed polls in a row (%s). Its stories are left out of digests until an admin runs `/feeds add url:%s` again.",
+		feedURL, a.cfg.Feeds.MaxFailures, commands.FeedProblem(cause), feedURL)
 	for ch := range channels {
 		if err := notify(ctx, ch, text); err != nil {
 			a.log.Warn("feed disabled: notify channel", "channel_id", ch, "feed_url", feedURL, "err", err)
