@@ -155,6 +155,21 @@ const DefaultBaseURL = "https://api.openai.com/v1"
 // DefaultDiscordBase is the REST origin used when discord.api_base_url is empty.
 const DefaultDiscordBase = "https://discord.com"
 
+// DefaultFeeds is the curated list of security news feeds a new guild
+// starts with when feeds.defaults is left out.
+func DefaultFeeds() []string {
+	return []string{
+		"https://www.bleepingcomputer.com/feed/",
+		"https://feeds.feedburner.com/TheHackersNews",
+		"https://krebsonsecurity.com/feed/",
+		"https://www.securityweek.com/feed/",
+		"https://www.cisa.gov/cybersecurity-advisories/all.xml",
+		"https://www.schneier.com/feed/atom/",
+		"https://www.darkreading.com/rss.xml",
+		"https://www.microsoft.com/en-us/security/blog/feed/",
+	}
+}
+
 // Default returns the configuration used for every key a file leaves out.
 func Default() Config {
 	return Config{
@@ -188,6 +203,7 @@ func Default() Config {
 		Feeds: FeedsConfig{
 			PollInterval: Duration(15 * time.Minute),
 			MaxFailures:  5,
+			Defaults:     DefaultFeeds(),
 		},
 		Digest: DigestConfig{
 			Lookback: Duration(24 * time.Hour),

@@ -65,9 +65,9 @@ func TestExampleLoadsAndValidates(t *testing.T) {
 	if len(c.Feeds.Defaults) < 5 {
 		t.Errorf("example ships %d default feeds, want a curated list", len(c.Feeds.Defaults))
 	}
-	// The example states the defaults: apart from secrets and the curated
-	// feeds, loading it must give Default().
-	c.LLM.APIKey, c.Discord.Token, c.Feeds.Defaults = "", "", nil
+	// The example states the defaults: apart from the secrets, loading it
+	// must give Default(), the curated feeds included.
+	c.LLM.APIKey, c.Discord.Token = "", ""
 	want := Default()
 	want.Fetch.AllowNetworks, want.Fetch.AllowPorts, want.Digest.Channels = []string{}, []int{}, []DigestChannel{}
 	if !reflect.DeepEqual(c, want) {

@@ -153,6 +153,7 @@ func newHarness(t testing.TB) *harness {
 	cfg.Discord.APIBaseURL = h.dc.URL()
 	cfg.Discord.GuildID = h.dc.GuildID()
 	cfg.Log.Level = "debug"
+	cfg.Feeds.Defaults = nil // tests never reach the real feeds
 	h.cfg = cfg
 	h.llm.SetResponder(func(r fakellm.Request) fakellm.Response {
 		if r.ResponseFormat == "json_object" {

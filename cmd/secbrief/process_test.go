@@ -37,6 +37,8 @@ storage:
 fetch:
   allow_networks: [127.0.0.0/8]
   allow_ports: %v
+feeds:
+  defaults: []
 discord:
   token: ${TEST_DISCORD_TOKEN}
   api_base_url: %s
