@@ -21,6 +21,7 @@ type Store interface {
 	TokensOn(ctx context.Context, guildID, day string) (int, error)
 	PutThread(ctx context.Context, t news.Thread) error
 	AbandonDigest(ctx context.Context, id int64) error
+	RecordDigestFailure(ctx context.Context, id int64) (int, error)
 	GuildFeeds(ctx context.Context, guildID string) ([]news.FeedState, error)
 }
 
@@ -79,9 +80,9 @@ type Poster interface {
 }
 
 // ErrUndeliverable is wrapped by a Poster's error when the channel cannot
-// take the digest at all (unknown channel, missing access): the Runner then
-// abandons the digest, leaving its items unseen, instead of resuming it on
-// every later run.
+// take the digest at all (unknown channel, missing access, a request
+// Discord refuses for good): the Runner then abandons the digest, leaving
+// its items unseen, instead of resuming it on every later run.
 var ErrUndeliverable = errors.New("digest cannot be delivered to the channel")
 
 // Nonce is the Discord message nonce of part index of the digest with key:

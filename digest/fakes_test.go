@@ -75,6 +75,11 @@ type fakePoster struct {
 	threads int
 	// undeliverable makes every post fail as an unknown channel.
 	undeliverable bool
+	// fail, when set, is asked before each post: a non-nil error fails
+	// the post before any part is created (a 5xx that keeps coming back).
+	fail func(key string) error
+	// calls counts the posts of each digest key.
+	calls map[string]int
 }
 
 func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string{}, crashAt: -1} }
@@ -82,8 +87,20 @@ func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string
 var errCrash = errors.New("killed")
 
 func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string, posted func(Part) error) (string, error) {
+	p.mu.Lock()
+	if p.calls == nil {
+		p.calls = map[string]int{}
+	}
+	p.calls[key]++
+	fail := p.fail
+	p.mu.Unlock()
 	if p.undeliverable {
 		return "", fmt.Errorf("unknown channel: %w", ErrUndeliverable)
+	}
+	if fail != nil {
+		if err := fail(key); err != nil {
+			return "", err
+		}
 	}
 	total := 1 + len(d.Stories)
 	for i := 0; i < total; i++ {
@@ -120,3 +137,9 @@ func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, 
 }
 
 func (p *fakePoster) Posted() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.messages) }
+
+// Calls is how many times the digest with key was posted (tried).
+func (p *fakePoster) Calls(key string) int { p.mu.Lock(); defer p.mu.Unlock(); return p.calls[key] }
+
+// setFail sets the failure hook (nil: posts succeed).
+func (p *fakePoster) setFail(f func(key string) error) { p.mu.Lock(); p.fail = f; p.mu.Unlock() }

@@ -10,7 +10,6 @@ package digest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -26,6 +25,10 @@ var (
 	ErrNothingNew = errors.New("nothing new")
 	// ErrAlreadyRun: the channel's digest for that slot exists already.
 	ErrAlreadyRun = errors.New("digest for this slot already run")
+	// ErrAbandoned: a recorded digest was given up (undeliverable, out of
+	// post attempts or too old to resume). It is not resumed again and its
+	// items are offered to the channel's next digest.
+	ErrAbandoned = errors.New("digest abandoned")
 )
 
 // Defaults for zero Config fields.
@@ -35,6 +38,12 @@ const (
 	DefaultWindow      = 72 * time.Hour
 	DefaultConcurrency = 4
 	DefaultTeaserRunes = 600
+	// DefaultMaxPostAttempts bounds the failed attempts to post one
+	// recorded digest (its first post and its resumes).
+	DefaultMaxPostAttempts = 3
+	// DefaultMaxUnfinishedAge is how old an unfinished digest may be and
+	// still be resumed.
+	DefaultMaxUnfinishedAge = 24 * time.Hour
 )
 
 // Config wires a Runner. Store, Summarizer and Poster are required.
@@ -59,6 +68,18 @@ type Config struct {
 	// Concurrency bounds the stories summarized at once (the summarizer
 	// enforces llm.concurrency on LLM calls itself).
 	Concurrency int
+	// MaxPostAttempts bounds the failed attempts to post a recorded digest
+	// (DefaultMaxPostAttempts); MaxUnfinishedAge is how long after it was
+	// recorded it may still be resumed (DefaultMaxUnfinishedAge). Past
+	// either, the digest is abandoned, with a warning, and its items are
+	// offered again: one digest Discord keeps refusing never blocks its
+	// channel.
+	MaxPostAttempts  int
+	MaxUnfinishedAge time.Duration
+	// InShard reports whether a guild belongs to this process's shard
+	// (Resume finishes only those guilds' digests); nil means every guild
+	// does.
+	InShard func(guildID string) bool
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -100,6 +121,15 @@ func NewRunner(cfg Config) *Runner {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.MaxPostAttempts <= 0 {
+		cfg.MaxPostAttempts = DefaultMaxPostAttempts
+	}
+	if cfg.MaxUnfinishedAge <= 0 {
+		cfg.MaxUnfinishedAge = DefaultMaxUnfinishedAge
+	}
+	if cfg.InShard == nil {
+		cfg.InShard = func(string) bool { return true }
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -159,8 +189,11 @@ func (r *Runner) RunScheduled(ctx context.Context, t Target, slot time.Time) {
 }
 
 // Resume finishes every digest that was recorded but not completely posted
-// (a crash or a Discord failure in the middle), of every channel. Call it
-// at start; runs for a channel also resume that channel's digests first.
+// (a crash or a Discord failure in the middle), of every channel of the
+// guilds in this shard (Config.InShard). Call it at start; runs for a
+// channel also resume that channel's digests first. A digest given up
+// (ErrAbandoned) is logged, not returned: only digests that stay to be
+// resumed make an error.
 func (r *Runner) Resume(ctx context.Context) error {
 	runs, err := r.cfg.Store.UnfinishedDigests(ctx, "")
 	if err != nil {
@@ -168,10 +201,15 @@ func (r *Runner) Resume(ctx context.Context) error {
 	}
 	var errs []error
 	for _, run := range runs {
+		if !r.cfg.InShard(run.GuildID) {
+			continue
+		}
 		unlock := r.lock(run.ChannelID)
-		_, err := r.post(ctx, run)
+		err := r.resume(ctx, run)
 		unlock()
-		errs = append(errs, err)
+		if !errors.Is(err, ErrAbandoned) {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -185,8 +223,11 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool)
 		return Result{}, err
 	}
 	for _, run := range unfinished {
-		log.Info("resuming digest", "digest_id", run.ID, "state", run.State)
-		if _, err := r.post(ctx, run); err != nil {
+		log.Info("resuming digest", "digest_id", run.ID, "state", run.State, "attempts", run.Attempts)
+		// An abandoned digest (logged) no longer holds the channel's new
+		// digest back; one that will be resumed later does, so digests
+		// are posted in order.
+		if err := r.resume(ctx, run); err != nil && !errors.Is(err, ErrAbandoned) {
 			return Result{}, err
 		}
 	}
@@ -279,47 +320,4 @@ func digestItems(d news.Digest) []storage.DigestItem {
 		}
 	}
 	return out
-}
-
-// post posts a recorded digest, skipping its parts already posted, and
-// records each part; the last part's record delivers the items.
-func (r *Runner) post(ctx context.Context, run storage.DigestRun) (Result, error) {
-	delivered := false
-	thread, err := r.cfg.Poster.PostDigest(ctx, run.Digest, digestKey(run.ID), run.Parts, func(p Part) error {
-		if err := r.cfg.Store.RecordDigestPart(ctx, run.ID, p.Index, p.MessageID, p.Last()); err != nil {
-			return err
-		}
-		delivered = delivered || p.Last()
-		return nil
-	})
-	if errors.Is(err, ErrUndeliverable) && !delivered {
-		r.log.Warn("digest abandoned", "digest_id", run.ID, "channel_id", run.ChannelID, "err", err)
-		if aerr := r.cfg.Store.AbandonDigest(ctx, run.ID); aerr != nil {
-			err = errors.Join(err, aerr)
-		}
-	}
-	if err != nil {
-		return Result{}, fmt.Errorf("post digest %d to %s: %w", run.ID, run.ChannelID, err)
-	}
-	if !delivered {
-		return Result{}, fmt.Errorf("post digest %d to %s: poster returned without posting the last part", run.ID, run.ChannelID)
-	}
-	res := Result{DigestID: run.ID, Digest: run.Digest, ThreadID: thread}
-	if thread == "" {
-		return res, nil
-	}
-	if err := r.cfg.Store.SetDigestThread(ctx, run.ID, thread); err != nil {
-		return res, err
-	}
-	th := news.Thread{ID: thread, GuildID: run.GuildID, ChannelID: run.ChannelID, Kind: news.ThreadDigest,
-		CreatedAt: r.cfg.Now().UTC()}
-	for _, s := range run.Digest.Stories {
-		if s.Summary != nil && s.Summary.ArticleHash != "" {
-			th.ArticleHashes = append(th.ArticleHashes, s.Summary.ArticleHash)
-		}
-	}
-	if err := r.cfg.Store.PutThread(ctx, th); err != nil {
-		return res, fmt.Errorf("digest %d thread: %w", run.ID, err)
-	}
-	return res, nil
 }
