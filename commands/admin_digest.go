@@ -69,27 +69,23 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 	}
 	var b strings.Builder
 	channels := []string{}
-	for _, s := range scheds {
-		if s.GuildID != rep.i.GuildID {
-			continue
-		}
-		channels = append(channels, s.ChannelID)
-		fmt.Fprintf(&b, "**Digest** in <#%s> daily at %s (%s)", s.ChannelID, s.Time, s.Timezone)
-		if next := a.scheduler.Next(s.ChannelID); !next.IsZero() {
+	line := func(channelID, when string) {
+		channels = append(channels, channelID)
+		fmt.Fprintf(&b, "**Digest** in <#%s> %s", channelID, when)
+		if next := a.scheduler.Next(channelID); !next.IsZero() {
 			fmt.Fprintf(&b, ", next %s", discordTime(next))
 		}
 		b.WriteString("\n")
 	}
+	for _, s := range scheds {
+		if s.GuildID == rep.i.GuildID {
+			line(s.ChannelID, fmt.Sprintf("daily at %s (%s)", s.Time, s.Timezone))
+		}
+	}
 	for _, od := range a.opts.OperatorDigests {
-		if od.GuildID != rep.i.GuildID {
-			continue
+		if od.GuildID == rep.i.GuildID {
+			line(od.ChannelID, fmt.Sprintf("on schedule `%s` (%s), set by the bot's operator", od.Schedule, od.Timezone))
 		}
-		channels = append(channels, od.ChannelID)
-		fmt.Fprintf(&b, "**Digest** in <#%s> on schedule `%s` (%s), set by the bot's operator", od.ChannelID, od.Schedule, od.Timezone)
-		if next := a.scheduler.Next(od.ChannelID); !next.IsZero() {
-			fmt.Fprintf(&b, ", next %s", discordTime(next))
-		}
-		b.WriteString("\n")
 	}
 	if len(channels) == 0 {
 		b.WriteString("**No scheduled digest** in this server. Set one with `/digest setup`.\n")
