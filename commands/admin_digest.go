@@ -164,7 +164,7 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 		_, err = rep.deliver(msg, nil, true)
 		return err
 	case errors.Is(err, digest.ErrUndeliverable):
-		return &UserError{Msg: "I can't post in this channel: I need View Channel, Send Messages, Embed Links and Create Public Threads here.", Cause: err}
+		return &UserError{Msg: "Discord refused the digest in this channel. Check that I have View Channel, Send Messages, Embed Links and Create Public Threads here; the operator's log has Discord's answer.", Cause: err}
 	case err != nil:
 		return err
 	}

@@ -63,6 +63,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		Lookback:         dc.Lookback.Duration(),
 		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
 		Concurrency:      a.cfg.LLM.Concurrency,
+		InShard:          inShard(a.cfg.Discord),
 		Logger:           a.log,
 	})
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
