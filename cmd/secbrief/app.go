@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/secbrief/secbrief/article"
@@ -32,6 +33,11 @@ func start(ctx context.Context, configFlag string, e env, needs ...config.Need) 
 	cfg, err := loadConfig(configFlag, e, needs...)
 	if err != nil {
 		return nil, err
+	}
+	if !slices.Contains(needs, config.NeedDiscord) && strings.EqualFold(cfg.Log.Level, "info") {
+		// A terminal command prints its result; at the default level its
+		// log keeps to warnings, so the output is not buried.
+		cfg.Log.Level = "warn"
 	}
 	return openApp(ctx, cfg, newLogger(cfg, e.stderr))
 }
