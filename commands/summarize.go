@@ -129,12 +129,9 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 	if ans, ok := r.hot.get(u.String()); ok {
 		return r.deliver(ctx, rep, ans, private)
 	}
-	if a, ok, err := r.store.ArticleByURL(ctx, u.String(), r.opts.CacheMaxAge); err == nil && ok {
-		if s, ok, err := r.summarizer.Cached(ctx, a); err == nil && ok {
-			ans := newAnswer(a, s)
-			r.hot.put(u.String(), ans)
-			return r.deliver(ctx, rep, ans, private)
-		}
+	if ans, ok := r.cachedAnswer(ctx, u.String()); ok {
+		r.hot.put(u.String(), ans)
+		return r.deliver(ctx, rep, ans, private)
 	}
 	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
 		return err
@@ -171,6 +168,26 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 	}
 	ans := v.(answer)
 	return r.deliver(ctx, rep, ans, private)
+}
+
+// cachedAnswer looks for a recent fetch of link with a cached summary. A
+// store error is logged and treated as a miss: the link is then fetched.
+func (r *Router) cachedAnswer(ctx context.Context, link string) (answer, bool) {
+	a, ok, err := r.store.ArticleByURL(ctx, link, r.opts.CacheMaxAge)
+	if err != nil {
+		r.log.Warn("cache lookup by url", "url", link, "err", err)
+	}
+	if err != nil || !ok {
+		return answer{}, false
+	}
+	s, ok, err := r.summarizer.Cached(ctx, a)
+	if err != nil {
+		r.log.Warn("cache lookup of summary", "article_hash", a.Hash(), "err", err)
+	}
+	if err != nil || !ok {
+		return answer{}, false
+	}
+	return newAnswer(a, s), true
 }
 
 // summarizeText summarizes pasted text.
