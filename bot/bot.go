@@ -231,6 +231,12 @@ func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
 	if b.registered {
 		return
 	}
+	if b.opts.ShardID != 0 {
+		// Commands belong to the application, not to a shard: shard 0
+		// registers them for all.
+		b.registered = true
+		return
+	}
 	cmds := b.handler.Commands()
 	got, err := s.ApplicationCommandBulkOverwrite(r.Application.ID, b.opts.GuildID, cmds)
 	if err != nil {
