@@ -246,3 +246,19 @@ func TestNewSessionNeedsToken(t *testing.T) {
 		t.Fatalf("NewSession without a token: %v", err)
 	}
 }
+
+func TestOnlyShardZeroRegistersCommands(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	h := &fakeHandler{onInteraction: func(context.Context, *discordgo.Interaction) error { return nil }}
+	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID(), ShardID: 1, ShardCount: 2}, &syncBuffer{})
+	waitReady(t, b)
+	defer stop()
+	ids := srv.Identifies()
+	if len(ids) == 0 || ids[0].Shard != [2]int{1, 2} {
+		t.Fatalf("IDENTIFY shard = %+v, want [1 2]", ids)
+	}
+	if n := len(srv.Commands(srv.GuildID())) + len(srv.Commands("")); n != 0 {
+		t.Fatalf("shard 1 registered %d commands", n)
+	}
+}
