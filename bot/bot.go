@@ -102,6 +102,7 @@ func NewSession(opts Options) (*discordgo.Session, error) {
 		client.Transport = rt
 	}
 	s.Client = client
+	s.Dialer = gatewayDialer()
 	s.LogLevel = discordgo.LogError
 	s.Identify.Intents = Intents(opts.MessageContentIntent)
 	if opts.ShardCount > 1 {

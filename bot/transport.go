@@ -1,10 +1,15 @@
 package bot
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // discordOrigin is where discordgo sends every REST request.
@@ -45,4 +50,27 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		out.URL.RawPath = ""
 	}
 	return t.next.RoundTrip(out)
+}
+
+// gatewayReadBuffer is the socket receive buffer of the gateway connection.
+// Discord delivers bursts of events (a popular link posted in a big server
+// is hundreds of interactions at once); a larger buffer lets them queue in
+// the kernel rather than stall the sender with a zero window.
+const gatewayReadBuffer = 4 << 20
+
+// gatewayDialer is websocket.DefaultDialer with a larger receive buffer.
+func gatewayDialer() *websocket.Dialer {
+	d := *websocket.DefaultDialer
+	nd := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := nd.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			_ = tcp.SetReadBuffer(gatewayReadBuffer) // best effort: the OS may cap it
+		}
+		return conn, nil
+	}
+	return &d
 }

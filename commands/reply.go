@@ -21,6 +21,10 @@ type reply struct {
 	i   *discordgo.Interaction
 	log *slog.Logger
 
+	// answered is called once the first response was sent (or the
+	// handler ended without one).
+	answered func()
+
 	mu        sync.Mutex
 	responded bool // a response (deferred or not) was sent
 	ephemeral bool // the response is ephemeral
@@ -29,7 +33,7 @@ type reply struct {
 
 // newReply starts tracking the answer to i.
 func newReply(ctx context.Context, d Discord, i *discordgo.Interaction, logger *slog.Logger) *reply {
-	return &reply{ctx: ctx, d: d, i: i, log: logger}
+	return &reply{ctx: ctx, d: d, i: i, log: logger, answered: func() {}}
 }
 
 // deferResponse acknowledges the interaction at once (type 5), so Discord's
@@ -48,6 +52,7 @@ func (r *reply) deferResponse(ephemeral bool) error {
 	r.mu.Lock()
 	r.responded, r.ephemeral = true, ephemeral
 	r.mu.Unlock()
+	r.answered()
 	return nil
 }
 
@@ -74,6 +79,7 @@ func (r *reply) sendCtx(ctx context.Context, content string, embeds []*discordgo
 		r.mu.Lock()
 		r.responded, r.ephemeral = true, ephemeral
 		r.mu.Unlock()
+		r.answered()
 		return nil, nil
 	}
 	if embeds == nil {

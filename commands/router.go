@@ -102,6 +102,9 @@ type Extension interface {
 const (
 	hotLinks      = 256
 	threadOpeners = 4
+	// threadPatience is the longest a thread waits for other members'
+	// first answers.
+	threadPatience = 2 * time.Second
 )
 
 // Router routes interactions and messages to their handlers and turns
@@ -119,6 +122,7 @@ type Router struct {
 	inflight            singleflight.Group
 	hot                 *hotAnswers
 	threadSlots         chan struct{} // bounds concurrent thread openings
+	pending             *firstAnswers // interactions awaiting their first response
 
 	mu     sync.RWMutex
 	selfID string
@@ -144,6 +148,7 @@ func New(d Discord, sum Summarizer, f Fetcher, st Store, opts Options, logger *s
 		askLimit:    NewLimiter(opts.AskPerUserPerMinute, opts.Now),
 		hot:         newHotAnswers(hotLinks, opts.CacheMaxAge, opts.Now),
 		threadSlots: make(chan struct{}, threadOpeners),
+		pending:     newFirstAnswers(),
 	}
 }
 
@@ -180,6 +185,8 @@ func (r *Router) HandleInteraction(ctx context.Context, i *discordgo.Interaction
 		}
 	}
 	rep := newReply(ctx, r.discord, i, r.log)
+	rep.answered = r.pending.begin()
+	defer rep.answered()
 	var err error
 	switch {
 	case i.Type == discordgo.InteractionApplicationCommand && name == cmdSummarize:

@@ -252,6 +252,7 @@ func (r *Router) deliver(ctx context.Context, rep *reply, ans answer, private bo
 	}
 	// Threads wait their turn: under a burst, first answers go before the
 	// threads of answers already given.
+	r.pending.wait(ctx, threadPatience)
 	select {
 	case r.threadSlots <- struct{}{}:
 		defer func() { <-r.threadSlots }()
