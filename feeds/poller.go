@@ -45,6 +45,10 @@ type Options struct {
 	MaxBackoff time.Duration
 	// MaxBodyBytes caps a feed body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// Fresh is how recently a healthy feed may have been polled for
+	// PollFeeds to skip it (default 1m): many guilds whose digests run at
+	// the same minute share one fetch of a common feed, not one each.
+	Fresh time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string
 	// OnDisabled is called once when a feed gets disabled, with the error
@@ -112,6 +116,9 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.Fresh <= 0 {
+		opts.Fresh = time.Minute
+	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "secbrief (+https://github.com/secbrief/secbrief)"
 	}
@@ -167,7 +174,8 @@ func (p *Poller) PollDue(ctx context.Context) (Result, error) {
 }
 
 // PollFeeds polls the given feeds now (right before a digest), skipping
-// disabled feeds and feeds that are backing off or were told to retry later.
+// disabled feeds, feeds that are backing off or were told to retry later,
+// and healthy feeds polled less than Options.Fresh ago.
 func (p *Poller) PollFeeds(ctx context.Context, urls []string) (Result, error) {
 	now := p.opts.Now()
 	var states []news.FeedState
@@ -182,6 +190,9 @@ func (p *Poller) PollFeeds(ctx context.Context, urls []string) (Result, error) {
 			st.URL = u
 		}
 		if st.Disabled() || (st.Failures > 0 && st.NextPollAt.After(now)) {
+			continue
+		}
+		if st.Failures == 0 && !st.LastPolledAt.IsZero() && now.Sub(st.LastPolledAt) < p.opts.Fresh {
 			continue
 		}
 		states = append(states, st)
@@ -204,7 +215,7 @@ func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) Result {
 		}
 		g.Go(func() error {
 			v, _, _ := p.flight.Do(st.URL, func() (any, error) {
-				return p.pollOne(ctx, st), nil
+				return p.pollCurrent(ctx, st), nil
 			})
 			results[i] = v.(Result)
 			return nil
@@ -216,4 +227,27 @@ func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) Result {
 		total.add(r)
 	}
 	return total
+}
+
+// pollCurrent polls the feed of snapshot with its current stored state.
+// The snapshot may be stale by the time a worker gets to it: another
+// caller (the loop, a digest's poll) may have polled the feed since, or
+// disabled it. Polling again with the stale state would fetch a feed
+// that is backing off, overwrite the newer failure count and announce a
+// disabled feed a second time, so such a feed is skipped.
+func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) Result {
+	cur, err := p.store.FeedState(ctx, snapshot.URL)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.logger.ErrorContext(ctx, "poll feed: read state", "feed_url", snapshot.URL, "err", err)
+		}
+		return Result{}
+	}
+	if cur.URL == "" {
+		cur.URL = snapshot.URL
+	}
+	if cur.Disabled() || cur.LastPolledAt.After(snapshot.LastPolledAt) {
+		return Result{}
+	}
+	return p.pollOne(ctx, cur)
 }

@@ -142,3 +142,9 @@ func testPoller(t testing.TB, store Store, clock *fakeClock, opts Options) (*Pol
 	}
 	return p, parses
 }
+
+// dueState is a stored state of a feed with failures, last polled
+// and due at polled.
+func dueState(u string, failures int, polled time.Time) news.FeedState {
+	return news.FeedState{URL: u, Failures: failures, LastPolledAt: polled, NextPollAt: polled}
+}
