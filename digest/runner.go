@@ -89,6 +89,21 @@ type Config struct {
 type Target struct {
 	GuildID   string
 	ChannelID string
+	// Location is the channel's time zone, in which the digest is dated
+	// ("Monday 6 July"); nil means the scheduled slot's zone for
+	// Scheduled, else UTC.
+	Location *time.Location
+}
+
+// location is the zone t's digest is dated in.
+func (t Target) location(slot time.Time) *time.Location {
+	switch {
+	case t.Location != nil:
+		return t.Location
+	case !slot.IsZero():
+		return slot.Location()
+	}
+	return time.UTC
 }
 
 // Result is a posted digest.
@@ -163,14 +178,14 @@ func (r *Runner) lock(channelID string) func() {
 // Now posts a digest of what is new in t's channel at once (/digest now).
 // It returns ErrNothingNew when there is nothing to post.
 func (r *Runner) Now(ctx context.Context, t Target) (Result, error) {
-	return r.run(ctx, t, "now:"+r.cfg.Now().UTC().Format(time.RFC3339Nano), false)
+	return r.run(ctx, t, "now:"+r.cfg.Now().UTC().Format(time.RFC3339Nano), false, t.location(time.Time{}))
 }
 
 // Scheduled posts t's digest for the scheduled instant slot, at most once
 // per slot: ErrAlreadyRun when that slot ran before (posted, or found
 // nothing new), ErrNothingNew when there is nothing to post.
 func (r *Runner) Scheduled(ctx context.Context, t Target, slot time.Time) (Result, error) {
-	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), true)
+	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), true, t.location(slot))
 }
 
 // RunScheduled is Scheduled for SchedulerConfig.Run: it logs the outcome
@@ -214,7 +229,7 @@ func (r *Runner) Resume(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool) (Result, error) {
+func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool, loc *time.Location) (Result, error) {
 	defer r.lock(t.ChannelID)()
 	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot)
 
@@ -239,7 +254,7 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool)
 		}
 	}
 
-	d, err := r.Build(ctx, t)
+	d, err := r.build(ctx, t, loc)
 	if errors.Is(err, ErrNothingNew) && scheduled {
 		// Remember that the slot ran, so a restart does not run it again.
 		if _, cerr := r.cfg.Store.CreateDigest(ctx, storage.DigestRun{GuildID: t.GuildID,
@@ -266,9 +281,16 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool)
 // Build polls t's guild's feeds and builds the digest of t's unseen items,
 // summarized, ranked and capped, without recording or posting anything
 // (the CLI's dry run uses it). ErrNothingNew when there are no items.
+// The digest is dated in t.Location (UTC when nil).
 func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
+	return r.build(ctx, t, t.location(time.Time{}))
+}
+
+// build is Build with the digest dated in loc: a digest at 07:00 in Tokyo
+// is 22:00 UTC the day before, and must say today's date.
+func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.Digest, error) {
 	now := r.cfg.Now()
-	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.UTC()}
+	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.In(loc)}
 	r.poll(ctx, t.GuildID)
 	items, err := r.cfg.Store.UnseenItems(ctx, storage.UnseenQuery{GuildID: t.GuildID,
 		ChannelID: t.ChannelID, Now: now, Lookback: r.cfg.Lookback})

@@ -106,10 +106,10 @@ func TestSchedulerDueCatchUpAndShard(t *testing.T) {
 		InShard: func(g string) bool { return g != "other-shard" }})
 	seven, _ := DailyAt("07:00", "Europe/Berlin")
 	early, _ := DailyAt("01:00", "Europe/Berlin") // 8h ago: beyond grace
-	if !s.Set(Target{"g", "a"}, seven) || !s.Set(Target{"g", "b"}, early) {
+	if !s.Set(Target{GuildID: "g", ChannelID: "a"}, seven) || !s.Set(Target{GuildID: "g", ChannelID: "b"}, early) {
 		t.Fatal("Set refused an in-shard guild")
 	}
-	if s.Set(Target{"other-shard", "x"}, seven) {
+	if s.Set(Target{GuildID: "other-shard", ChannelID: "x"}, seven) {
 		t.Fatal("Set scheduled a guild of another shard")
 	}
 	if got := s.Due(c.Now()); len(got) != 0 {
@@ -147,7 +147,7 @@ func TestSchedulerStartRunsMissedDigest(t *testing.T) {
 		ran <- Due{tg, slot}
 	}})
 	sched, _ := DailyAt("07:00", "UTC")
-	s.Set(Target{"g", "a"}, sched)
+	s.Set(Target{GuildID: "g", ChannelID: "a"}, sched)
 	s.Start(context.Background())
 	select {
 	case d := <-ran:
