@@ -90,7 +90,8 @@ func (s *Store) SaveFeedState(ctx context.Context, st news.FeedState) error {
 // gets first_seen_at = now; a known one keeps it and takes the feed's
 // current title, link, content and date (feeds correct their items). A
 // published date in the future is stored as now, so a wrong clock cannot
-// keep an item "new". The feed row is created when missing.
+// keep an item "new". Every item given counts as seen in its feed now
+// (for PruneItems). The feed row is created when missing.
 func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item) (int, error) {
 	if feedURL == "" {
 		return 0, errors.New("add items: empty feed URL")
@@ -103,16 +104,19 @@ func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item)
 			return err
 		}
 		insert, err := tx.PrepareContext(ctx, `INSERT INTO items
-			(feed_url, item_id, title, link, content, published_at, first_seen_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_url, item_id) DO NOTHING`)
+			(feed_url, item_id, title, link, content, published_at, first_seen_at, last_seen_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_url, item_id) DO NOTHING`)
 		if err != nil {
 			return err
 		}
 		defer insert.Close()
+		// last_seen_at is refreshed at most daily, so a poll of an
+		// unchanged feed writes nothing.
 		update, err := tx.PrepareContext(ctx, `UPDATE items SET title = ?, link = ?, content = ?,
-			published_at = COALESCE(?, published_at)
+			published_at = COALESCE(?, published_at), last_seen_at = ?
 			WHERE feed_url = ? AND item_id = ?
-			  AND (title <> ? OR link <> ? OR content <> ? OR published_at IS NOT COALESCE(?, published_at))`)
+			  AND (title <> ? OR link <> ? OR content <> ? OR published_at IS NOT COALESCE(?, published_at)
+				OR last_seen_at IS NULL OR last_seen_at < ?)`)
 		if err != nil {
 			return err
 		}
@@ -125,7 +129,7 @@ func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item)
 			if pub.After(now) {
 				pub = now
 			}
-			res, err := insert.ExecContext(ctx, feedURL, it.ID, it.Title, it.Link, it.Content, dbTime(pub), now.UnixMicro())
+			res, err := insert.ExecContext(ctx, feedURL, it.ID, it.Title, it.Link, it.Content, dbTime(pub), now.UnixMicro(), now.UnixMicro())
 			if err != nil {
 				return fmt.Errorf("item %s: %w", it.ID, err)
 			}
@@ -136,8 +140,8 @@ func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item)
 				continue
 			}
 			p := dbTime(pub)
-			if _, err := update.ExecContext(ctx, it.Title, it.Link, it.Content, p,
-				feedURL, it.ID, it.Title, it.Link, it.Content, p); err != nil {
+			if _, err := update.ExecContext(ctx, it.Title, it.Link, it.Content, p, now.UnixMicro(),
+				feedURL, it.ID, it.Title, it.Link, it.Content, p, now.Add(-lastSeenRefresh).UnixMicro()); err != nil {
 				return fmt.Errorf("item %s: %w", it.ID, err)
 			}
 		}
