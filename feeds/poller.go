@@ -27,6 +27,9 @@ type Store interface {
 	SaveFeedState(ctx context.Context, st news.FeedState) error
 	// AddItems stores a feed's items and returns how many were new.
 	AddItems(ctx context.Context, feedURL string, items []news.Item) (int, error)
+	// PruneItems deletes items older than before that their feed stopped
+	// carrying before then, and returns how many.
+	PruneItems(ctx context.Context, before time.Time) (int, error)
 }
 
 // Options tune a Poller. Zero values take the defaults.
@@ -45,6 +48,10 @@ type Options struct {
 	MaxBackoff time.Duration
 	// MaxBodyBytes caps a feed body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// Retention is how long items are kept after their feed stopped
+	// carrying them (default 30 days); Run prunes older ones once a day.
+	// It must be well beyond the digest look-back.
+	Retention time.Duration
 	// Fresh is how recently a healthy feed may have been polled for
 	// PollFeeds to skip it (default 1m): many guilds whose digests run at
 	// the same minute share one fetch of a common feed, not one each.
@@ -116,6 +123,9 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
 	if opts.Fresh <= 0 {
 		opts.Fresh = time.Minute
 	}
@@ -142,11 +152,23 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 	return &Poller{client: client, store: store, opts: opts, logger: logger, parse: Parse}
 }
 
-// Run polls the due feeds now and then every PollInterval until ctx ends.
+// DefaultRetention is Options.Retention's default.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// pruneEvery is how often Run prunes old items.
+const pruneEvery = 24 * time.Hour
+
+// Run polls the due feeds now and then every PollInterval until ctx ends,
+// and prunes old items (Options.Retention) at start and once a day.
 func (p *Poller) Run(ctx context.Context) error {
 	tick, stop := p.opts.NewTicker(p.opts.PollInterval)
 	defer stop()
+	var pruned time.Time
 	for {
+		if now := p.opts.Now(); pruned.IsZero() || now.Sub(pruned) >= pruneEvery {
+			pruned = now
+			p.prune(ctx, now)
+		}
 		res, err := p.PollDue(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -250,4 +272,15 @@ func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) Resul
 		return Result{}
 	}
 	return p.pollOne(ctx, cur)
+}
+
+// prune deletes the items of Options.Retention ago, logging the outcome.
+func (p *Poller) prune(ctx context.Context, now time.Time) {
+	n, err := p.store.PruneItems(ctx, now.Add(-p.opts.Retention))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		p.logger.ErrorContext(ctx, "prune old feed items", "err", err)
+	case n > 0:
+		p.logger.InfoContext(ctx, "pruned old feed items", "items", n, "retention", p.opts.Retention)
+	}
 }

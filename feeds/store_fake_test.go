@@ -17,6 +17,8 @@ type memStore struct {
 	states map[string]news.FeedState
 	items  map[string]map[string]news.Item
 	dueN   int
+	// prunes records the cutoff of each PruneItems call.
+	prunes []time.Time
 	// onDue and onAdd, when set, are called after DueFeeds and AddItems.
 	onDue func()
 	onAdd func(feedURL string)
@@ -97,6 +99,19 @@ func (s *memStore) AddItems(_ context.Context, u string, items []news.Item) (int
 		onAdd(u)
 	}
 	return n, nil
+}
+
+func (s *memStore) PruneItems(_ context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prunes = append(s.prunes, before)
+	return 0, nil
+}
+
+func (s *memStore) pruneCalls() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.prunes)
 }
 
 func (s *memStore) state(u string) news.FeedState {
