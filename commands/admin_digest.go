@@ -154,7 +154,8 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 	ctx, cancel := context.WithTimeout(ctx, digestNowTimeout)
 	defer cancel()
-	res, err := a.runner.Now(ctx, digest.Target{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID})
+	target := digest.Target{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID, Location: a.channelZone(ctx, rep.i.ChannelID)}
+	res, err := a.runner.Now(ctx, target)
 	switch {
 	case errors.Is(err, digest.ErrNothingNew):
 		msg := "Nothing new in this server's feeds within the look-back window."
@@ -174,6 +175,29 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 	}
 	_, err = rep.deliver(msg+".", nil, true)
 	return err
+}
+
+// channelZone is the time zone of the channel's digest schedule (stored or
+// declared by the operator), so /digest now is dated in the channel's day;
+// nil (UTC) when it has none.
+func (a *Admin) channelZone(ctx context.Context, channelID string) *time.Location {
+	zone := ""
+	for _, od := range a.opts.OperatorDigests {
+		if od.ChannelID == channelID {
+			zone = od.Timezone
+		}
+	}
+	if scheds, err := a.store.DigestSchedules(ctx, true); err == nil {
+		for _, s := range scheds {
+			if s.ChannelID == channelID {
+				zone = s.Timezone
+			}
+		}
+	}
+	if loc, err := time.LoadLocation(zone); err == nil && zone != "" {
+		return loc
+	}
+	return nil
 }
 
 // digestNowTimeout bounds /digest now within the 15 minutes an

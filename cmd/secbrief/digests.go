@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,6 +128,9 @@ func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL str
 	if err != nil {
 		a.log.Error("feed disabled: find guilds", "feed_url", feedURL, "err", err)
 		return
+	}
+	if in := inShard(a.cfg.Discord); in != nil {
+		guilds = slices.DeleteFunc(guilds, func(g string) bool { return !in(g) }) // other shards tell theirs
 	}
 	channels := map[string]bool{}
 	for _, ch := range a.cfg.Digest.Channels {
