@@ -128,21 +128,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, req *Reques
 		writeError(w, http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
 		return
 	}
-	b := parseBody(req.Body, len(req.Files))
-	if b == nil {
-		writeError(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
-		return
-	}
-	req.Message = b
-	if writeFormErrors(w, validateBody(b, nil)) {
-		return
-	}
-	var embeds []Embed
-	if b.Embeds != nil {
-		embeds = *b.Embeds
-	}
-	if empty(deref(b.Content), embeds, b.Components, b.Files, b.StickerIDs, b.Poll) {
-		writeEmpty(w)
+	b, ok := newMessageBody(w, req, true)
+	if !ok {
 		return
 	}
 	nonce, _ := nonceString(b.Nonce)
@@ -385,4 +372,32 @@ func (s *Server) threadCreated(w http.ResponseWriter, th Channel) {
 	event["newly_created"] = true
 	s.dispatch("THREAD_CREATE", event, th.GuildID, intentGuilds)
 	writeJSON(w, http.StatusCreated, wire)
+}
+
+// newMessageBody parses and validates the body of a message create (a
+// channel message, or a webhook follow-up when stickers and polls are not
+// allowed), answering Discord's error itself when it is refused.
+func newMessageBody(w http.ResponseWriter, req *Request, stickersAndPolls bool) (*MessageBody, bool) {
+	b := parseBody(req.Body, len(req.Files))
+	if b == nil {
+		writeError(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
+		return nil, false
+	}
+	req.Message = b
+	if writeFormErrors(w, validateBody(b, nil)) {
+		return nil, false
+	}
+	var embeds []Embed
+	if b.Embeds != nil {
+		embeds = *b.Embeds
+	}
+	stickers, poll := b.StickerIDs, b.Poll
+	if !stickersAndPolls {
+		stickers, poll = nil, nil
+	}
+	if empty(deref(b.Content), embeds, b.Components, b.Files, stickers, poll) {
+		writeEmpty(w)
+		return nil, false
+	}
+	return b, true
 }

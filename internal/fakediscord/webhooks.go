@@ -82,21 +82,8 @@ func (s *Server) postFollowup(w http.ResponseWriter, r *http.Request, req *Reque
 	if !ok {
 		return
 	}
-	b := parseBody(req.Body, len(req.Files))
-	if b == nil {
-		writeError(w, http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
-		return
-	}
-	req.Message = b
-	if writeFormErrors(w, validateBody(b, nil)) {
-		return
-	}
-	var embeds []Embed
-	if b.Embeds != nil {
-		embeds = *b.Embeds
-	}
-	if empty(deref(b.Content), embeds, b.Components, b.Files, nil, nil) {
-		writeEmpty(w)
+	b, ok := newMessageBody(w, req, false)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
