@@ -37,6 +37,7 @@ func newRewriteTransport(base string, next http.RoundTripper) (http.RoundTripper
 	return &rewriteTransport{to: u, next: next}, nil
 }
 
+// RoundTrip sends req to the configured origin when it is for Discord.
 func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !strings.EqualFold(req.URL.Scheme+"://"+req.URL.Host, discordOrigin) {
 		return t.next.RoundTrip(req)

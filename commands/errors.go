@@ -21,6 +21,7 @@ type UserError struct {
 	Cause error // logged, never shown
 }
 
+// Error returns the user message, with the cause for the log.
 func (e *UserError) Error() string {
 	if e.Cause != nil {
 		return e.Msg + ": " + e.Cause.Error()
@@ -28,6 +29,7 @@ func (e *UserError) Error() string {
 	return e.Msg
 }
 
+// Unwrap returns the cause.
 func (e *UserError) Unwrap() error { return e.Cause }
 
 // userErrorf returns a UserError with a formatted message.
@@ -38,6 +40,7 @@ func userErrorf(format string, args ...any) *UserError {
 // RateLimitedError says the user must wait before trying again.
 type RateLimitedError struct{ Wait time.Duration }
 
+// Error says how long to wait.
 func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("rate limited: try again in %s", e.Wait)
 }

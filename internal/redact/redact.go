@@ -57,8 +57,10 @@ type handler struct {
 	r    *Redactor
 }
 
+// Enabled defers to the wrapped handler.
 func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
 
+// Handle redacts the record and passes it on.
 func (h *handler) Handle(ctx context.Context, rec slog.Record) error {
 	out := slog.NewRecord(rec.Time, rec.Level, h.r.String(rec.Message), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
@@ -68,6 +70,7 @@ func (h *handler) Handle(ctx context.Context, rec slog.Record) error {
 	return h.next.Handle(ctx, out)
 }
 
+// WithAttrs redacts attrs before the wrapped handler keeps them.
 func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	clean := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
@@ -76,6 +79,7 @@ func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return &handler{next: h.next.WithAttrs(clean), r: h.r}
 }
 
+// WithGroup keeps redacting inside the group.
 func (h *handler) WithGroup(name string) slog.Handler {
 	return &handler{next: h.next.WithGroup(name), r: h.r}
 }
