@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/internal/fakediscord"
+)
+
+// BenchmarkInteractionFloor measures the floor under the cached /summarize
+// benchmark of cmd/secbrief: a bot whose handler answers every interaction
+// at once with a one-line message, 200 interactions dispatched together by
+// the in-process fake. What it reports is the cost of the fake, discordgo's
+// gateway reader and the REST round trip on this machine, before any of
+// secbrief's work.
+func BenchmarkInteractionFloor(b *testing.B) {
+	srv := fakediscord.New(b, fakediscord.Options{})
+	var session *discordgo.Session
+	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+		return session.InteractionRespond(i, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Content: "ok"},
+		})
+	}}
+	opts := Options{Token: srv.Token(), APIBaseURL: srv.URL(), GuildID: srv.GuildID()}
+	s, err := NewSession(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	session = s
+	bot := New(s, h, opts, discardLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go bot.Run(ctx)
+	<-bot.Ready()
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	if err := srv.Wait(wctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
+		b.Fatal(err)
+	}
+	var lat []time.Duration
+	for b.Loop() {
+		ids := make([]string, 200)
+		var wg sync.WaitGroup
+		for k := range ids {
+			wg.Go(func() {
+				d, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping"))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				ids[k] = d.ID
+			})
+		}
+		wg.Wait()
+		for _, id := range ids {
+			st, err := srv.WaitInteraction(wctx, id, func(i fakediscord.Interaction) bool { return i.Acked() })
+			if err != nil {
+				b.Fatal(err)
+			}
+			ack, _ := st.FirstAck()
+			lat = append(lat, ack.Latency)
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
