@@ -248,6 +248,16 @@ func TestSummarizeContextMenuAndModal(t *testing.T) {
 	if st.Original == nil || len(st.Original.Embeds) != 1 {
 		t.Fatalf("context menu: %+v", st)
 	}
+	// A message without a link: its text is summarized.
+	text0 := "Acme Gateway flaw\n" + strings.Repeat("Acme patched CVE-2026-12345 in Acme Gateway 7.2.1 after attackers exploited it in the wild. ", 5)
+	d = h.dispatch(fakediscord.MessageCommand("Summarize", fakediscord.MessageSpec{Content: text0}))
+	st = h.settled(d)
+	if st.Original == nil || len(st.Original.Embeds) != 1 {
+		t.Fatalf("context menu on text: %+v", st)
+	}
+	if q := h.llm.Requests()[len(h.llm.Requests())-1]; !q.Contains("after attackers exploited it in the wild") {
+		t.Errorf("the message text was not summarized:\n%s", q.Text())
+	}
 	// /summarize without a URL opens the modal; submitting it summarizes.
 	d = h.dispatch(fakediscord.SlashCommand("summarize"))
 	st = h.settled(d)
