@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/secbrief/secbrief/internal/fakediscord"
 	"github.com/secbrief/secbrief/internal/fakellm"
 )
@@ -13,9 +15,20 @@ import (
 // the thread opened on it, once the thread is recorded.
 func (h *harness) summarizeIntoThread() string {
 	h.t.Helper()
-	h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/advisory"))))
-	h.wait("thread", func() bool { return len(h.dc.Threads()) == 1 })
-	id := h.dc.Threads()[0].ID
+	st := h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/advisory"))))
+	if st.Original == nil {
+		h.t.Fatalf("no summary: %+v", st)
+	}
+	var id string
+	h.wait("thread", func() bool {
+		for _, th := range h.dc.Threads() {
+			if th.StarterMessageID == st.Original.ID {
+				id = th.ID
+				return true
+			}
+		}
+		return false
+	})
 	h.wait("thread recorded", func() bool {
 		_, ok, err := h.app.store.Thread(context.Background(), id)
 		return err == nil && ok
@@ -149,6 +162,16 @@ func TestAskOutsideBotThreadAndEmptyQuestion(t *testing.T) {
 	if !got.ephemeral || !strings.Contains(got.text, "thread") {
 		t.Errorf("/ask in an unrelated channel: %+v", got)
 	}
+	// A thread the bot did not open on a summary.
+	unrelated, err := h.dc.NewSession(t).ThreadStartComplex(h.dc.ChannelID(), &discordgo.ThreadStart{Name: "chat", Type: discordgo.ChannelTypeGuildPublicThread})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got = h.ask(unrelated.ID, "What is this?")
+	if !got.ephemeral || !strings.Contains(got.text, "thread I open") {
+		t.Errorf("/ask in an unrelated thread: %+v", got)
+	}
+	h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: unrelated.ID, Content: "<@" + h.dc.Bot().ID + "> hello?"})
 	thread := h.summarizeIntoThread()
 	_, got = h.ask(thread, "   ")
 	if !got.ephemeral || !strings.Contains(got.text, "empty") {
@@ -265,4 +288,29 @@ func TestAskInDigestThreadUsesItsStories(t *testing.T) {
 	if !q.Contains("customer database holding names and email addresses") {
 		t.Errorf("the Widget article was not given to the answer:\n%s", q.Text())
 	}
+}
+
+func TestAskPerUserLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cfg.Limits.AskPerUserPerMinute = 1
+	h.start()
+	thread := h.summarizeIntoThread()
+	if _, got := h.ask(thread, "Which versions are affected?"); got.ephemeral {
+		t.Fatalf("first question refused: %+v", got)
+	}
+	_, got := h.ask(thread, "Is there a patch?")
+	if !got.ephemeral || !strings.Contains(got.text, "Try again in") {
+		t.Fatalf("second question within the minute: %+v", got)
+	}
+	// The same limit answers a mention with a short reply.
+	m, _ := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "<@" + h.dc.Bot().ID + "> and 6.x?"})
+	h.wait("limit reply", func() bool {
+		for _, msg := range h.dc.Messages(thread) {
+			if msg.ReferenceID == m.ID {
+				return strings.Contains(msg.Content, "Try again in")
+			}
+		}
+		return false
+	})
 }

@@ -448,3 +448,55 @@ func TestGuildDailyTokenBudget(t *testing.T) {
 		t.Errorf("LLM called %d times over budget", h.llm.Calls()-calls)
 	}
 }
+
+func TestRegisteredCommandOptions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	h.wait("commands", func() bool { return len(h.dc.Commands(h.dc.GuildID())) > 0 })
+	byName := map[string]fakediscord.Command{}
+	for _, c := range h.dc.Commands(h.dc.GuildID()) {
+		byName[c.Name] = c
+	}
+	for _, name := range []string{"summarize", "Summarize", "ask", "digest", "feeds"} {
+		if _, ok := byName[name]; !ok {
+			t.Errorf("command %q not registered", name)
+		}
+	}
+	raw, _ := json.Marshal(byName["summarize"])
+	var sum struct {
+		Options []struct {
+			Name string `json:"name"`
+			Type int    `json:"type"`
+		} `json:"options"`
+	}
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"url": 3, "private": 5} // string, boolean
+	for _, o := range sum.Options {
+		if want[o.Name] == o.Type {
+			delete(want, o.Name)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("/summarize lacks options %v: %s", want, raw)
+	}
+}
+
+func TestNoThreadWhenAutoThreadIsOff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cfg.Discord.AutoThread = false
+	h.start()
+	st := h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/advisory"))))
+	if st.Original == nil || len(st.Original.Embeds) != 1 {
+		t.Fatalf("summary: %+v", st)
+	}
+	// A second interaction after it: once answered, the first had all the
+	// time it needed to (wrongly) open a thread.
+	h.settled(h.dispatch(fakediscord.SlashCommand("summarize", fakediscord.StringOption("url", h.site.URL+"/advisory"))))
+	if n := len(h.dc.Threads()); n != 0 {
+		t.Fatalf("%d threads with discord.auto_thread false", n)
+	}
+}
