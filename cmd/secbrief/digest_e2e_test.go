@@ -322,3 +322,33 @@ func mustZone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+func TestDefaultFeedsScheduleRestartAndStatus(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	feedA, _ := serveFeeds(h)
+	h.cfg.Feeds.Defaults = []string{feedA}
+	h.start()
+	// A new guild starts with feeds.defaults.
+	got := finalText(h.settled(h.dispatch(admin(fakediscord.SlashCommand("feeds", fakediscord.SubcommandOption("list"))))))
+	if !strings.Contains(got.text, feedA) {
+		t.Fatalf("new guild's feeds: %q, want the default %s", got.text, feedA)
+	}
+	channel := h.dc.ChannelID()
+	h.settled(h.dispatch(digestCmd("setup", fakediscord.ChannelOption("channel", channel), fakediscord.StringOption("time", "06:45"), fakediscord.StringOption("timezone", "Asia/Tokyo"))))
+	h.settled(h.dispatch(digestCmd("now")))
+
+	// After a restart the stored schedule is running again.
+	h.stop()
+	h.start()
+	h.wait("stored schedule loaded", func() bool { return !h.dg.scheduler.Next(channel).IsZero() })
+	if next := h.dg.scheduler.Next(channel).In(mustZone(t, "Asia/Tokyo")); next.Hour() != 6 || next.Minute() != 45 {
+		t.Errorf("next digest at %v, want 06:45 Tokyo time", next)
+	}
+	got = finalText(h.settled(h.dispatch(digestCmd("status"))))
+	for _, want := range []string{"daily at 06:45 (Asia/Tokyo)", "**Last digest** in <#" + channel + ">", "2 stories", "**Feeds**: 1"} {
+		if !strings.Contains(got.text, want) {
+			t.Errorf("status lacks %q:\n%s", want, got.text)
+		}
+	}
+}
