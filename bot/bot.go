@@ -142,6 +142,18 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 	return b
 }
 
+// ChannelGuild asks Discord which guild a channel belongs to.
+func (b *Bot) ChannelGuild(ctx context.Context, channelID string) (string, error) {
+	c, err := b.session.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("channel %s: %w", channelID, err)
+	}
+	if c.GuildID == "" {
+		return "", fmt.Errorf("channel %s is not in a server", channelID)
+	}
+	return c.GuildID, nil
+}
+
 // Session returns the underlying discordgo session.
 func (b *Bot) Session() *discordgo.Session { return b.session }
 

@@ -59,9 +59,10 @@ type DiscoverFunc func(ctx context.Context, rawURL string) (feedURL string, feed
 type AdminOptions struct {
 	// DefaultFeeds are the feeds a guild starts with (config feeds.defaults).
 	DefaultFeeds []string
-	// OperatorDigests are the digests declared in the configuration
+	// OperatorDigests lists the digests declared in the configuration
 	// (digest.channels): shown by /digest status, untouched by /digest off.
-	OperatorDigests []OperatorDigest
+	// A func, because their guilds may only be known once Discord is up.
+	OperatorDigests func() []OperatorDigest
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -90,6 +91,14 @@ func NewAdmin(d Discord, st AdminStore, runner DigestRunner, sched Scheduler, di
 		opts.Now = time.Now
 	}
 	return &Admin{discord: d, store: st, runner: runner, scheduler: sched, discover: discover, opts: opts, log: logger}
+}
+
+// operatorDigests returns the configured digests (none when unset).
+func (a *Admin) operatorDigests() []OperatorDigest {
+	if a.opts.OperatorDigests == nil {
+		return nil
+	}
+	return a.opts.OperatorDigests()
 }
 
 // Handles reports whether name is /digest or /feeds.

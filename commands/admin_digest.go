@@ -82,7 +82,7 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 			line(s.ChannelID, fmt.Sprintf("daily at %s (%s)", s.Time, s.Timezone))
 		}
 	}
-	for _, od := range a.opts.OperatorDigests {
+	for _, od := range a.operatorDigests() {
 		if od.GuildID == rep.i.GuildID {
 			line(od.ChannelID, fmt.Sprintf("on schedule `%s` (%s), set by the bot's operator", od.Schedule, od.Timezone))
 		}
@@ -140,7 +140,7 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 	if n > 0 {
 		msg = fmt.Sprintf("Stopped %d scheduled digest(s). `/digest now` still works; `/digest setup` starts again.", n)
 	}
-	for _, od := range a.opts.OperatorDigests {
+	for _, od := range a.operatorDigests() {
 		if od.GuildID == rep.i.GuildID {
 			msg += " The digests the bot's operator declared in its configuration keep running; ask the operator to change them."
 			break
@@ -182,7 +182,7 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 // nil (UTC) when it has none.
 func (a *Admin) channelZone(ctx context.Context, channelID string) *time.Location {
 	zone := ""
-	for _, od := range a.opts.OperatorDigests {
+	for _, od := range a.operatorDigests() {
 		if od.ChannelID == channelID {
 			zone = od.Timezone
 		}

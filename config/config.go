@@ -130,7 +130,8 @@ type DigestConfig struct {
 
 // DigestChannel is one digest declared in the configuration.
 type DigestChannel struct {
-	// GuildID is the guild the channel belongs to.
+	// GuildID is the guild the channel belongs to; when empty, the bot
+	// looks it up from the channel at start.
 	GuildID string `yaml:"guild_id"`
 	// ChannelID is the channel the digest is posted in.
 	ChannelID string `yaml:"channel_id"`

@@ -188,7 +188,7 @@ func (d DigestConfig) validate(v *validator) {
 	seen := make(map[string]int, len(d.Channels))
 	for i, ch := range d.Channels {
 		key := fmt.Sprintf("digest.channels[%d]", i)
-		if !snowflake(ch.GuildID) {
+		if ch.GuildID != "" && !snowflake(ch.GuildID) {
 			v.add(key+".guild_id", "must be a Discord id (digits), got %q", ch.GuildID)
 		}
 		if !snowflake(ch.ChannelID) {

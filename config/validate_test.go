@@ -127,9 +127,9 @@ func TestValidate(t *testing.T) {
 			ch.ChannelID = ""
 			c.Digest.Channels = []DigestChannel{ch}
 		}, nil, "digest.channels[0].channel_id", "Discord id"},
-		{"guild id missing", func(c *Config) {
+		{"guild id not a snowflake", func(c *Config) {
 			ch := channel
-			ch.GuildID = ""
+			ch.GuildID = "my-server"
 			c.Digest.Channels = []DigestChannel{ch}
 		}, nil, "digest.channels[0].guild_id", "Discord id"},
 		{"duplicate channel", func(c *Config) { c.Digest.Channels = []DigestChannel{channel, channel} }, nil, "digest.channels[1].channel_id", "duplicate of digest.channels[0]"},

@@ -278,7 +278,8 @@ func TestConfigDigestChannelsAreScheduled(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	other := h.dc.AddChannel(h.dc.GuildID(), "news")
-	h.cfg.Digest.Channels = []config.DigestChannel{{GuildID: h.dc.GuildID(), ChannelID: other.ID, Schedule: "30 7 * * *", Timezone: "America/New_York"}}
+	// No guild_id: the bot asks Discord which guild the channel is in.
+	h.cfg.Digest.Channels = []config.DigestChannel{{ChannelID: other.ID, Schedule: "30 7 * * *", Timezone: "America/New_York"}}
 	h.start()
 	h.wait("config digest scheduled", func() bool { return !h.dg.scheduler.Next(other.ID).IsZero() })
 	next := h.dg.scheduler.Next(other.ID).In(mustZone(t, "America/New_York"))
@@ -308,7 +309,7 @@ func TestFeedDisabledIsAnnouncedOncePerChannel(t *testing.T) {
 		notices = append(notices, channelID+": "+text)
 		return nil
 	}
-	h.app.announceDisabled(ctx, notify, feedA, fmt.Errorf("poll: %w", &feeds.StatusError{URL: feedA, Code: 500}))
+	h.app.announceDisabled(ctx, notify, feedA, fmt.Errorf("poll: %w", &feeds.StatusError{URL: feedA, Code: 500}), h.dg.operatorDigests())
 	if len(notices) != 1 || !strings.HasPrefix(notices[0], h.dc.ChannelID()+": ") || !strings.Contains(notices[0], feedA) || !strings.Contains(notices[0], "HTTP 500 Internal Server Error") {
 		t.Fatalf("notices %q, want one for the digest channel naming the feed and the error", notices)
 	}

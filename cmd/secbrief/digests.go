@@ -35,6 +35,16 @@ type digests struct {
 	runner    *digest.Runner
 	scheduler *digest.Scheduler
 	wg        sync.WaitGroup
+
+	mu       sync.Mutex
+	operator []commands.OperatorDigest // digest.channels, guilds resolved
+}
+
+// operatorDigests lists the digests of digest.channels that are scheduled.
+func (d *digests) operatorDigests() []commands.OperatorDigest {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.operator)
 }
 
 // newDigests wires feeds and digests; poster may be nil for a dry run.
@@ -47,7 +57,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		UserAgent:    a.cfg.Fetch.UserAgent,
 		OnDisabled: func(ctx context.Context, feedURL string, err error) {
 			if notify != nil {
-				a.announceDisabled(ctx, notify, feedURL, err)
+				a.announceDisabled(ctx, notify, feedURL, err, d.operatorDigests())
 			}
 		},
 	}, a.log)
@@ -76,10 +86,14 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	return d
 }
 
+// guildOf finds the guild a channel belongs to (from Discord), for
+// digest.channels entries written without guild_id.
+type guildOf func(ctx context.Context, channelID string) (string, error)
+
 // start resumes digests interrupted by a crash, loads the schedules from
 // the config and the store, and starts the scheduler and the poller. They
 // stop when ctx ends.
-func (d *digests) start(ctx context.Context, a *app) error {
+func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 	if err := d.runner.Resume(ctx); err != nil {
 		a.log.Error("resume unfinished digests", "err", err)
 	}
@@ -88,10 +102,20 @@ func (d *digests) start(ctx context.Context, a *app) error {
 		if err != nil {
 			return fmt.Errorf("digest.channels[%d].schedule: %w", i, err)
 		}
+		if ch.GuildID == "" {
+			if ch.GuildID, err = lookup(ctx, ch.ChannelID); err != nil {
+				a.log.Error("digest not scheduled: cannot find the channel's guild; set digest.channels[].guild_id",
+					"index", i, "channel_id", ch.ChannelID, "err", err)
+				continue
+			}
+		}
 		if _, err := a.store.SeedGuild(ctx, ch.GuildID, a.cfg.Feeds.Defaults); err != nil {
 			return fmt.Errorf("seed feeds of guild %s: %w", ch.GuildID, err)
 		}
 		d.scheduler.Set(digest.Target{GuildID: ch.GuildID, ChannelID: ch.ChannelID}, sched)
+		d.mu.Lock()
+		d.operator = append(d.operator, commands.OperatorDigest{GuildID: ch.GuildID, ChannelID: ch.ChannelID, Schedule: ch.Schedule, Timezone: ch.Timezone})
+		d.mu.Unlock()
 	}
 	stored, err := a.store.DigestSchedules(ctx, true)
 	if err != nil {
@@ -122,8 +146,9 @@ func (d *digests) stop() {
 }
 
 // announceDisabled tells each channel that gets digests from a feed, once,
-// that the feed was disabled.
-func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL string, cause error) {
+// that the feed was disabled: the channels of /digest setup and those of
+// operator (digest.channels).
+func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL string, cause error, operator []commands.OperatorDigest) {
 	guilds, err := a.store.FeedGuilds(ctx, feedURL)
 	if err != nil {
 		a.log.Error("feed disabled: find guilds", "feed_url", feedURL, "err", err)
@@ -133,7 +158,7 @@ func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL str
 		guilds = slices.DeleteFunc(guilds, func(g string) bool { return !in(g) }) // other shards tell theirs
 	}
 	channels := map[string]bool{}
-	for _, ch := range a.cfg.Digest.Channels {
+	for _, ch := range operator {
 		if contains(guilds, ch.GuildID) {
 			channels[ch.ChannelID] = true
 		}

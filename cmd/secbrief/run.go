@@ -40,7 +40,7 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 		defer close(started)
 		select {
 		case <-b.Ready():
-			if err := dg.start(ctx, a); err != nil {
+			if err := dg.start(ctx, a, b.ChannelGuild); err != nil {
 				a.log.Error("digests not started", "err", err)
 			}
 		case <-ctx.Done():
@@ -75,7 +75,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	dg := a.newDigests(poster, poster.Notify)
 	client := bot.Client{Session: session}
 	admin := commands.NewAdmin(client, a.store, dg.runner, dg.scheduler, a.discoverer(),
-		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: operatorDigests(a.cfg.Digest.Channels)}, a.log)
+		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, a.log)
 	l := a.cfg.Limits
 	router := commands.New(client, a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
@@ -87,13 +87,4 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		GuildDailyTokens:    int(l.GuildDailyTokens),
 	}, a.log, admin)
 	return bot.New(session, router, opts, a.log), dg, nil
-}
-
-// operatorDigests lists the configured digests for /digest status.
-func operatorDigests(chs []config.DigestChannel) []commands.OperatorDigest {
-	out := make([]commands.OperatorDigest, len(chs))
-	for i, c := range chs {
-		out[i] = commands.OperatorDigest{GuildID: c.GuildID, ChannelID: c.ChannelID, Schedule: c.Schedule, Timezone: c.Timezone}
-	}
-	return out
 }
