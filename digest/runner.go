@@ -300,9 +300,7 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 	if len(items) == 0 {
 		return d, ErrNothingNew
 	}
-	stories := Cluster(items, r.cfg.Window)
-	r.summarize(ctx, t.GuildID, stories)
-	stories = MergeByCVE(stories, r.cfg.Window)
+	stories := r.summarize(ctx, t.GuildID, Cluster(items, r.cfg.Window))
 	Rank(stories)
 	d.Stories, d.More = Cap(stories, r.cfg.MaxItems)
 	return d, nil

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -10,32 +11,56 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// summarize sets the Summary of each story's lead (adding the CVEs of the
-// text it summarized to the story's), at most cfg.Concurrency
-// at a time. Cached summaries are always used. A story is left without a
+// summarize gets the text of each story's lead (adding the CVEs it names
+// to the story's), joins the stories that now share a CVE (MergeByCVE), and
+// sets the Summary of each remaining story's lead, at most cfg.Concurrency
+// at a time, returning the joined stories. Cached summaries are always used. A story is left without a
 // summary (Summary nil: the digest shows its headline, source and first
 // sentences, marked not summarized) when the LLM fails for it or the guild's
 // daily token budget is spent; its items are then delivered as unsummarized
 // and offered to the channel's next digest once more, to be summarized
 // then.
-func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.Story) {
+func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.Story) []news.Story {
 	ctx = r.cfg.WithGuild(ctx, guildID)
-	var spent atomic.Bool
+	// First the text of every lead: the fetched full text may name CVEs the
+	// feed's teaser did not, which can join stories, and a joined story is
+	// summarized once.
+	texts := make(map[string]news.Article, len(stories))
+	var mu sync.Mutex
 	g := errgroup.Group{}
 	g.SetLimit(r.cfg.Concurrency)
 	for i := range stories {
 		g.Go(func() error {
 			art := r.article(ctx, stories[i].Lead)
-			stories[i].Summary = r.summarizeStory(ctx, guildID, stories[i], art, &spent)
-			// The fetched full text may name CVEs the feed's teaser did not.
 			cves := append(slices.Clone(stories[i].CVEs), CVEs(art.Text)...)
 			slices.Sort(cves)
 			stories[i].CVEs = slices.Compact(cves)
+			mu.Lock()
+			texts[itemKey(stories[i].Lead)] = art
+			mu.Unlock()
 			return nil
 		})
 	}
-	_ = g.Wait() // the goroutines report nothing: failures degrade the story
+	_ = g.Wait() // the goroutines report nothing: a failed fetch keeps the teaser
+	stories = MergeByCVE(stories, r.cfg.Window)
+
+	var spent atomic.Bool
+	for i := range stories {
+		g.Go(func() error {
+			art, ok := texts[itemKey(stories[i].Lead)]
+			if !ok {
+				art = r.article(ctx, stories[i].Lead)
+			}
+			stories[i].Summary = r.summarizeStory(ctx, guildID, stories[i], art, &spent)
+			return nil
+		})
+	}
+	_ = g.Wait() // failures degrade the story
+	return stories
 }
+
+// itemKey identifies an item across feeds.
+func itemKey(it news.Item) string { return it.FeedURL + "\x00" + it.ID }
 
 // summarizeStory returns the summary of s's lead, or nil.
 func (r *Runner) summarizeStory(ctx context.Context, guildID string, s news.Story, art news.Article, spent *atomic.Bool) *news.Summary {
