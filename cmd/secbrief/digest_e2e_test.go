@@ -353,3 +353,56 @@ func TestDefaultFeedsScheduleRestartAndStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestOfRealFeeds serves two real outlets' feeds from the corpus and
+// checks that the story both carried (SonicWall SMA 100) is one item of the
+// digest, linking both outlets.
+func TestDigestOfRealFeeds(t *testing.T) {
+	t.Parallel()
+	const dir = "../../../shared/corpus/feeds/"
+	bc, err1 := os.ReadFile(dir + "bleepingcomputer-2025-07-24.xml")
+	sw, err2 := os.ReadFile(dir + "securityweek-2025-07-24.xml")
+	if err1 != nil || err2 != nil {
+		t.Skip("corpus feeds not available")
+	}
+	h := newHarness(t)
+	h.cfg.Digest.Lookback = config.Duration(5 * 365 * 24 * time.Hour) // the snapshots are from 2025
+	h.cfg.Digest.MaxItems = 25
+	h.start()
+	// The articles' links point at the test site (which answers 404), so
+	// the test never reaches the outlets and the teasers are kept.
+	local := strings.NewReplacer("https://www.bleepingcomputer.com", h.site.URL, "https://www.securityweek.com", h.site.URL)
+	h.site.serve("/bc.xml", "application/rss+xml", local.Replace(string(bc)))
+	h.site.serve("/sw.xml", "application/rss+xml", local.Replace(string(sw)))
+	for _, u := range []string{h.site.URL + "/bc.xml", h.site.URL + "/sw.xml"} {
+		if got := finalText(h.settled(h.dispatch(feedsAdd(u)))); !strings.Contains(got.text, "Added") {
+			t.Fatalf("/feeds add %s: %+v", u, got)
+		}
+	}
+	before := len(h.dc.Messages(h.dc.ChannelID()))
+	got := finalText(h.settled(h.dispatch(digestCmd("now"))))
+	if !strings.Contains(got.text, "Posted a digest of") {
+		t.Fatalf("/digest now: %+v", got)
+	}
+	var sonicwall []fakediscord.Embed
+	stories := 0
+	for _, m := range h.dc.Messages(h.dc.ChannelID())[before:] {
+		for _, e := range m.Embeds {
+			stories++
+			if strings.Contains(e.Title, "SonicWall") {
+				sonicwall = append(sonicwall, e)
+			}
+		}
+	}
+	if stories >= 22 {
+		t.Errorf("%d stories from 22 items: nothing was merged", stories)
+	}
+	if len(sonicwall) != 1 {
+		t.Fatalf("%d SonicWall items in the digest, want 1 story for both outlets", len(sonicwall))
+	}
+	body, _ := json.Marshal(sonicwall[0])
+	if !strings.Contains(string(body), "/sonicwall-warns-of-critical-rce-flaw") || !strings.Contains(string(body), "/sonicwall-patches-critical-sma-100") {
+		t.Errorf("the SonicWall story does not link both outlets: %s", body)
+	}
+	h.checkNoPings()
+}
