@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 	if len(channels) == 0 {
 		b.WriteString("**No scheduled digest** in this server. Set one with `/digest setup`.\n")
 	}
-	if !contains(channels, rep.i.ChannelID) {
+	if !slices.Contains(channels, rep.i.ChannelID) {
 		channels = append(channels, rep.i.ChannelID)
 	}
 	for _, ch := range channels {
@@ -211,13 +212,4 @@ func discordTime(t time.Time) string {
 		return "never"
 	}
 	return fmt.Sprintf("<t:%d:f> (<t:%d:R>)", t.Unix(), t.Unix())
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

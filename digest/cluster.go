@@ -88,18 +88,10 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 		}
 	}
 
-	groups := map[int][]int{}
-	var roots []int
-	for i := range cs {
-		r := uf.find(i)
-		if _, ok := groups[r]; !ok {
-			roots = append(roots, r)
-		}
-		groups[r] = append(groups[r], i)
-	}
-	stories := make([]news.Story, 0, len(roots))
-	for _, r := range roots {
-		stories = append(stories, story(cs, groups[r]))
+	groups := uf.groups()
+	stories := make([]news.Story, 0, len(groups))
+	for _, idx := range groups {
+		stories = append(stories, story(cs, idx))
 	}
 	return stories
 }
@@ -128,18 +120,9 @@ func MergeByCVE(stories []news.Story, window time.Duration) []news.Story {
 			}
 		}
 	}
-	groups := map[int][]int{}
-	var roots []int
-	for i := range stories {
-		r := uf.find(i)
-		if _, ok := groups[r]; !ok {
-			roots = append(roots, r)
-		}
-		groups[r] = append(groups[r], i)
-	}
-	out := make([]news.Story, 0, len(roots))
-	for _, r := range roots {
-		idx := groups[r]
+	groups := uf.groups()
+	out := make([]news.Story, 0, len(groups))
+	for _, idx := range groups {
 		primary := idx[0]
 		for _, i := range idx {
 			if stories[i].Summary != nil {
@@ -280,6 +263,24 @@ func (u *unionFind) find(i int) int {
 		i = u.parent[i]
 	}
 	return i
+}
+
+// groups returns the members of each set, sets in the order of their first
+// member and members in index order.
+func (u *unionFind) groups() [][]int {
+	pos := map[int]int{} // root → index in out
+	var out [][]int
+	for i := range u.parent {
+		r := u.find(i)
+		k, ok := pos[r]
+		if !ok {
+			k = len(out)
+			pos[r] = k
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], i)
+	}
+	return out
 }
 
 // union joins the sets of i and j, keeping the smaller index as the root

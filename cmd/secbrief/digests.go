@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/secbrief/secbrief/article"
@@ -159,7 +158,7 @@ func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL str
 	}
 	channels := map[string]bool{}
 	for _, ch := range operator {
-		if contains(guilds, ch.GuildID) {
+		if slices.Contains(guilds, ch.GuildID) {
 			channels[ch.ChannelID] = true
 		}
 	}
@@ -168,7 +167,7 @@ func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL str
 		a.log.Error("feed disabled: find channels", "feed_url", feedURL, "err", err)
 	}
 	for _, s := range stored {
-		if contains(guilds, s.GuildID) {
+		if slices.Contains(guilds, s.GuildID) {
 			channels[s.ChannelID] = true
 		}
 	}
@@ -202,13 +201,4 @@ func (a *app) discoverer() commands.DiscoverFunc {
 		}
 		return feeds.Discover(ctx, client, rawURL)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }
