@@ -36,6 +36,27 @@ func (h *harness) summarizeIntoThread() string {
 	return id
 }
 
+// say posts content in channel as a member and returns the bot's reply to
+// it.
+func (h *harness) say(channel, content string) fakediscord.Message {
+	h.t.Helper()
+	m, err := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: channel, Content: content})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var reply fakediscord.Message
+	h.wait("reply to "+m.ID, func() bool {
+		for _, msg := range h.dc.Messages(channel) {
+			if msg.ReferenceID == m.ID && msg.Author.ID == h.dc.Bot().ID {
+				reply = msg
+				return true
+			}
+		}
+		return false
+	})
+	return reply
+}
+
 // ask sends /ask in channel and returns what the user sees.
 func (h *harness) ask(channel, question string) (fakediscord.Interaction, answer) {
 	h.t.Helper()
@@ -93,20 +114,7 @@ func TestMentionInThreadGetsReply(t *testing.T) {
 	thread := h.summarizeIntoThread()
 	botID := h.dc.Bot().ID
 
-	m, err := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "<@" + botID + "> does this affect 7.2?"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reply fakediscord.Message
-	h.wait("reply", func() bool {
-		for _, msg := range h.dc.Messages(thread) {
-			if msg.ReferenceID == m.ID && msg.Author.ID == botID {
-				reply = msg
-				return true
-			}
-		}
-		return false
-	})
+	reply := h.say(thread, "<@"+botID+"> does this affect 7.2?")
 	if !strings.Contains(reply.Content, "7.2") {
 		t.Errorf("reply %q", reply.Content)
 	}
@@ -116,15 +124,9 @@ func TestMentionInThreadGetsReply(t *testing.T) {
 
 	// An empty mention gets a hint, not an LLM call.
 	calls := h.llm.Calls()
-	m2, _ := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "<@" + botID + ">"})
-	h.wait("hint", func() bool {
-		for _, msg := range h.dc.Messages(thread) {
-			if msg.ReferenceID == m2.ID {
-				return strings.Contains(msg.Content, "Ask me a question")
-			}
-		}
-		return false
-	})
+	if hint := h.say(thread, "<@"+botID+">"); !strings.Contains(hint.Content, "Ask me a question") {
+		t.Errorf("empty mention answered %q", hint.Content)
+	}
 
 	// Other bots and plain messages (no Message Content intent) are ignored.
 	other := h.dc.NewUser("otherbot")
@@ -133,15 +135,7 @@ func TestMentionInThreadGetsReply(t *testing.T) {
 	h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "just chatting"})
 	// A marker mention after them: once it is answered, the others had
 	// their chance.
-	m3, _ := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "<@" + botID + ">   "})
-	h.wait("marker", func() bool {
-		for _, msg := range h.dc.Messages(thread) {
-			if msg.ReferenceID == m3.ID {
-				return true
-			}
-		}
-		return false
-	})
+	h.say(thread, "<@"+botID+">   ")
 	if h.llm.Calls() != calls {
 		t.Errorf("ignored messages caused %d LLM calls", h.llm.Calls()-calls)
 	}
@@ -221,30 +215,11 @@ func TestPlainMessagesAnsweredWithMessageContentIntent(t *testing.T) {
 		t.Fatal("message content intent not requested")
 	}
 	thread := h.summarizeIntoThread()
-	m, err := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "is there a patch?"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.wait("reply to a plain message", func() bool {
-		for _, msg := range h.dc.Messages(thread) {
-			if msg.ReferenceID == m.ID {
-				return true
-			}
-		}
-		return false
-	})
+	h.say(thread, "is there a patch?")
 	// Plain messages outside the bot's threads stay unanswered.
 	calls := h.llm.Calls()
 	h.dc.DispatchMessage(fakediscord.MessageSpec{Content: "is there a patch?"})
-	marker, _ := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "<@" + h.dc.Bot().ID + ">"})
-	h.wait("marker", func() bool {
-		for _, msg := range h.dc.Messages(thread) {
-			if msg.ReferenceID == marker.ID {
-				return true
-			}
-		}
-		return false
-	})
+	h.say(thread, "<@"+h.dc.Bot().ID+">")
 	if h.llm.Calls() != calls {
 		t.Errorf("a message outside the bot's threads was answered")
 	}
@@ -304,13 +279,7 @@ func TestAskPerUserLimit(t *testing.T) {
 		t.Fatalf("second question within the minute: %+v", got)
 	}
 	// The same limit answers a mention with a short reply.
-	m, _ := h.dc.DispatchMessage(fakediscord.MessageSpec{ChannelID: thread, Content: "<@" + h.dc.Bot().ID + "> and 6.x?"})
-	h.wait("limit reply", func() bool {
-		for _, msg := range h.dc.Messages(thread) {
-			if msg.ReferenceID == m.ID {
-				return strings.Contains(msg.Content, "Try again in")
-			}
-		}
-		return false
-	})
+	if reply := h.say(thread, "<@"+h.dc.Bot().ID+"> and 6.x?"); !strings.Contains(reply.Content, "Try again in") {
+		t.Errorf("mention over the limit answered %q", reply.Content)
+	}
 }
