@@ -79,7 +79,7 @@ func TestNoMentionsSerializesEmptyParse(t *testing.T) {
 	if err := CheckAllowedMentions(NoMentions()); err != nil {
 		t.Errorf("CheckAllowedMentions(NoMentions()) = %v", err)
 	}
-	if NoMentions() == NoMentions() {
+	if first, second := NoMentions(), NoMentions(); first == second {
 		t.Error("NoMentions returns a shared value; callers could mutate each other's")
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -65,8 +64,7 @@ func TestDigestSurvivesKillBetweenMessages(t *testing.T) {
 	// Everything was delivered: nothing new, nothing posted.
 	got := finalText(h.settled(h.dispatch(digestCmd("now"))))
 	if !strings.Contains(got.text, "Nothing new") || len(botMessages(h, channel)) != 2 {
-		b, _ := json.Marshal(got)
-		t.Errorf("after the resumed digest: %s", b)
+		t.Errorf("after the resumed digest: %+v", got)
 	}
 }
 
