@@ -186,9 +186,10 @@ func (s *Server) DispatchInteraction(spec InteractionSpec) (Dispatched, error) {
 	st.DispatchedAt = time.Now()
 	st.dispatchedClock = s.opts.Now()
 	s.interactions[st.ID] = st
+	s.byToken[st.Token] = st
 	s.mu.Unlock()
 	for _, g := range sessions {
-		g.send("INTERACTION_CREATE", payload)
+		g.sendWired("INTERACTION_CREATE", payload, st.wired)
 	}
 	s.changed.broadcast()
 	return Dispatched{ID: st.ID, Token: st.Token}, nil

@@ -73,6 +73,7 @@ type Server struct {
 	nonces       map[string]nonceEntry
 	commands     map[string][]Command // by guild id; "" is global
 	interactions map[string]*interactionState
+	byToken      map[string]*interactionState // interactions by token, for webhook routes
 	sessions     map[string]*gwSession
 	liveConns    map[*wsConn]struct{}
 	identifies   []Identify
@@ -119,6 +120,7 @@ func New(tb testing.TB, opts Options) *Server {
 		nonces:       map[string]nonceEntry{},
 		commands:     map[string][]Command{},
 		interactions: map[string]*interactionState{},
+		byToken:      map[string]*interactionState{},
 		sessions:     map[string]*gwSession{},
 		liveConns:    map[*wsConn]struct{}{},
 	}

@@ -147,22 +147,32 @@ type gwSession struct {
 }
 
 // send dispatches one event; without a connection it is kept for RESUME.
-func (g *gwSession) send(t string, d any) {
+func (g *gwSession) send(t string, d any) { g.sendWired(t, d, nil) }
+
+// sendWired is send with onWire, when not nil, called with the time the
+// frame is handed to the connection (not called when it is only kept for
+// RESUME). It runs with g.mu held and must not take s.mu.
+func (g *gwSession) sendWired(t string, d any, onWire func(time.Time)) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.ready {
 		return
 	}
-	g.sendLocked(t, d)
+	g.sendLockedWired(t, d, onWire)
 }
 
-func (g *gwSession) sendLocked(t string, d any) {
+func (g *gwSession) sendLocked(t string, d any) { g.sendLockedWired(t, d, nil) }
+
+func (g *gwSession) sendLockedWired(t string, d any, onWire func(time.Time)) {
 	g.seq++
 	frame, err := json.Marshal(map[string]any{"op": 0, "s": g.seq, "t": t, "d": d})
 	if err != nil {
 		panic(fmt.Sprintf("fakediscord: encode %s: %v", t, err))
 	}
 	g.history = append(g.history, frame)
+	if g.conn != nil && onWire != nil {
+		onWire(time.Now())
+	}
 	if g.conn != nil && g.conn.write(frame) != nil {
 		g.conn.abort()
 		g.conn = nil

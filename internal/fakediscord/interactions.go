@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,7 +23,11 @@ type Interaction struct {
 	GuildID   string
 	ChannelID string
 	User      User
-	// DispatchedAt is when INTERACTION_CREATE was written (real clock).
+	// DispatchedAt is when INTERACTION_CREATE was handed to the bot's
+	// gateway connection (real clock): after the fake encoded it and waited
+	// its turn on the connection, so the fake's own work is not counted as
+	// the bot's latency. Before the first write it is when
+	// DispatchInteraction was called.
 	DispatchedAt time.Time
 	// Callbacks are every callback attempt, accepted or not.
 	Callbacks []Callback
@@ -37,7 +42,8 @@ type Callback struct {
 	Type int
 	// Data is the callback's "data" object as sent (nil when absent).
 	Data json.RawMessage
-	// Latency is the time from dispatch to the callback's arrival.
+	// Latency is the time from dispatch to the callback's arrival (when
+	// the fake began serving the request, before it read the body).
 	Latency time.Duration
 	At      time.Time
 	Status  int
@@ -65,10 +71,26 @@ type interactionState struct {
 	messageID       string    // component: the message the component is on
 	original        *Message
 	followups       []*Message
+	// wiredAt is when INTERACTION_CREATE was first written to a gateway
+	// connection; set without s.mu (the gateway holds its own lock).
+	wiredAt atomic.Pointer[time.Time]
+}
+
+// wired records the first time the interaction's event was written.
+func (st *interactionState) wired(at time.Time) { st.wiredAt.CompareAndSwap(nil, &at) }
+
+// dispatchedAt is the interaction's dispatch time: its first write to a
+// gateway connection, else when it was dispatched.
+func (st *interactionState) dispatchedAt() time.Time {
+	if at := st.wiredAt.Load(); at != nil {
+		return *at
+	}
+	return st.DispatchedAt
 }
 
 func (st *interactionState) snapshot() Interaction {
 	out := st.Interaction
+	out.DispatchedAt = st.dispatchedAt()
 	out.Callbacks = append([]Callback(nil), st.Callbacks...)
 	if st.original != nil {
 		o := st.original.clone()
@@ -125,7 +147,7 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 	} else {
 		body.Data = nil
 	}
-	now := time.Now()
+	now := req.Received
 	s.mu.Lock()
 	st := s.interactions[r.PathValue("id")]
 	if st == nil || st.Token != r.PathValue("token") {
@@ -133,7 +155,7 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 		writeError(w, http.StatusNotFound, CodeUnknownInteraction, "Unknown interaction")
 		return
 	}
-	cb := Callback{Type: body.Type, Data: body.Data, At: now, Latency: now.Sub(st.DispatchedAt)}
+	cb := Callback{Type: body.Type, Data: body.Data, At: now, Latency: now.Sub(st.dispatchedAt())}
 	status, created := s.answerCallback(w, st, body.Type, req)
 	cb.Status = status
 	st.Callbacks = append(st.Callbacks, cb)
@@ -154,7 +176,7 @@ func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ
 	switch {
 	case st.Acked():
 		return fail(http.StatusBadRequest, CodeAlreadyAcknowledged, "Interaction has already been acknowledged.")
-	case time.Since(st.DispatchedAt) > s.opts.InteractionDeadline:
+	case time.Since(st.dispatchedAt()) > s.opts.InteractionDeadline:
 		return fail(http.StatusNotFound, CodeUnknownInteraction, "Unknown interaction")
 	case !callbackAllowed[st.Type][typ]:
 		errs := formErrors{}

@@ -1,7 +1,6 @@
 package fakediscord
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -39,7 +38,6 @@ type Request struct {
 	Query    url.Values
 	Header   http.Header
 	Body     []byte // the JSON body; for multipart uploads, payload_json
-	JSON     any    // Body decoded, nil when empty or not JSON
 	Files    []string
 	Received time.Time // real clock
 	// Status is the status the fake answered with; Route is the matched
@@ -220,12 +218,6 @@ func readBody(r *http.Request, req *Request) {
 		}
 	} else {
 		req.Body, _ = io.ReadAll(r.Body)
-	}
-	if len(bytes.TrimSpace(req.Body)) > 0 {
-		var v any
-		if json.Unmarshal(req.Body, &v) == nil {
-			req.JSON = v
-		}
 	}
 }
 

@@ -11,12 +11,7 @@ func (s *Server) webhookTarget(w http.ResponseWriter, r *http.Request, withMessa
 	defer s.mu.Unlock()
 	var st *interactionState
 	if r.PathValue("app") == s.app.ID {
-		for _, cand := range s.interactions {
-			if cand.Token == r.PathValue("token") {
-				st = cand
-				break
-			}
-		}
+		st = s.byToken[r.PathValue("token")]
 	}
 	if st == nil {
 		writeError(w, http.StatusNotFound, CodeUnknownWebhook, "Unknown Webhook")
