@@ -85,11 +85,7 @@ func NewSession(opts Options) (*discordgo.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discord session: %w", err)
 	}
-	// discordgo's default keeps 2 idle connections per host: too few for a
-	// busy bot behind one REST origin (or a proxy speaking HTTP/1.1).
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 100
-	client := &http.Client{Timeout: 20 * time.Second, Transport: transport}
+	client := &http.Client{Timeout: 20 * time.Second, Transport: restTransport()}
 	if opts.HTTPClient != nil {
 		c := *opts.HTTPClient
 		client = &c

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,5 +75,49 @@ func TestClientEditsAreRateLimitedPerInteraction(t *testing.T) {
 	case <-edited[0]:
 	case <-time.After(20 * time.Second):
 		t.Fatal("first edit never finished after its 429")
+	}
+}
+
+// TestRESTConnectionsAreReused: later bursts of concurrent REST calls
+// reuse the first burst's connections instead of opening new ones (Go's
+// default transport keeps only 100 idle connections, 2 per host).
+func TestRESTConnectionsAreReused(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	s, err := NewSession(Options{Token: srv.Token(), APIBaseURL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const burst = 150
+	// Every request of a burst waits until all of them are in flight, so
+	// the burst needs burst connections at once.
+	burstOf := func() {
+		var started, wg sync.WaitGroup
+		started.Add(burst)
+		release := make(chan struct{})
+		for k := range burst {
+			wg.Go(func() {
+				started.Done()
+				<-release
+				// A bucket each, as interaction callbacks have: discordgo
+				// serializes the requests of one bucket.
+				uri := discordgo.EndpointUser("@me")
+				if _, err := s.RequestWithBucketID("GET", uri, nil, fmt.Sprint(uri, k)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		started.Wait()
+		close(release)
+		wg.Wait()
+	}
+	for range 3 {
+		burstOf()
+	}
+	// At most burst connections are ever needed at once; a few more may
+	// open while earlier ones are handed back to the pool. Without reuse
+	// every burst after the first opens 50 or more.
+	if n := srv.Connections(); n > burst+20 {
+		t.Errorf("three bursts of %d concurrent requests opened %d connections: idle connections are not kept", burst, n)
 	}
 }

@@ -53,6 +53,23 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return t.next.RoundTrip(out)
 }
 
+// restIdleConns is how many idle REST connections are kept for reuse.
+// Against discord.com requests share one HTTP/2 connection; a REST proxy
+// (or the fake) speaks HTTP/1.1, one request per connection at a time, and
+// a burst of interactions needs as many connections as requests in flight.
+// Go's default keeps 2 per host and 100 in all: every burst after the
+// first would open (and later close) hundreds of connections again.
+const restIdleConns = 1000
+
+// restTransport is Go's default transport keeping restIdleConns idle
+// connections.
+func restTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = restIdleConns
+	t.MaxIdleConnsPerHost = restIdleConns
+	return t
+}
+
 // gatewayReadBuffer is the socket receive buffer of the gateway connection.
 // Discord delivers bursts of events (a popular link posted in a big server
 // is hundreds of interactions at once); a larger buffer lets them queue in

@@ -10,10 +10,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -63,6 +65,8 @@ type Server struct {
 	ids     idGen
 	changed notifier
 	conns   sync.WaitGroup
+	// accepted counts the TCP connections the server accepted.
+	accepted atomic.Int64
 
 	mu           sync.Mutex
 	requests     []Request
@@ -136,7 +140,13 @@ func New(tb testing.TB, opts Options) *Server {
 	mux.HandleFunc("/ws", s.serveGateway)
 	mux.HandleFunc("/ws/", s.serveGateway)
 	mux.Handle("/", s.restHandler())
-	s.http = httptest.NewServer(mux)
+	s.http = httptest.NewUnstartedServer(mux)
+	s.http.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.accepted.Add(1)
+		}
+	}
+	s.http.Start()
 	s.origin = s.http.URL
 	tb.Cleanup(s.Close)
 	return s
@@ -162,6 +172,10 @@ func (s *Server) Close() {
 	s.http.Close()
 	s.conns.Wait()
 }
+
+// Connections is how many TCP connections (REST and gateway) the server
+// has accepted so far: a client that reuses its connections keeps it flat.
+func (s *Server) Connections() int { return int(s.accepted.Load()) }
 
 // URL is the server's origin, e.g. "http://127.0.0.1:41234": the value for
 // the bot's discord.api_base_url. REST paths are served under /api/v9/
