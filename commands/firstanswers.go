@@ -6,19 +6,28 @@ import (
 	"time"
 )
 
+// burstQuiet is how long no interaction must have begun before work that
+// can wait (opening threads) starts: under a burst, interactions keep
+// arriving while the first ones are already answered, and a thread opened
+// in that gap delays the members still waiting for their answer.
+const burstQuiet = 20 * time.Millisecond
+
 // firstAnswers counts interactions still waiting for their first response,
 // so that work which can wait (opening threads) yields to them: under a
 // burst, every member gets an answer before any thread is opened.
 type firstAnswers struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed while n == 0
+	mu    sync.Mutex
+	n     int
+	gen   uint64        // counts begin calls
+	idle  chan struct{} // closed while n == 0
+	quiet time.Duration
+	after func(time.Duration) <-chan time.Time // time.After; tests replace it
 }
 
 func newFirstAnswers() *firstAnswers {
 	idle := make(chan struct{})
 	close(idle)
-	return &firstAnswers{idle: idle}
+	return &firstAnswers{idle: idle, quiet: burstQuiet, after: time.After}
 }
 
 // begin registers an interaction waiting for its first response; the
@@ -29,6 +38,7 @@ func (f *firstAnswers) begin() (end func()) {
 		f.idle = make(chan struct{})
 	}
 	f.n++
+	f.gen++
 	f.mu.Unlock()
 	var once sync.Once
 	return func() {
@@ -43,17 +53,37 @@ func (f *firstAnswers) begin() (end func()) {
 	}
 }
 
-// wait returns once no interaction waits for its first response, or after
-// at most max, or when ctx ends.
+// wait returns once no interaction waits for its first response and none
+// began for the quiet period, or after at most max, or when ctx ends.
 func (f *firstAnswers) wait(ctx context.Context, max time.Duration) {
-	f.mu.Lock()
-	idle := f.idle
-	f.mu.Unlock()
 	t := time.NewTimer(max)
 	defer t.Stop()
-	select {
-	case <-idle:
-	case <-t.C:
-	case <-ctx.Done():
+	for {
+		f.mu.Lock()
+		idle := f.idle
+		f.mu.Unlock()
+		select {
+		case <-idle:
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+		f.mu.Lock()
+		gen := f.gen
+		f.mu.Unlock()
+		select {
+		case <-f.after(f.quiet):
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+		f.mu.Lock()
+		quiet := f.gen == gen && f.n == 0
+		f.mu.Unlock()
+		if quiet {
+			return
+		}
 	}
 }

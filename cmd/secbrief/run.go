@@ -22,6 +22,7 @@ func runBot(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
+	defer tuneGC(e.getenv)()
 	b, dg, err := a.newBot()
 	if err != nil {
 		return err

@@ -147,28 +147,36 @@ type gwSession struct {
 }
 
 // send dispatches one event; without a connection it is kept for RESUME.
-func (g *gwSession) send(t string, d any) { g.sendWired(t, d, nil) }
+func (g *gwSession) send(t string, d any) { g.sendRaw(t, encodeEvent(t, d), nil) }
 
-// sendWired is send with onWire, when not nil, called with the time the
-// frame is handed to the connection (not called when it is only kept for
-// RESUME). It runs with g.mu held and must not take s.mu.
-func (g *gwSession) sendWired(t string, d any, onWire func(time.Time)) {
+func (g *gwSession) sendLocked(t string, d any) { g.sendRawLocked(t, encodeEvent(t, d), nil) }
+
+// encodeEvent encodes the data of event t; the fake's own values always
+// encode.
+func encodeEvent(t string, d any) []byte {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		panic(fmt.Sprintf("fakediscord: encode %s: %v", t, err))
+	}
+	return raw
+}
+
+// sendRaw dispatches event t whose data d is already encoded. onWire, when
+// not nil, is called with the time the frame is handed to the connection
+// (not when it is only kept for RESUME); it runs with g.mu held and must
+// not take s.mu.
+func (g *gwSession) sendRaw(t string, d []byte, onWire func(time.Time)) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.ready {
 		return
 	}
-	g.sendLockedWired(t, d, onWire)
+	g.sendRawLocked(t, d, onWire)
 }
 
-func (g *gwSession) sendLocked(t string, d any) { g.sendLockedWired(t, d, nil) }
-
-func (g *gwSession) sendLockedWired(t string, d any, onWire func(time.Time)) {
+func (g *gwSession) sendRawLocked(t string, d []byte, onWire func(time.Time)) {
 	g.seq++
-	frame, err := json.Marshal(map[string]any{"op": 0, "s": g.seq, "t": t, "d": d})
-	if err != nil {
-		panic(fmt.Sprintf("fakediscord: encode %s: %v", t, err))
-	}
+	frame := dispatchFrame(t, g.seq, d)
 	g.history = append(g.history, frame)
 	if g.conn != nil && onWire != nil {
 		onWire(time.Now())
@@ -177,6 +185,19 @@ func (g *gwSession) sendLockedWired(t string, d any, onWire func(time.Time)) {
 		g.conn.abort()
 		g.conn = nil
 	}
+}
+
+// dispatchFrame is the op 0 payload of event t with sequence seq and the
+// encoded event data d.
+func dispatchFrame(t string, seq int64, d []byte) []byte {
+	frame := make([]byte, 0, len(d)+len(t)+48)
+	frame = append(frame, `{"t":`...)
+	frame = strconv.AppendQuote(frame, t) // event names are [A-Z_]: Go and JSON quote them alike
+	frame = append(frame, `,"s":`...)
+	frame = strconv.AppendInt(frame, seq, 10)
+	frame = append(frame, `,"op":0,"d":`...)
+	frame = append(frame, d...)
+	return append(frame, '}')
 }
 
 // covers reports whether guildID belongs to this session's shard.

@@ -113,6 +113,15 @@ func (s *Server) Interaction(id string) (Interaction, bool) {
 	return st.snapshot(), true
 }
 
+// Acked reports whether the interaction has an accepted initial response;
+// unlike Interaction it copies nothing, for waiting on many at once.
+func (s *Server) Acked(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.interactions[id]
+	return ok && st.Acked()
+}
+
 // WaitInteraction waits until the interaction's state satisfies cond.
 func (s *Server) WaitInteraction(ctx context.Context, id string, cond func(Interaction) bool) (Interaction, error) {
 	var got Interaction

@@ -2,7 +2,9 @@ package fakediscord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -281,5 +283,77 @@ func BenchmarkInteractionRoundTrip(b *testing.B) {
 		if _, err := srv.WaitInteraction(ctx, d.ID, Interaction.Acked); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDispatchPrepared: prepared interactions arrive in order with the ids
+// and tokens the fake returned, each is answerable, their dispatch time is
+// not before they were prepared, and a Prepared is dispatched only once.
+func TestDispatchPrepared(t *testing.T) {
+	t.Parallel()
+	srv := New(t, Options{})
+	got := make(chan *discordgo.InteractionCreate, 3)
+	sess := open(t, srv, func(s *discordgo.Session) {
+		s.SyncEvents = true // handled in the order they arrive
+		s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+			got <- ic
+			_ = s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+				Type: discordgo.InteractionResponseChannelMessageWithSource,
+				Data: &discordgo.InteractionResponseData{Content: "ok"},
+			})
+		})
+	})
+	register(t, srv, sess)
+	var ps []*Prepared
+	for _, link := range []string{"https://a.example/1", "https://a.example/2", "https://a.example/3"} {
+		p, err := srv.PrepareInteraction(SlashCommand("summarize", StringOption("url", link)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	prepared := time.Now()
+	ds, err := srv.DispatchPrepared(ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, d := range ds {
+		ic := recv(t, got)
+		if ic.ID != d.ID || ic.Token != d.Token {
+			t.Fatalf("event %d is %s, want %s (in dispatch order)", k, ic.ID, d.ID)
+		}
+		if v := ic.ApplicationCommandData().Options[0].StringValue(); v != fmt.Sprintf("https://a.example/%d", k+1) {
+			t.Errorf("event %d carries url %q", k, v)
+		}
+		st, err := srv.WaitInteraction(testCtx(t), d.ID, Interaction.Acked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.DispatchedAt.Before(prepared) {
+			t.Errorf("interaction %s dispatched at %v, before its dispatch began at %v", d.ID, st.DispatchedAt, prepared)
+		}
+		if ack, _ := st.FirstAck(); ack.Latency <= 0 || ack.Latency > time.Since(prepared) {
+			t.Errorf("interaction %s: latency %v out of range", d.ID, ack.Latency)
+		}
+	}
+	if _, err := srv.DispatchPrepared(ps[0]); err == nil {
+		t.Error("dispatching a Prepared twice: want an error")
+	}
+}
+
+// TestDispatchFrame: the hand-built op 0 frame is the JSON Discord sends.
+func TestDispatchFrame(t *testing.T) {
+	var f struct {
+		Op int             `json:"op"`
+		S  int64           `json:"s"`
+		T  string          `json:"t"`
+		D  json.RawMessage `json:"d"`
+	}
+	frame := dispatchFrame("MESSAGE_CREATE", 42, []byte(`{"id":"1","content":"a \"b\""}`))
+	if err := json.Unmarshal(frame, &f); err != nil {
+		t.Fatalf("%s: %v", frame, err)
+	}
+	if f.Op != 0 || f.S != 42 || f.T != "MESSAGE_CREATE" || string(f.D) != `{"id":"1","content":"a \"b\""}` {
+		t.Errorf("decoded %+v from %s", f, frame)
 	}
 }
