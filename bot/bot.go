@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +15,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/gorilla/websocket"
+
+	"github.com/secbrief/secbrief/gateway"
 )
 
 // Options configure the Discord session.
@@ -55,7 +57,8 @@ type Handler interface {
 
 // Bot is a running Discord bot.
 type Bot struct {
-	session *discordgo.Session
+	session *discordgo.Session // REST
+	gw      *gateway.Conn      // events
 	opts    Options
 	log     *slog.Logger
 	handler Handler
@@ -74,9 +77,10 @@ type Bot struct {
 	readyOnce  sync.Once
 }
 
-// NewSession returns a discordgo session configured from opts but not yet
-// open: the token, the REST origin, intents, sharding, and discordgo's own
-// logging limited to errors.
+// NewSession returns the discordgo session the bot sends REST requests
+// with: the token, the REST origin, and discordgo's own logging limited to
+// errors. It never opens discordgo's gateway: Bot connects with package
+// gateway.
 func NewSession(opts Options) (*discordgo.Session, error) {
 	if opts.Token == "" {
 		return nil, errors.New("discord.token is empty: set DISCORD_TOKEN or discord.token")
@@ -98,15 +102,11 @@ func NewSession(opts Options) (*discordgo.Session, error) {
 		client.Transport = rt
 	}
 	s.Client = client
-	s.Dialer = gatewayDialer()
 	s.LogLevel = discordgo.LogError
-	s.Identify.Intents = Intents(opts.MessageContentIntent)
-	if opts.ShardCount > 1 {
-		s.Identify.Shard = &[2]int{opts.ShardID, opts.ShardCount}
-		s.ShardID, s.ShardCount = opts.ShardID, opts.ShardCount
-	}
-	// The state cache is not needed: handlers read what they need from the
-	// events, and a server of thousands of members would make it large.
+	// The session only sends REST requests: events come from package
+	// gateway, and discordgo's state cache stays off (handlers read what
+	// they need from the events; a server of thousands of members would
+	// make it large).
 	s.StateEnabled = false
 	return s, nil
 }
@@ -122,7 +122,8 @@ func Intents(messageContent bool) discordgo.Intent {
 	return i
 }
 
-// New wires handler into session. Run opens the session.
+// New wires handler to session (REST) and a gateway connection (events).
+// Run connects.
 func New(session *discordgo.Session, handler Handler, opts Options, logger *slog.Logger) *Bot {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 6 * time.Second
@@ -132,10 +133,75 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{session: session, opts: opts, log: logger, handler: handler, ctx: ctx, cancel: cancel, ready: make(chan struct{})}
-	session.AddHandler(b.onReady)
-	session.AddHandler(b.onInteraction)
-	session.AddHandler(b.onMessage)
+	b.gw = gateway.New(gateway.Options{
+		Token:      opts.Token,
+		Intents:    int(Intents(opts.MessageContentIntent)),
+		ShardID:    opts.ShardID,
+		ShardCount: opts.ShardCount,
+		URL: func(ctx context.Context) (string, error) {
+			g, err := session.GatewayBot(discordgo.WithContext(ctx))
+			if err != nil {
+				return "", err
+			}
+			return g.URL, nil
+		},
+		Dialer:   gatewayDialer(),
+		Dispatch: b.dispatch,
+		Log:      logger,
+	})
 	return b
+}
+
+// dispatch routes a gateway event to its handler. It runs on the gateway's
+// reader, so each event is decoded in its own goroutine: a burst of
+// interactions is decoded on every core, and nothing waits behind the
+// decoding of an event nobody handles.
+func (b *Bot) dispatch(e gateway.Event) {
+	switch e.Type {
+	case "READY":
+		var r discordgo.Ready
+		if err := json.Unmarshal(e.Data, &r); err != nil {
+			b.log.Error("decode READY", "err", err)
+			return
+		}
+		go b.onReady(&r)
+	case "INTERACTION_CREATE":
+		go func() {
+			var i discordgo.Interaction
+			if err := json.Unmarshal(e.Data, &i); err != nil {
+				b.log.Error("decode interaction", "seq", e.Seq, "err", err)
+				return
+			}
+			b.onInteraction(&i)
+		}()
+	case "MESSAGE_CREATE":
+		go func() {
+			if fromBot(e.Data) {
+				return // including the echo of each of our own answers
+			}
+			var m discordgo.Message
+			if err := json.Unmarshal(e.Data, &m); err != nil {
+				b.log.Error("decode message", "seq", e.Seq, "err", err)
+				return
+			}
+			b.onMessage(&m)
+		}()
+	}
+}
+
+// fromBot reports whether a MESSAGE_CREATE was written by a bot or the
+// system, decoding only its author (or true when it cannot be decoded).
+func fromBot(data []byte) bool {
+	var m struct {
+		Author *struct {
+			Bot    bool `json:"bot"`
+			System bool `json:"system"`
+		} `json:"author"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Author == nil {
+		return true
+	}
+	return m.Author.Bot || m.Author.System
 }
 
 // ChannelGuild asks Discord which guild a channel belongs to.
@@ -157,27 +223,42 @@ func (b *Bot) Session() *discordgo.Session { return b.session }
 // registered (or their registration failed and was logged).
 func (b *Bot) Ready() <-chan struct{} { return b.ready }
 
-// Run opens the gateway connection and serves until ctx ends, then waits up
-// to ShutdownTimeout for in-flight handlers, cancels what is left and
-// closes the session.
+// Run connects to the gateway and serves until ctx ends, then waits up to
+// ShutdownTimeout for in-flight handlers, cancels what is left and closes
+// the connection. It returns early with an error when Discord refuses the
+// session.
 func (b *Bot) Run(ctx context.Context) error {
-	if err := b.session.Open(); err != nil {
-		return b.openError(err)
+	gwCtx, stopGW := context.WithCancel(context.Background())
+	gwDone := make(chan error, 1)
+	go func() { gwDone <- b.gw.Run(gwCtx) }()
+	closeGW := func() error {
+		stopGW()
+		return <-gwDone
 	}
-	b.log.Info("discord gateway connected", "shard_id", b.opts.ShardID, "shard_count", max(b.opts.ShardCount, 1))
+	b.log.Info("discord gateway connecting", "shard_id", b.opts.ShardID, "shard_count", max(b.opts.ShardCount, 1))
 	select {
 	case <-b.ready:
 	case <-ctx.Done():
+	case err := <-gwDone:
+		stopGW()
+		b.drain()
+		return b.openError(err)
 	case <-time.After(b.opts.ReadyTimeout):
 		err := b.notReady()
-		if cerr := b.shutdown(); cerr != nil {
-			b.log.Warn("close after failed start", "err", cerr)
-		}
+		b.drain()
+		_ = closeGW()
 		return err
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-gwDone:
+		stopGW()
+		b.drain()
+		return b.openError(err)
+	}
 	b.log.Info("shutting down", "in_flight_timeout", b.opts.ShutdownTimeout)
-	return b.shutdown()
+	b.drain()
+	return closeGW()
 }
 
 // intentHint explains close code 4014 to the operator.
@@ -186,16 +267,16 @@ const intentHint = "discord.message_content_intent is true: switch on Message Co
 
 // openError explains why the gateway refused the session.
 func (b *Bot) openError(err error) error {
-	var ce *websocket.CloseError
+	var ce *gateway.CloseError
 	if errors.As(err, &ce) {
 		switch ce.Code {
 		case 4014:
-			return fmt.Errorf("open discord gateway: %w (%s)", err, intentHint)
+			return fmt.Errorf("discord gateway: %w (%s)", err, intentHint)
 		case 4004:
-			return fmt.Errorf("open discord gateway: %w (discord.token is not a valid bot token)", err)
+			return fmt.Errorf("discord gateway: %w (discord.token is not a valid bot token)", err)
 		}
 	}
-	return fmt.Errorf("open discord gateway: %w", err)
+	return fmt.Errorf("discord gateway: %w", err)
 }
 
 // notReady explains a session that never became READY.
@@ -207,7 +288,9 @@ func (b *Bot) notReady() error {
 	return fmt.Errorf("discord did not accept the session within %s: %s", b.opts.ReadyTimeout, hint)
 }
 
-func (b *Bot) shutdown() error {
+// drain stops new handlers, waits up to ShutdownTimeout for the running
+// ones, then cancels them and waits a second more.
+func (b *Bot) drain() {
 	b.gate.Lock()
 	b.closing = true
 	b.gate.Unlock()
@@ -225,13 +308,9 @@ func (b *Bot) shutdown() error {
 		}
 	}
 	b.cancel()
-	if err := b.session.Close(); err != nil {
-		return fmt.Errorf("close discord session: %w", err)
-	}
-	return nil
 }
 
-func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
+func (b *Bot) onReady(r *discordgo.Ready) {
 	defer b.readyOnce.Do(func() { close(b.ready) })
 	b.log.Info("ready", "user_id", r.User.ID, "application_id", r.Application.ID, "guilds", len(r.Guilds))
 	b.handler.SetSelf(r.User.ID)
@@ -247,7 +326,7 @@ func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
 		return
 	}
 	cmds := b.handler.Commands()
-	got, err := s.ApplicationCommandBulkOverwrite(r.Application.ID, b.opts.GuildID, cmds)
+	got, err := b.session.ApplicationCommandBulkOverwrite(r.Application.ID, b.opts.GuildID, cmds, discordgo.WithContext(b.ctx))
 	if err != nil {
 		b.log.Error("register commands", "guild_id", b.opts.GuildID, "err", err)
 		return
@@ -256,18 +335,18 @@ func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
 	b.log.Info("commands registered", "count", len(got), "guild_id", b.opts.GuildID)
 }
 
-func (b *Bot) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCreate) {
+func (b *Bot) onInteraction(i *discordgo.Interaction) {
 	b.serve("interaction", func(ctx context.Context) error {
-		return b.handler.HandleInteraction(ctx, i.Interaction)
+		return b.handler.HandleInteraction(ctx, i)
 	}, "interaction_id", i.ID, "guild_id", i.GuildID, "channel_id", i.ChannelID)
 }
 
-func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
+func (b *Bot) onMessage(m *discordgo.Message) {
 	if m.Author == nil || m.Author.Bot || m.Author.System {
 		return // never answer bots, including ourselves: no loops
 	}
 	b.serve("message", func(ctx context.Context) error {
-		return b.handler.HandleMessage(ctx, m.Message)
+		return b.handler.HandleMessage(ctx, m)
 	}, "message_id", m.ID, "guild_id", m.GuildID, "channel_id", m.ChannelID)
 }
 

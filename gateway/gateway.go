@@ -1,0 +1,345 @@
+// Package gateway keeps the bot's Discord gateway connection: HELLO,
+// IDENTIFY or RESUME, heartbeats, reconnects, and the close codes that
+// must stop the bot. It hands each dispatch to the caller undecoded.
+//
+// discordgo decodes every event into its Go type on its one reader
+// goroutine before any handler runs, including the MESSAGE_CREATE echo of
+// each of the bot's own answers. Under a burst of interactions that reader
+// is the queue every member waits in. Here the reader only splits the
+// envelope; the caller decodes each event in its handler's goroutine, so
+// events are decoded in parallel, and skips the ones it does not need.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Version is the gateway API version the connection speaks.
+const Version = 10
+
+// Event is one dispatch (op 0).
+type Event struct {
+	Type string
+	Seq  int64
+	// Data is the event's "d", undecoded; the receiver owns it.
+	Data json.RawMessage
+}
+
+// Options configure a Conn.
+type Options struct {
+	// Token is the bot token, without the "Bot " prefix.
+	Token string
+	// Intents are the gateway intents to IDENTIFY with.
+	Intents int
+	// ShardID and ShardCount select the shard; a count below 2 sends no
+	// shard.
+	ShardID, ShardCount int
+	// URL returns the gateway URL to connect to (GET /gateway/bot), asked
+	// again before each new session.
+	URL func(ctx context.Context) (string, error)
+	// Dialer dials the websocket (default websocket.DefaultDialer).
+	Dialer *websocket.Dialer
+	// Dispatch receives every dispatch in order, on the reader goroutine:
+	// it must return quickly (decode and handle in another goroutine).
+	Dispatch func(Event)
+	// Log receives connection events; never the token.
+	Log *slog.Logger
+	// MaxBackoff caps the wait between failed connection attempts
+	// (default 60s). The first retry after a working connection is
+	// immediate.
+	MaxBackoff time.Duration
+}
+
+// CloseError is a close code with which Discord refused the session for
+// good: retrying cannot help (a bad token, a disallowed intent, a bad
+// shard).
+type CloseError struct {
+	Code   int
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("discord closed the gateway with %d %s", e.Code, e.Reason)
+}
+
+// fatalCodes are the close codes after which Discord refuses to resume or
+// identify again with the same settings.
+var fatalCodes = map[int]bool{
+	4004: true, // authentication failed
+	4010: true, // invalid shard
+	4011: true, // sharding required
+	4012: true, // invalid API version
+	4013: true, // invalid intents
+	4014: true, // disallowed intents
+}
+
+// freshCodes are the close codes after which the session cannot be
+// resumed but a new one may be identified.
+var freshCodes = map[int]bool{
+	4007: true, // invalid seq
+	4009: true, // session timed out
+}
+
+// Conn is a gateway connection that reconnects until its Run ends.
+type Conn struct {
+	opts Options
+	log  *slog.Logger
+
+	// session state, kept across connections for RESUME; only the Run
+	// goroutine touches it.
+	sessionID string
+	resumeURL string
+	seq       int64
+}
+
+// New returns a Conn; Run connects it.
+func New(opts Options) *Conn {
+	if opts.Dialer == nil {
+		opts.Dialer = websocket.DefaultDialer
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 60 * time.Second
+	}
+	if opts.Dispatch == nil {
+		opts.Dispatch = func(Event) {}
+	}
+	return &Conn{opts: opts, log: opts.Log}
+}
+
+// Run connects and serves events until ctx ends (it then closes the
+// connection with 1000, which ends the session on Discord) or Discord
+// refuses the session for good (*CloseError). Lost connections are resumed,
+// invalidated sessions identified again, with backoff between failures.
+func (c *Conn) Run(ctx context.Context) error {
+	backoff := time.Duration(0)
+	for {
+		worked, err := c.connect(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var ce *CloseError
+		if errors.As(err, &ce) {
+			return err
+		}
+		if worked {
+			backoff = 0
+		}
+		c.log.Warn("gateway connection lost", "err", err, "resumable", c.sessionID != "", "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(max(2*backoff, time.Second), c.opts.MaxBackoff)
+	}
+}
+
+// hello is op 10's data.
+type hello struct {
+	HeartbeatInterval int64 `json:"heartbeat_interval"`
+}
+
+// frame is a gateway payload as read: the envelope, with d undecoded.
+type frame struct {
+	Op int             `json:"op"`
+	S  *int64          `json:"s"`
+	T  string          `json:"t"`
+	D  json.RawMessage `json:"d"`
+}
+
+// connect runs one connection until it fails or ctx ends; worked reports
+// whether it reached READY or RESUMED (which resets the backoff).
+func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
+	base := c.resumeURL
+	if c.sessionID == "" || base == "" {
+		if base, err = c.opts.URL(ctx); err != nil {
+			return false, fmt.Errorf("gateway url: %w", err)
+		}
+	}
+	u, err := gatewayURL(base)
+	if err != nil {
+		return false, err
+	}
+	ws, _, err := c.opts.Dialer.DialContext(ctx, u, nil)
+	if err != nil {
+		return false, fmt.Errorf("dial gateway: %w", err)
+	}
+	w := &writer{ws: ws}
+	stop := context.AfterFunc(ctx, func() { w.close(websocket.CloseNormalClosure, "") })
+	defer stop()
+	defer ws.Close()
+
+	var h hello
+	if err := c.expect(ws, 10, &h); err != nil {
+		return false, err
+	}
+	if h.HeartbeatInterval <= 0 {
+		return false, fmt.Errorf("gateway HELLO: heartbeat_interval %d", h.HeartbeatInterval)
+	}
+	hb := newHeartbeat(w, time.Duration(h.HeartbeatInterval)*time.Millisecond, c.seq)
+	defer hb.stop()
+	if c.sessionID != "" {
+		err = w.send(6, map[string]any{"token": "Bot " + c.opts.Token, "session_id": c.sessionID, "seq": c.seq})
+	} else {
+		err = w.send(2, c.identify())
+	}
+	if err != nil {
+		return false, fmt.Errorf("send identify: %w", err)
+	}
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return worked, c.readError(err)
+		}
+		var f frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			return worked, fmt.Errorf("decode gateway payload: %w", err)
+		}
+		switch f.Op {
+		case 0:
+			if f.S != nil {
+				c.seq = *f.S
+				hb.setSeq(c.seq)
+			}
+			switch f.T {
+			case "READY":
+				var r struct {
+					SessionID string `json:"session_id"`
+					ResumeURL string `json:"resume_gateway_url"`
+				}
+				if err := json.Unmarshal(f.D, &r); err != nil {
+					return worked, fmt.Errorf("decode READY: %w", err)
+				}
+				c.sessionID, c.resumeURL, worked = r.SessionID, r.ResumeURL, true
+			case "RESUMED":
+				worked = true
+				c.log.Info("gateway session resumed", "seq", c.seq)
+			}
+			c.opts.Dispatch(Event{Type: f.T, Seq: c.seq, Data: f.D})
+		case 1: // Discord asks for a heartbeat now
+			hb.beatNow()
+		case 7: // reconnect and resume
+			return worked, errors.New("discord asked to reconnect (op 7)")
+		case 9: // invalid session; d tells whether it may be resumed
+			var resumable bool
+			_ = json.Unmarshal(f.D, &resumable)
+			if !resumable {
+				c.sessionID, c.resumeURL, c.seq = "", "", 0
+			}
+			// Discord asks clients to wait 1–5 s before identifying again.
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second + rand.N(4*time.Second)):
+			}
+			return worked, fmt.Errorf("invalid session (op 9, resumable %v)", resumable)
+		case 11:
+			hb.acked()
+		}
+		if hb.zombie() {
+			return worked, errors.New("no heartbeat ACK: connection is a zombie")
+		}
+	}
+}
+
+// expect reads one payload and decodes its d when it has the op wanted.
+func (c *Conn) expect(ws *websocket.Conn, op int, d any) error {
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		return c.readError(err)
+	}
+	var f frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return fmt.Errorf("decode gateway payload: %w", err)
+	}
+	if f.Op != op {
+		return fmt.Errorf("gateway sent op %d, want %d", f.Op, op)
+	}
+	if err := json.Unmarshal(f.D, d); err != nil {
+		return fmt.Errorf("decode op %d: %w", op, err)
+	}
+	return nil
+}
+
+// readError classifies a read error: fatal close codes become a
+// *CloseError, codes that forbid resuming drop the session.
+func (c *Conn) readError(err error) error {
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) {
+		return fmt.Errorf("read gateway: %w", err)
+	}
+	switch {
+	case fatalCodes[ce.Code]:
+		return &CloseError{Code: ce.Code, Reason: ce.Text}
+	case freshCodes[ce.Code]:
+		c.sessionID, c.resumeURL, c.seq = "", "", 0
+	}
+	return fmt.Errorf("gateway closed: %w", err)
+}
+
+// identify is op 2's data.
+func (c *Conn) identify() map[string]any {
+	d := map[string]any{
+		"token":   "Bot " + c.opts.Token,
+		"intents": c.opts.Intents,
+		"properties": map[string]string{
+			"os": runtime.GOOS, "browser": "secbrief", "device": "secbrief",
+		},
+		"compress":        false,
+		"large_threshold": 50,
+	}
+	if c.opts.ShardCount > 1 {
+		d["shard"] = [2]int{c.opts.ShardID, c.opts.ShardCount}
+	}
+	return d
+}
+
+// gatewayURL adds the version and encoding to a gateway URL.
+func gatewayURL(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "wss" && u.Scheme != "ws") || u.Host == "" {
+		return "", fmt.Errorf("gateway url %q: want a ws(s) URL", base)
+	}
+	q := u.Query()
+	q.Set("v", fmt.Sprint(Version))
+	q.Set("encoding", "json")
+	u.RawQuery = q.Encode()
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
+}
+
+// writer serializes writes to the websocket.
+type writer struct {
+	mu sync.Mutex
+	ws *websocket.Conn
+}
+
+func (w *writer) send(op int, d any) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_ = w.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return w.ws.WriteJSON(map[string]any{"op": op, "d": d})
+}
+
+// close sends a close frame; the reader then ends.
+func (w *writer) close(code int, reason string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_ = w.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	_ = w.ws.SetReadDeadline(time.Now().Add(time.Second)) // in case Discord never answers the close
+}

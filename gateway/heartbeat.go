@@ -1,0 +1,88 @@
+package gateway
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// heartbeat sends op 1 every interval (the first one after a random
+// fraction of it, as Discord asks) and tracks the ACKs: a beat sent while
+// the previous one is still unacknowledged marks the connection a zombie.
+type heartbeat struct {
+	w    *writer
+	now  chan struct{}
+	done chan struct{}
+	wg   sync.WaitGroup
+
+	mu       sync.Mutex
+	seq      int64
+	awaiting bool // a beat was sent and not acknowledged yet
+	dead     bool
+}
+
+func newHeartbeat(w *writer, interval time.Duration, seq int64) *heartbeat {
+	h := &heartbeat{w: w, seq: seq, now: make(chan struct{}, 1), done: make(chan struct{})}
+	h.wg.Go(func() { h.run(interval) })
+	return h
+}
+
+func (h *heartbeat) run(interval time.Duration) {
+	t := time.NewTimer(rand.N(interval) + 1)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-t.C:
+			t.Reset(interval)
+		case <-h.now:
+		}
+		h.mu.Lock()
+		if h.awaiting {
+			h.dead = true
+		}
+		h.awaiting = true
+		seq := h.seq
+		h.mu.Unlock()
+		var d any // null before the first dispatch
+		if seq > 0 {
+			d = seq
+		}
+		if h.zombie() || h.w.send(1, d) != nil {
+			h.w.close(4000, "heartbeat")
+			return
+		}
+	}
+}
+
+// beatNow sends a heartbeat at once (Discord's op 1).
+func (h *heartbeat) beatNow() {
+	select {
+	case h.now <- struct{}{}:
+	default:
+	}
+}
+
+func (h *heartbeat) setSeq(seq int64) {
+	h.mu.Lock()
+	h.seq = seq
+	h.mu.Unlock()
+}
+
+func (h *heartbeat) acked() {
+	h.mu.Lock()
+	h.awaiting = false
+	h.mu.Unlock()
+}
+
+func (h *heartbeat) zombie() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dead
+}
+
+func (h *heartbeat) stop() {
+	close(h.done)
+	h.wg.Wait()
+}
