@@ -15,6 +15,15 @@ type Client struct {
 	*discordgo.Session
 }
 
+// InteractionRespondJSON sends an interaction's initial response already
+// encoded as JSON (an InteractionResponse): a summary many members ask for
+// at once is encoded once, not once per member.
+func (c Client) InteractionRespondJSON(i *discordgo.Interaction, body []byte, options ...discordgo.RequestOption) error {
+	uri := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+	_, err := c.RequestRaw("POST", uri, "application/json", body, uri, 0, options...)
+	return err
+}
+
 // InteractionResponse gets the original response of an interaction.
 func (c Client) InteractionResponse(i *discordgo.Interaction, options ...discordgo.RequestOption) (*discordgo.Message, error) {
 	uri := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original")

@@ -15,6 +15,9 @@ type answer struct {
 	summary news.Summary
 	hash    string // news.Article.Hash of the summarized text
 	embed   *discordgo.MessageEmbed
+	// direct holds the encoded initial responses that answer with the
+	// embed at once, [0] public and [1] private (nil if encoding failed).
+	direct [2][]byte
 }
 
 // hotAnswers keeps the rendered summaries of the most recently summarized

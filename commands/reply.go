@@ -49,10 +49,7 @@ func (r *reply) deferResponse(ephemeral bool) error {
 	if err := r.d.InteractionRespond(r.i, resp, discordgo.WithContext(r.ctx)); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	r.responded, r.ephemeral = true, ephemeral
-	r.mu.Unlock()
-	r.answered()
+	r.respondedWith(ephemeral)
 	return nil
 }
 
@@ -68,18 +65,11 @@ func (r *reply) sendCtx(ctx context.Context, content string, embeds []*discordgo
 	responded := r.responded
 	r.mu.Unlock()
 	if !responded {
-		data := &discordgo.InteractionResponseData{Content: content, Embeds: embeds, AllowedMentions: render.NoMentions()}
-		if ephemeral {
-			data.Flags = discordgo.MessageFlagsEphemeral
-		}
-		resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data}
+		resp := directResponse(content, embeds, ephemeral)
 		if err := r.d.InteractionRespond(r.i, resp, discordgo.WithContext(ctx)); err != nil {
 			return nil, err
 		}
-		r.mu.Lock()
-		r.responded, r.ephemeral = true, ephemeral
-		r.mu.Unlock()
-		r.answered()
+		r.respondedWith(ephemeral)
 		return nil, nil
 	}
 	if embeds == nil {
@@ -87,6 +77,57 @@ func (r *reply) sendCtx(ctx context.Context, content string, embeds []*discordgo
 	}
 	edit := &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: render.NoMentions()}
 	return r.d.InteractionResponseEdit(r.i, edit, discordgo.WithContext(ctx))
+}
+
+// respondedWith records that the initial response was sent.
+func (r *reply) respondedWith(ephemeral bool) {
+	r.mu.Lock()
+	r.responded, r.ephemeral = true, ephemeral
+	r.mu.Unlock()
+	r.answered()
+}
+
+// directResponse is the initial response that answers with a message at
+// once (type 4).
+func directResponse(content string, embeds []*discordgo.MessageEmbed, ephemeral bool) *discordgo.InteractionResponse {
+	data := &discordgo.InteractionResponseData{Content: content, Embeds: embeds, AllowedMentions: render.NoMentions()}
+	if ephemeral {
+		data.Flags = discordgo.MessageFlagsEphemeral
+	}
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data}
+}
+
+// encodeResponse encodes resp as discordgo would send it; nil if it
+// cannot be encoded.
+func encodeResponse(resp *discordgo.InteractionResponse) []byte {
+	body, err := discordgo.Marshal(resp)
+	if err != nil {
+		return nil
+	}
+	return body
+}
+
+// deliverAnswer delivers a summary: as its pre-encoded initial response
+// when nothing was sent yet, else by editing the deferred original.
+func (r *reply) deliverAnswer(ans answer, private bool) (*discordgo.Message, error) {
+	body := ans.direct[0]
+	if private {
+		body = ans.direct[1]
+	}
+	r.mu.Lock()
+	responded := r.responded
+	r.mu.Unlock()
+	if responded || body == nil {
+		return r.deliver("", []*discordgo.MessageEmbed{ans.embed}, private)
+	}
+	if err := r.d.InteractionRespondJSON(r.i, body, discordgo.WithContext(r.ctx)); err != nil {
+		return nil, err
+	}
+	r.respondedWith(private)
+	r.mu.Lock()
+	r.delivered = true
+	r.mu.Unlock()
+	return nil, nil
 }
 
 // deliver sends the answer proper (see send) and remembers that it must

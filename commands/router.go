@@ -24,6 +24,9 @@ import (
 // *discordgo.Session satisfies it.
 type Discord interface {
 	InteractionRespond(i *discordgo.Interaction, r *discordgo.InteractionResponse, options ...discordgo.RequestOption) error
+	// InteractionRespondJSON is InteractionRespond with the response
+	// already encoded.
+	InteractionRespondJSON(i *discordgo.Interaction, body []byte, options ...discordgo.RequestOption) error
 	InteractionResponseEdit(i *discordgo.Interaction, e *discordgo.WebhookEdit, options ...discordgo.RequestOption) (*discordgo.Message, error)
 	InteractionResponseDelete(i *discordgo.Interaction, options ...discordgo.RequestOption) error
 	InteractionResponse(i *discordgo.Interaction, options ...discordgo.RequestOption) (*discordgo.Message, error)
@@ -32,8 +35,6 @@ type Discord interface {
 	ChannelMessageSendComplex(channelID string, data *discordgo.MessageSend, options ...discordgo.RequestOption) (*discordgo.Message, error)
 	ChannelTyping(channelID string, options ...discordgo.RequestOption) error
 }
-
-var _ Discord = (*discordgo.Session)(nil)
 
 // Summarizer writes and answers from summaries (package summarizer).
 type Summarizer interface {

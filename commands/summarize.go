@@ -237,13 +237,17 @@ func newAnswer(a news.Article, s news.Summary) answer {
 	if hash == "" {
 		hash = a.Hash()
 	}
-	return answer{summary: s, hash: hash, embed: render.Summary(s, a.Text)}
+	ans := answer{summary: s, hash: hash, embed: render.Summary(s, a.Text)}
+	for k, private := range []bool{false, true} {
+		ans.direct[k] = encodeResponse(directResponse("", []*discordgo.MessageEmbed{ans.embed}, private))
+	}
+	return ans
 }
 
 // deliver posts the summary embed and, for a public answer in a guild
 // channel, opens a thread on it mapped to the article.
 func (r *Router) deliver(ctx context.Context, rep *reply, ans answer, private bool) error {
-	msg, err := rep.deliver("", []*discordgo.MessageEmbed{ans.embed}, private)
+	msg, err := rep.deliverAnswer(ans, private)
 	if err != nil {
 		return fmt.Errorf("send summary: %w", err)
 	}
