@@ -83,6 +83,7 @@ type Server struct {
 	identifies   []Identify
 	resumes      int
 	heartbeats   int
+	withholdAcks bool // see WithholdAcks
 	closed       bool
 }
 

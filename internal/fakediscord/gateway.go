@@ -61,7 +61,8 @@ func (s *Server) Resumes() int {
 	return s.resumes
 }
 
-// Heartbeats counts the heartbeats (op 1) received and acknowledged.
+// Heartbeats counts the heartbeats (op 1) received (and acknowledged,
+// unless WithholdAcks is on).
 func (s *Server) Heartbeats() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -276,8 +277,11 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		case 1:
 			s.mu.Lock()
 			s.heartbeats++
+			withhold := s.withholdAcks
 			s.mu.Unlock()
-			_ = c.writeJSON(map[string]any{"op": 11, "s": nil, "t": nil, "d": nil})
+			if !withhold {
+				_ = c.writeJSON(map[string]any{"op": 11, "s": nil, "t": nil, "d": nil})
+			}
 			s.changed.broadcast()
 		case 2:
 			if sess != nil {

@@ -1,0 +1,236 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/secbrief/secbrief/internal/fakediscord"
+)
+
+// checkResumed checks that the connection came back on its first session:
+// one IDENTIFY, at least one RESUME, and a message dispatched now arrives.
+func checkResumed(t *testing.T, r *running) {
+	t.Helper()
+	if err := r.srv.WaitResumes(testCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.srv.Identifies()); n != 1 {
+		t.Errorf("identifies = %d, want 1: the session was resumed, not replaced", n)
+	}
+	id := dispatchMessage(t, r.srv, "after")
+	if got := r.messageIDs(t, id); len(got) != 1 {
+		t.Errorf("messages before %s: %q, want none", id, got[:len(got)-1])
+	}
+}
+
+func TestResumeAfterDrop(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	r := start(t, srv, Options{})
+	first := r.waitReady(t)
+	before := dispatchMessage(t, srv, "before")
+	if got := r.messageIDs(t, before); len(got) != 1 {
+		t.Fatalf("messages = %q, want only %s", got, before)
+	}
+	if n := srv.DropConnection(); n != 1 {
+		t.Fatalf("dropped %d connections, want 1", n)
+	}
+	// Dispatched while the client is away: replayed on RESUME.
+	missed := []string{dispatchMessage(t, srv, "missed 1"), dispatchMessage(t, srv, "missed 2")}
+	if err := srv.WaitResumes(testCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	after := dispatchMessage(t, srv, "after")
+	// start's seq check fails the test on any repeated or skipped event.
+	if got, want := r.messageIDs(t, after), append(missed, after); !slices.Equal(got, want) {
+		t.Errorf("messages after the drop = %q, want %q once each", got, want)
+	}
+	if n := len(srv.Identifies()); n != 1 || srv.Readies() != 1 {
+		t.Errorf("identifies = %d, readies = %d; want the session %s resumed", n, srv.Readies(), first.SessionID)
+	}
+	if srv.Sessions() != 1 {
+		t.Errorf("sessions = %d, want 1", srv.Sessions())
+	}
+}
+
+func TestReconnectRequested(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	r := start(t, srv, Options{})
+	r.waitReady(t)
+	if n := srv.RequestReconnect(); n != 1 {
+		t.Fatalf("op 7 reached %d connections, want 1", n)
+	}
+	checkResumed(t, r)
+}
+
+func TestZombieReconnects(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{HeartbeatInterval: 50 * time.Millisecond})
+	r := start(t, srv, Options{})
+	r.waitReady(t)
+	srv.WithholdAcks(true)
+	if err := srv.WaitResumes(testCtx(t), 1); err != nil {
+		t.Fatalf("no reconnect while heartbeats go unacknowledged: %v", err)
+	}
+	srv.WithholdAcks(false)
+	checkResumed(t, r)
+}
+
+func TestInvalidSessionIdentifiesAgain(t *testing.T) {
+	t.Parallel()
+	// Run waits 1–5 s after op 9 before it identifies, as Discord asks:
+	// one occurrence only.
+	srv := fakediscord.New(t, fakediscord.Options{})
+	r := start(t, srv, Options{})
+	first := r.waitReady(t)
+	if n := srv.InvalidateSession(false); n != 1 {
+		t.Fatalf("op 9 reached %d connections, want 1", n)
+	}
+	second := r.waitReady(t) // start checks it restarts at seq 1
+	if second.SessionID == "" || second.SessionID == first.SessionID {
+		t.Errorf("session after op 9 = %q, want a new one (was %q)", second.SessionID, first.SessionID)
+	}
+	if n, res := len(srv.Identifies()), srv.Resumes(); n != 2 || res != 0 {
+		t.Errorf("identifies = %d, resumes = %d; want 2 and 0", n, res)
+	}
+}
+
+func TestCloseCodes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		code  int
+		fatal bool
+		fresh bool // a new IDENTIFY rather than a RESUME
+	}{
+		{name: "unknown error resumes", code: 4000},
+		{name: "rate limited resumes", code: 4008},
+		{name: "going away resumes", code: 1001},
+		{name: "invalid seq identifies", code: 4007, fresh: true},
+		{name: "session timed out identifies", code: 4009, fresh: true},
+		{name: "authentication failed", code: 4004, fatal: true},
+		{name: "invalid shard", code: 4010, fatal: true},
+		{name: "sharding required", code: 4011, fatal: true},
+		{name: "invalid version", code: 4012, fatal: true},
+		{name: "invalid intents", code: 4013, fatal: true},
+		{name: "disallowed intents", code: 4014, fatal: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := fakediscord.New(t, fakediscord.Options{})
+			r := start(t, srv, Options{})
+			r.waitReady(t)
+			if n := srv.CloseGateway(tc.code, tc.name); n != 1 {
+				t.Fatalf("closed %d connections, want 1", n)
+			}
+			switch {
+			case tc.fatal:
+				err := r.result(t)
+				var ce *CloseError
+				if !errors.As(err, &ce) || ce.Code != tc.code || ce.Reason != tc.name {
+					t.Fatalf("Run = %v, want *CloseError %d %q", err, tc.code, tc.name)
+				}
+				if n, res := len(srv.Identifies()), srv.Resumes(); n != 1 || res != 0 {
+					t.Errorf("identifies = %d, resumes = %d after a fatal close; want no retry", n, res)
+				}
+			case tc.fresh:
+				if err := srv.Wait(testCtx(t), func() bool { return srv.Readies() == 2 }); err != nil {
+					t.Fatalf("no new IDENTIFY after %d: %v", tc.code, err)
+				}
+				r.waitReady(t)
+				if srv.Resumes() != 0 {
+					t.Errorf("resumed after %d, which forbids it", tc.code)
+				}
+			default:
+				checkResumed(t, r)
+			}
+		})
+	}
+}
+
+func TestIdentifyRefused(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		srvOpts  fakediscord.Options
+		opts     Options
+		wantCode int
+	}{
+		{name: "bad token", opts: Options{Token: "wrong"}, wantCode: 4004},
+		{name: "disallowed intent", srvOpts: fakediscord.Options{DisallowedIntents: fakediscord.IntentMessageContent},
+			opts: Options{Intents: testIntents | fakediscord.IntentMessageContent}, wantCode: 4014},
+		{name: "invalid shard", opts: Options{ShardID: 2, ShardCount: 2}, wantCode: 4010},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := fakediscord.New(t, tc.srvOpts)
+			r := start(t, srv, tc.opts)
+			err := r.result(t)
+			var ce *CloseError
+			if !errors.As(err, &ce) || ce.Code != tc.wantCode {
+				t.Fatalf("Run = %v, want *CloseError %d", err, tc.wantCode)
+			}
+			if n := len(srv.Identifies()); n != 1 || srv.Readies() != 0 {
+				t.Errorf("identifies = %d, readies = %d; want one refused IDENTIFY and no retry", n, srv.Readies())
+			}
+		})
+	}
+}
+
+func TestBackoffCapped(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	var mu sync.Mutex
+	var calls []time.Time
+	unavailable := errors.New("gateway/bot unavailable")
+	r := start(t, srv, Options{
+		MaxBackoff: 10 * time.Millisecond,
+		URL: func(context.Context) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls = append(calls, time.Now())
+			if len(calls) <= 3 {
+				return "", unavailable
+			}
+			return srv.GatewayURL(), nil
+		},
+	})
+	r.waitReady(t)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 4 {
+		t.Fatalf("URL asked %d times, want 4 (3 failures, then a session)", len(calls))
+	}
+	// Uncapped, the waits would be 0, 1 s and 2 s.
+	if took := calls[3].Sub(calls[0]); took >= 2*time.Second {
+		t.Errorf("3 retries took %v, want waits capped at MaxBackoff 10ms", took)
+	}
+}
+
+func TestBadURLRetried(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	var mu sync.Mutex
+	n := 0
+	r := start(t, srv, Options{
+		URL: func(context.Context) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if n++; n == 1 {
+				return "https://" + srv.GatewayURL()[len("ws://"):], nil // not a websocket URL
+			}
+			return srv.GatewayURL(), nil
+		},
+	})
+	r.waitReady(t)
+	if len(srv.Identifies()) != 1 {
+		t.Errorf("identifies = %d, want 1", len(srv.Identifies()))
+	}
+}
