@@ -205,8 +205,8 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 		if err != nil {
 			return worked, c.readError(err)
 		}
-		var f frame
-		if err := json.Unmarshal(data, &f); err != nil {
+		f, err := parseFrame(data)
+		if err != nil {
 			return worked, fmt.Errorf("decode gateway payload: %w", err)
 		}
 		switch f.Op {
@@ -261,8 +261,8 @@ func (c *Conn) expect(ws *websocket.Conn, op int, d any) error {
 	if err != nil {
 		return c.readError(err)
 	}
-	var f frame
-	if err := json.Unmarshal(data, &f); err != nil {
+	f, err := parseFrame(data)
+	if err != nil {
 		return fmt.Errorf("decode gateway payload: %w", err)
 	}
 	if f.Op != op {
