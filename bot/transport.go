@@ -42,14 +42,17 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if !strings.EqualFold(req.URL.Scheme+"://"+req.URL.Host, discordOrigin) {
 		return t.next.RoundTrip(req)
 	}
-	out := req.Clone(req.Context())
-	out.URL.Scheme = t.to.Scheme
-	out.URL.Host = t.to.Host
-	out.Host = t.to.Host
+	// A shallow copy with its own URL: nothing else is changed, so the
+	// headers and body can be shared (Request.Clone would copy them).
+	out := new(http.Request)
+	*out = *req
+	u := *req.URL
+	u.Scheme, u.Host = t.to.Scheme, t.to.Host
 	if p := strings.TrimSuffix(t.to.Path, "/"); p != "" {
-		out.URL.Path = p + req.URL.Path
-		out.URL.RawPath = ""
+		u.Path = p + req.URL.Path
+		u.RawPath = ""
 	}
+	out.URL, out.Host = &u, t.to.Host
 	return t.next.RoundTrip(out)
 }
 

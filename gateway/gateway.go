@@ -11,6 +11,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -200,8 +201,9 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("send identify: %w", err)
 	}
+	var buf bytes.Buffer
 	for {
-		_, data, err := ws.ReadMessage()
+		data, err := readMessage(ws, &buf)
 		if err != nil {
 			return worked, c.readError(err)
 		}
@@ -253,6 +255,21 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 			return worked, errors.New("no heartbeat ACK: connection is a zombie")
 		}
 	}
+}
+
+// readMessage reads the next message through buf, which keeps its capacity
+// from message to message, and returns a copy of exactly its size: the
+// event's data is a slice of it, handed to another goroutine.
+func readMessage(ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // expect reads one payload and decodes its d when it has the op wanted.

@@ -217,7 +217,7 @@ func keptHeaders(h http.Header) http.Header {
 	return out
 }
 
-// readBody fills Body, JSON and Files from a JSON or multipart request.
+// readBody fills Body and Files from a JSON or multipart request.
 func readBody(r *http.Request, req *Request) {
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
@@ -233,6 +233,11 @@ func readBody(r *http.Request, req *Request) {
 			} else if p.FileName() != "" {
 				req.Files = append(req.Files, p.FileName())
 			}
+		}
+	} else if r.ContentLength > 0 && r.ContentLength <= 1<<20 {
+		req.Body = make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, req.Body); err != nil {
+			req.Body = nil
 		}
 	} else {
 		req.Body, _ = io.ReadAll(r.Body)
