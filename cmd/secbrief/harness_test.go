@@ -285,7 +285,13 @@ func (h *harness) settled(d fakediscord.Dispatched) fakediscord.Interaction {
 // lacks allowed_mentions with parse [].
 func (h *harness) checkNoPings() {
 	h.t.Helper()
-	for _, r := range h.dc.Requests() {
+	h.checkNoPingsIn(h.dc.Requests())
+}
+
+// checkNoPingsIn is checkNoPings over the requests given.
+func (h *harness) checkNoPingsIn(reqs []fakediscord.Request) {
+	h.t.Helper()
+	for _, r := range reqs {
 		if fakediscord.LiveMentions(r) {
 			h.t.Errorf("%s %s can ping: %s", r.Method, r.Path, r.Body)
 		}

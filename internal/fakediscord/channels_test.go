@@ -189,3 +189,28 @@ func TestUnknownRouteRecorded(t *testing.T) {
 		t.Error("wrong token accepted")
 	}
 }
+
+// TestTakeRequests: taken requests are returned once, in order, and are no
+// longer recorded; later requests are.
+func TestTakeRequests(t *testing.T) {
+	t.Parallel()
+	srv := New(t, Options{})
+	sess := srv.NewSession(t)
+	for range 2 {
+		if _, err := sess.User("@me"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := srv.TakeRequests(); len(got) != 2 || got[0].Path != "/users/@me" || got[0].Status != http.StatusOK {
+		t.Fatalf("taken = %+v, want the two GET /users/@me", got)
+	}
+	if got := srv.Requests(); len(got) != 0 {
+		t.Errorf("after TakeRequests, %d requests still recorded", len(got))
+	}
+	if _, err := sess.Channel(srv.ChannelID()); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.TakeRequests(); len(got) != 1 || got[0].Path != "/channels/"+srv.ChannelID() {
+		t.Errorf("taken after more requests = %+v", got)
+	}
+}
