@@ -18,9 +18,9 @@ import (
 // BenchmarkInteractionFloor measures the floor under the cached /summarize
 // benchmark of cmd/secbrief: a bot whose handler answers every interaction
 // at once with a one-line message, 200 interactions dispatched together by
-// the in-process fake. What it reports is the cost of the fake, discordgo's
-// gateway reader and the REST round trip on this machine, before any of
-// secbrief's work.
+// the in-process fake. What it reports is the cost of the fake, the
+// gateway connection and the REST round trip on this machine, before any
+// of secbrief's work.
 func BenchmarkInteractionFloor(b *testing.B) {
 	srv := fakediscord.New(b, fakediscord.Options{})
 	var session *discordgo.Session
