@@ -128,8 +128,16 @@ func (r *running) next(t *testing.T) Event {
 		return e
 	case <-time.After(guard):
 		t.Fatal("timed out waiting for a dispatch")
-		panic("unreachable")
+	case err := <-r.done:
+		r.done <- err // for the cleanup
+		select {
+		case e := <-r.events: // dispatched before Run returned
+			return e
+		default:
+			t.Fatalf("Run returned %v while a dispatch was awaited", err)
+		}
 	}
+	panic("unreachable")
 }
 
 // nextOf returns the next dispatch of type typ, skipping others.
