@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/bwmarrin/discordgo"
@@ -17,11 +18,27 @@ type Client struct {
 
 // InteractionRespondJSON sends an interaction's initial response already
 // encoded as JSON (an InteractionResponse): a summary many members ask for
-// at once is encoded once, not once per member.
-func (c Client) InteractionRespondJSON(i *discordgo.Interaction, body []byte, options ...discordgo.RequestOption) error {
+// at once is encoded once, not once per member. It asks Discord for the
+// callback response (with_response) and returns the id of the message the
+// response created ("" when it created none), which saves fetching the
+// original response to start a thread on it.
+func (c Client) InteractionRespondJSON(i *discordgo.Interaction, body []byte, options ...discordgo.RequestOption) (messageID string, err error) {
 	uri := discordgo.EndpointInteractionResponse(i.ID, i.Token)
-	_, err := c.RequestRaw("POST", uri, "application/json", body, uri, 0, options...)
-	return err
+	resp, err := c.RequestRaw("POST", uri+"?with_response=true", "application/json", body, uri, 0, options...)
+	if err != nil {
+		return "", err
+	}
+	var cb struct {
+		Interaction struct {
+			ResponseMessageID string `json:"response_message_id"`
+		} `json:"interaction"`
+	}
+	if len(resp) > 0 {
+		if err := json.Unmarshal(resp, &cb); err != nil {
+			return "", fmt.Errorf("decode interaction callback response: %w", err)
+		}
+	}
+	return cb.Interaction.ResponseMessageID, nil
 }
 
 // InteractionResponse gets the original response of an interaction.

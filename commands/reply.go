@@ -108,7 +108,8 @@ func encodeResponse(resp *discordgo.InteractionResponse) []byte {
 }
 
 // deliverAnswer delivers a summary: as its pre-encoded initial response
-// when nothing was sent yet, else by editing the deferred original.
+// when nothing was sent yet, else by editing the deferred original. The
+// message it returns may carry only its id and channel.
 func (r *reply) deliverAnswer(ans answer, private bool) (*discordgo.Message, error) {
 	body := ans.direct[0]
 	if private {
@@ -120,14 +121,18 @@ func (r *reply) deliverAnswer(ans answer, private bool) (*discordgo.Message, err
 	if responded || body == nil {
 		return r.deliver("", []*discordgo.MessageEmbed{ans.embed}, private)
 	}
-	if err := r.d.InteractionRespondJSON(r.i, body, discordgo.WithContext(r.ctx)); err != nil {
+	id, err := r.d.InteractionRespondJSON(r.i, body, discordgo.WithContext(r.ctx))
+	if err != nil {
 		return nil, err
 	}
 	r.respondedWith(private)
 	r.mu.Lock()
 	r.delivered = true
 	r.mu.Unlock()
-	return nil, nil
+	if id == "" {
+		return nil, nil
+	}
+	return &discordgo.Message{ID: id, ChannelID: r.i.ChannelID, GuildID: r.i.GuildID}, nil
 }
 
 // deliver sends the answer proper (see send) and remembers that it must

@@ -25,8 +25,9 @@ import (
 type Discord interface {
 	InteractionRespond(i *discordgo.Interaction, r *discordgo.InteractionResponse, options ...discordgo.RequestOption) error
 	// InteractionRespondJSON is InteractionRespond with the response
-	// already encoded.
-	InteractionRespondJSON(i *discordgo.Interaction, body []byte, options ...discordgo.RequestOption) error
+	// already encoded; it returns the id of the message the response
+	// created, "" when unknown.
+	InteractionRespondJSON(i *discordgo.Interaction, body []byte, options ...discordgo.RequestOption) (messageID string, err error)
 	InteractionResponseEdit(i *discordgo.Interaction, e *discordgo.WebhookEdit, options ...discordgo.RequestOption) (*discordgo.Message, error)
 	InteractionResponseDelete(i *discordgo.Interaction, options ...discordgo.RequestOption) error
 	InteractionResponse(i *discordgo.Interaction, options ...discordgo.RequestOption) (*discordgo.Message, error)

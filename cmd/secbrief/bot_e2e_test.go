@@ -105,6 +105,14 @@ func TestSummarizeURLDefersThenEditsEmbedAndOpensThread(t *testing.T) {
 	if h.site.Fetches("/advisory") != fetches || h.llm.Calls() != 1 {
 		t.Errorf("cache hit fetched (%d→%d) or called the LLM (%d)", fetches, h.site.Fetches("/advisory"), h.llm.Calls())
 	}
+	// Its thread is started from the message id the callback response
+	// gave: the original response is not fetched.
+	h.waitThreadRecorded(st2.Original.ID)
+	for _, r := range h.dc.Requests() {
+		if r.Method == "GET" && strings.Contains(r.Path, d2.Token) {
+			t.Errorf("cached answer fetched its original response: %s %s", r.Method, r.Route)
+		}
+	}
 	h.checkLogs(d.Token, d2.Token)
 }
 

@@ -58,7 +58,7 @@ func (i Interaction) Acked() bool {
 // FirstAck is the accepted initial response, if any.
 func (i Interaction) FirstAck() (Callback, bool) {
 	for _, c := range i.Callbacks {
-		if c.Status == http.StatusNoContent {
+		if c.Status == http.StatusNoContent || c.Status == http.StatusOK { // 200: with_response
 			return c, true
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 		return
 	}
 	cb := Callback{Type: body.Type, Data: body.Data, At: now, Latency: now.Sub(st.dispatchedAt())}
-	status, created := s.answerCallback(w, st, body.Type, req)
+	status, created := s.answerCallback(w, st, body.Type, req, r.URL.Query().Get("with_response") == "true")
 	cb.Status = status
 	st.Callbacks = append(st.Callbacks, cb)
 	s.mu.Unlock()
@@ -176,8 +176,10 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 }
 
 // answerCallback validates and applies a callback; s.mu is held. It
-// returns the status written and the public message created, if any.
-func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ int, req *Request) (int, map[string]any) {
+// returns the status written and the public message created, if any. With
+// withResponse (?with_response=true) an accepted callback is answered 200
+// with the interaction callback response instead of 204.
+func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ int, req *Request, withResponse bool) (int, map[string]any) {
 	fail := func(status, code int, msg string) (int, map[string]any) {
 		writeError(w, status, code, msg)
 		return status, nil
@@ -234,8 +236,27 @@ func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ
 			m.EditedAt = s.opts.Now()
 		}
 	}
+	if withResponse {
+		writeJSON(w, http.StatusOK, st.callbackResponse(typ))
+		return http.StatusOK, created
+	}
 	writeJSON(w, http.StatusNoContent, nil)
 	return http.StatusNoContent, created
+}
+
+// callbackResponse is Discord's interaction callback response to a
+// callback of type typ: the interaction, with the id of the message it
+// created, and that message as the resource.
+func (st *interactionState) callbackResponse(typ int) map[string]any {
+	cb := map[string]any{"id": st.ID, "type": st.Type}
+	out := map[string]any{"interaction": cb}
+	if m := st.original; m != nil && (typ == 4 || typ == 5) {
+		cb["response_message_id"] = m.ID
+		cb["response_message_loading"] = typ == 5
+		cb["response_message_ephemeral"] = m.Ephemeral()
+		out["resource"] = map[string]any{"type": typ, "message": m.wire()}
+	}
+	return out
 }
 
 func (s *Server) findCommandLocked(guildID, name string, typ int) (Command, bool) {

@@ -357,3 +357,52 @@ func TestDispatchFrame(t *testing.T) {
 		t.Errorf("decoded %+v from %s", f, frame)
 	}
 }
+
+// TestCallbackWithResponse: ?with_response=true answers an accepted
+// callback 200 with the interaction callback response naming the message
+// it created; the interaction counts as acknowledged.
+func TestCallbackWithResponse(t *testing.T) {
+	t.Parallel()
+	srv := New(t, Options{})
+	got := make(chan *discordgo.InteractionCreate, 1)
+	sess := open(t, srv, func(s *discordgo.Session) {
+		s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) { got <- ic })
+	})
+	register(t, srv, sess)
+	d, err := srv.DispatchInteraction(SlashCommand("summarize", StringOption("url", "https://a.example/1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic := recv(t, got)
+	uri := discordgo.EndpointInteractionResponse(ic.ID, ic.Token)
+	body := []byte(`{"type":4,"data":{"content":"hello","allowed_mentions":{"parse":[]}}}`)
+	resp, err := sess.RequestRaw("POST", uri+"?with_response=true", "application/json", body, uri, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cb struct {
+		Interaction struct {
+			ID                string `json:"id"`
+			ResponseMessageID string `json:"response_message_id"`
+			Loading           bool   `json:"response_message_loading"`
+		} `json:"interaction"`
+		Resource struct {
+			Type    int `json:"type"`
+			Message struct {
+				ID      string `json:"id"`
+				Content string `json:"content"`
+			} `json:"message"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(resp, &cb); err != nil {
+		t.Fatalf("%s: %v", resp, err)
+	}
+	st, ok := srv.Interaction(d.ID)
+	if !ok || !st.Acked() || st.Original == nil {
+		t.Fatalf("interaction not acknowledged: %+v", st)
+	}
+	if cb.Interaction.ID != d.ID || cb.Interaction.ResponseMessageID != st.Original.ID || cb.Interaction.Loading ||
+		cb.Resource.Type != 4 || cb.Resource.Message.ID != st.Original.ID || cb.Resource.Message.Content != "hello" {
+		t.Errorf("callback response %s, want interaction %s with message %s", resp, d.ID, st.Original.ID)
+	}
+}
