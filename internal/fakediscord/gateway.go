@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -106,6 +107,9 @@ func (s *Server) DropConnection() int {
 type wsConn struct {
 	ws      *websocket.Conn
 	writeMu sync.Mutex
+	// closing is set by closeWith: a close frame read after it is the
+	// client's echo of the server's, not the client ending its session.
+	closing atomic.Bool
 }
 
 func (c *wsConn) write(frame []byte) error {
@@ -125,6 +129,7 @@ func (c *wsConn) writeJSON(v any) error {
 
 // closeWith sends a close frame with a gateway close code, then closes.
 func (c *wsConn) closeWith(code int, reason string) {
+	c.closing.Store(true)
 	c.writeMu.Lock()
 	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 	c.writeMu.Unlock()
@@ -260,7 +265,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
 			var ce *websocket.CloseError
-			if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) && sess != nil {
+			if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) && sess != nil && !c.closing.Load() {
 				s.endSession(sess) // a clean close ends the session, as on Discord
 			}
 			return
