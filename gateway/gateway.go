@@ -29,6 +29,10 @@ import (
 // Version is the gateway API version the connection speaks.
 const Version = 10
 
+// maxFailedResumes is how many resume attempts in a row may fail before
+// the session is given up and a new one identified.
+const maxFailedResumes = 3
+
 // Event is one dispatch (op 0).
 type Event struct {
 	Type string
@@ -127,7 +131,9 @@ func New(opts Options) *Conn {
 // invalidated sessions identified again, with backoff between failures.
 func (c *Conn) Run(ctx context.Context) error {
 	backoff := time.Duration(0)
+	failedResumes := 0
 	for {
+		resuming := c.sessionID != ""
 		worked, err := c.connect(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -136,8 +142,15 @@ func (c *Conn) Run(ctx context.Context) error {
 		if errors.As(err, &ce) {
 			return err
 		}
-		if worked {
-			backoff = 0
+		switch {
+		case worked:
+			backoff, failedResumes = 0, 0
+		case resuming:
+			// The resume host may be gone for good: after a few failed
+			// attempts, start a new session from the gateway URL.
+			if failedResumes++; failedResumes >= maxFailedResumes {
+				c.sessionID, c.resumeURL, c.seq, failedResumes = "", "", 0, 0
+			}
 		}
 		c.log.Warn("gateway connection lost", "err", err, "resumable", c.sessionID != "", "retry_in", backoff)
 		select {

@@ -31,15 +31,20 @@ func (h *heartbeat) run(interval time.Duration) {
 	t := time.NewTimer(rand.N(interval) + 1)
 	defer t.Stop()
 	for {
+		timed := false
 		select {
 		case <-h.done:
 			return
 		case <-t.C:
 			t.Reset(interval)
+			timed = true
 		case <-h.now:
 		}
 		h.mu.Lock()
-		if h.awaiting {
+		// Only a beat of our own interval finds the connection dead: a
+		// beat Discord asked for (op 1) may go out just before the ACK of
+		// the previous one arrives.
+		if timed && h.awaiting {
 			h.dead = true
 		}
 		h.awaiting = true

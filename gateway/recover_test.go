@@ -3,10 +3,16 @@ package gateway
 import (
 	"context"
 	"errors"
+	"net"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
@@ -232,5 +238,66 @@ func TestBadURLRetried(t *testing.T) {
 	r.waitReady(t)
 	if len(srv.Identifies()) != 1 {
 		t.Errorf("identifies = %d, want 1", len(srv.Identifies()))
+	}
+}
+
+// TestRequestedBeatsAreNoZombie: heartbeats Discord asks for (op 1) do not
+// make the connection a zombie while an earlier beat awaits its ACK; only
+// the client's own interval does.
+func TestRequestedBeatsAreNoZombie(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{HeartbeatInterval: time.Hour})
+	r := start(t, srv, Options{})
+	r.waitReady(t)
+	srv.WithholdAcks(true)
+	for n := 1; n <= 2; n++ {
+		if got := srv.RequestHeartbeat(); got != 1 {
+			t.Fatalf("op 1 reached %d connections, want 1", got)
+		}
+		// A zombie verdict would close the connection instead of beating.
+		if err := srv.Wait(testCtx(t), func() bool { return srv.Heartbeats() >= n }); err != nil {
+			t.Fatalf("requested heartbeat %d not sent: %v", n, err)
+		}
+	}
+	if res := srv.Resumes(); res != 0 {
+		t.Errorf("%d resumes: requested heartbeats made the connection a zombie", res)
+	}
+}
+
+// TestUnreachableResumeHostStartsNewSession: when the resume host stays
+// unreachable, the client gives the session up after a few attempts and
+// identifies again at the gateway URL.
+func TestUnreachableResumeHostStartsNewSession(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	// The gateway URL names the fake by "localhost", READY's resume URL by
+	// 127.0.0.1: the dialer refuses the latter once the session is up.
+	u, err := url.Parse(srv.GatewayURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaName := "ws://localhost:" + u.Port() + u.Path
+	var refuse atomic.Bool
+	d := *websocket.DefaultDialer
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if refuse.Load() && strings.HasPrefix(addr, "127.0.0.1:") {
+			return nil, errors.New("resume host unreachable")
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	r := start(t, srv, Options{
+		URL:        func(context.Context) (string, error) { return viaName, nil },
+		Dialer:     &d,
+		MaxBackoff: 10 * time.Millisecond,
+	})
+	first := r.waitReady(t)
+	refuse.Store(true)
+	srv.DropConnection()
+	second := r.waitReady(t) // start checks the new session restarts at seq 1
+	if second.SessionID == first.SessionID {
+		t.Errorf("still session %s after the resume host stayed unreachable", first.SessionID)
+	}
+	if n, res := len(srv.Identifies()), srv.Resumes(); n != 2 || res != 0 {
+		t.Errorf("identifies = %d, resumes = %d; want 2 and 0", n, res)
 	}
 }
