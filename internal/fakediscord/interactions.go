@@ -168,17 +168,29 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 	status, created := s.answerCallback(w, st, body.Type, req, r.URL.Query().Get("with_response") == "true")
 	cb.Status = status
 	st.Callbacks = append(st.Callbacks, cb)
+	var resp map[string]any
+	if status == http.StatusOK {
+		resp = st.callbackResponse(body.Type)
+	}
 	s.mu.Unlock()
+	switch status {
+	case http.StatusOK:
+		writeJSON(w, status, resp)
+	case http.StatusNoContent:
+		writeJSON(w, status, nil)
+	}
 	if created != nil {
 		s.dispatchMessageEvent("MESSAGE_CREATE", created, st.GuildID, true)
 	}
 	s.changed.broadcast()
 }
 
-// answerCallback validates and applies a callback; s.mu is held. It
-// returns the status written and the public message created, if any. With
-// withResponse (?with_response=true) an accepted callback is answered 200
-// with the interaction callback response instead of 204.
+// answerCallback validates and applies a callback; s.mu is held. A
+// refused callback is answered here; for an accepted one it returns the
+// status to answer with, 204, or 200 with the interaction callback
+// response when withResponse (?with_response=true), which the caller
+// writes once s.mu is released. It also returns the public message
+// created, if any.
 func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ int, req *Request, withResponse bool) (int, map[string]any) {
 	fail := func(status, code int, msg string) (int, map[string]any) {
 		writeError(w, status, code, msg)
@@ -237,10 +249,8 @@ func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ
 		}
 	}
 	if withResponse {
-		writeJSON(w, http.StatusOK, st.callbackResponse(typ))
 		return http.StatusOK, created
 	}
-	writeJSON(w, http.StatusNoContent, nil)
 	return http.StatusNoContent, created
 }
 
