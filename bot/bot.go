@@ -190,18 +190,31 @@ func (b *Bot) dispatch(e gateway.Event) {
 }
 
 // fromBot reports whether a MESSAGE_CREATE was written by a bot or the
-// system, decoding only its author (or true when it cannot be decoded).
+// system, reading only its author (true when that cannot be read). Every
+// answer the bot posts comes back as one: it is dropped after a scan, not
+// a decode.
 func fromBot(data []byte) bool {
-	var m struct {
-		Author *struct {
-			Bot    bool `json:"bot"`
-			System bool `json:"system"`
-		} `json:"author"`
-	}
-	if err := json.Unmarshal(data, &m); err != nil || m.Author == nil {
+	var author []byte
+	err := gateway.Members(data, func(key string, val []byte) error {
+		if key == "author" {
+			author = val
+		}
+		return nil
+	})
+	if err != nil || author == nil {
 		return true
 	}
-	return m.Author.Bot || m.Author.System
+	var bot, system bool
+	err = gateway.Members(author, func(key string, val []byte) error {
+		switch key {
+		case "bot":
+			bot = string(val) == "true"
+		case "system":
+			system = string(val) == "true"
+		}
+		return nil
+	})
+	return err != nil || bot || system
 }
 
 // ChannelGuild asks Discord which guild a channel belongs to.

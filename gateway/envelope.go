@@ -8,8 +8,8 @@ import (
 	"strconv"
 )
 
-// errEnvelope is returned for a payload that is not a JSON object with a
-// valid envelope.
+// errEnvelope is returned for a payload that is not a JSON object, or not
+// one with a valid envelope.
 var errEnvelope = errors.New("malformed gateway payload")
 
 // parseFrame splits a gateway payload into its envelope without decoding
@@ -20,47 +20,54 @@ var errEnvelope = errors.New("malformed gateway payload")
 // event of any size, where encoding/json would read it twice.
 func parseFrame(data []byte) (frame, error) {
 	var f frame
+	err := Members(data, func(key string, val []byte) error { return f.set(key, val) })
+	return f, err
+}
+
+// Members calls fn with the key and raw value of each member of the JSON
+// object data, in order, without decoding the values (see parseFrame for
+// what is and is not checked). Keys are given as written, escapes kept. It
+// stops at fn's first error and returns it.
+func Members(data []byte, fn func(key string, val []byte) error) error {
 	s := scanner{b: data}
 	s.space()
 	if !s.eat('{') {
-		return f, errEnvelope
+		return errEnvelope
 	}
 	s.space()
-	if s.eat('}') {
-		return f, nil
-	}
-	for {
-		s.space()
-		key, ok := s.str()
-		if !ok {
-			return f, errEnvelope
-		}
-		s.space()
-		if !s.eat(':') {
-			return f, errEnvelope
-		}
-		s.space()
-		start := s.i
-		if !s.skip() {
-			return f, errEnvelope
-		}
-		val := data[start:s.i]
-		if err := f.set(string(key), val); err != nil {
-			return f, err
-		}
-		s.space()
-		if s.eat('}') {
-			break
-		}
-		if !s.eat(',') {
-			return f, errEnvelope
+	if !s.eat('}') {
+		for {
+			s.space()
+			key, ok := s.str()
+			if !ok {
+				return errEnvelope
+			}
+			s.space()
+			if !s.eat(':') {
+				return errEnvelope
+			}
+			s.space()
+			start := s.i
+			if !s.skip() {
+				return errEnvelope
+			}
+			if err := fn(string(key), data[start:s.i]); err != nil {
+				return err
+			}
+			s.space()
+			if s.eat('}') {
+				break
+			}
+			if !s.eat(',') {
+				return errEnvelope
+			}
 		}
 	}
 	s.space()
 	if s.i != len(data) {
-		return f, errEnvelope
+		return errEnvelope
 	}
-	return f, nil
+	return nil
 }
 
 // set stores one top-level member of the envelope.
