@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -55,10 +56,15 @@ type Handler interface {
 	SetSelf(userID string)
 }
 
+// decodeQueue is how many events may wait for a decoder before the
+// gateway reader waits too.
+const decodeQueue = 4096
+
 // Bot is a running Discord bot.
 type Bot struct {
 	session *discordgo.Session // REST
 	gw      *gateway.Conn      // events
+	decode  chan func()        // events to decode, for the decoders
 	opts    Options
 	log     *slog.Logger
 	handler Handler
@@ -132,7 +138,8 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 		opts.ReadyTimeout = 60 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &Bot{session: session, opts: opts, log: logger, handler: handler, ctx: ctx, cancel: cancel, ready: make(chan struct{})}
+	b := &Bot{session: session, opts: opts, log: logger, handler: handler, ctx: ctx, cancel: cancel, ready: make(chan struct{}),
+		decode: make(chan func(), decodeQueue)}
 	b.gw = gateway.New(gateway.Options{
 		Token:      opts.Token,
 		Intents:    int(Intents(opts.MessageContentIntent)),
@@ -153,9 +160,9 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 }
 
 // dispatch routes a gateway event to its handler. It runs on the gateway's
-// reader, so each event is decoded in its own goroutine: a burst of
-// interactions is decoded on every core, and nothing waits behind the
-// decoding of an event nobody handles.
+// reader, so events are decoded by the decoders, in parallel: nothing
+// waits behind the decoding of an event nobody handles, and each handler
+// then runs in its own goroutine.
 func (b *Bot) dispatch(e gateway.Event) {
 	switch e.Type {
 	case "READY":
@@ -166,16 +173,16 @@ func (b *Bot) dispatch(e gateway.Event) {
 		}
 		go b.onReady(&r)
 	case "INTERACTION_CREATE":
-		go func() {
+		b.decode <- func() {
 			var i discordgo.Interaction
 			if err := json.Unmarshal(e.Data, &i); err != nil {
 				b.log.Error("decode interaction", "seq", e.Seq, "err", err)
 				return
 			}
-			b.onInteraction(&i)
-		}()
+			go b.onInteraction(&i)
+		}
 	case "MESSAGE_CREATE":
-		go func() {
+		b.decode <- func() {
 			if fromBot(e.Data) {
 				return // including the echo of each of our own answers
 			}
@@ -184,8 +191,27 @@ func (b *Bot) dispatch(e gateway.Event) {
 				b.log.Error("decode message", "seq", e.Seq, "err", err)
 				return
 			}
-			b.onMessage(&m)
-		}()
+			go b.onMessage(&m)
+		}
+	}
+}
+
+// startDecoders starts one decoder per CPU; they decode events until stop
+// is called, once the gateway connection has ended. Long-lived, their
+// stacks have grown to what decoding takes: a goroutine per event would
+// grow (copy) its stack in every decode.
+func (b *Bot) startDecoders() (stop func()) {
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for job := range b.decode {
+				job()
+			}
+		})
+	}
+	return func() {
+		close(b.decode)
+		wg.Wait()
 	}
 }
 
@@ -241,6 +267,7 @@ func (b *Bot) Ready() <-chan struct{} { return b.ready }
 // the connection. It returns early with an error when Discord refuses the
 // session.
 func (b *Bot) Run(ctx context.Context) error {
+	defer b.startDecoders()() // stopped once the gateway has ended: every return below waits for it
 	gwCtx, stopGW := context.WithCancel(context.Background())
 	gwDone := make(chan error, 1)
 	go func() { gwDone <- b.gw.Run(gwCtx) }()
