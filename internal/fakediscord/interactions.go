@@ -170,7 +170,7 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 	st.Callbacks = append(st.Callbacks, cb)
 	var resp map[string]any
 	if status == http.StatusOK {
-		resp = st.callbackResponse(body.Type)
+		resp = st.callbackResponse(body.Type, created)
 	}
 	s.mu.Unlock()
 	switch status {
@@ -256,15 +256,19 @@ func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ
 
 // callbackResponse is Discord's interaction callback response to a
 // callback of type typ: the interaction, with the id of the message it
-// created, and that message as the resource.
-func (st *interactionState) callbackResponse(typ int) map[string]any {
+// created, and that message as the resource (wire, when not nil, is the
+// message already in wire form).
+func (st *interactionState) callbackResponse(typ int, wire map[string]any) map[string]any {
 	cb := map[string]any{"id": st.ID, "type": st.Type}
 	out := map[string]any{"interaction": cb}
 	if m := st.original; m != nil && (typ == 4 || typ == 5) {
+		if wire == nil {
+			wire = m.wire()
+		}
 		cb["response_message_id"] = m.ID
 		cb["response_message_loading"] = typ == 5
 		cb["response_message_ephemeral"] = m.Ephemeral()
-		out["resource"] = map[string]any{"type": typ, "message": m.wire()}
+		out["resource"] = map[string]any{"type": typ, "message": wire}
 	}
 	return out
 }
