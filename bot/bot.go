@@ -18,6 +18,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/secbrief/secbrief/gateway"
+	"github.com/secbrief/secbrief/internal/jsonscan"
 )
 
 // Options configure the Discord session.
@@ -221,7 +222,7 @@ func (b *Bot) startDecoders() (stop func()) {
 // a decode.
 func fromBot(data []byte) bool {
 	var author []byte
-	err := gateway.Members(data, func(key string, val []byte) error {
+	err := jsonscan.Members(data, func(key string, val []byte) error {
 		if key == "author" {
 			author = val
 		}
@@ -231,7 +232,7 @@ func fromBot(data []byte) bool {
 		return true
 	}
 	var bot, system bool
-	err = gateway.Members(author, func(key string, val []byte) error {
+	err = jsonscan.Members(author, func(key string, val []byte) error {
 		switch key {
 		case "bot":
 			bot = string(val) == "true"

@@ -442,9 +442,17 @@ func (s *Server) dispatch(t string, d any, guildID string, intent int) int {
 	return n
 }
 
-// dispatchMessageEvent sends a MESSAGE_* event; hidden is true when the
-// content is withheld from sessions without the Message Content intent.
+// dispatchMessageEvent sends a MESSAGE_* event; sessions without the
+// Message Content intent get a human's message without its content unless
+// it mentions the bot.
 func (s *Server) dispatchMessageEvent(t string, wire map[string]any, guildID string, botAuthored bool) {
+	s.dispatchEncodedMessageEvent(t, wire, nil, guildID, botAuthored)
+}
+
+// dispatchEncodedMessageEvent is dispatchMessageEvent with wire's JSON
+// encoding when the caller has it (nil: encoded here, once for every
+// session that gets it whole).
+func (s *Server) dispatchEncodedMessageEvent(t string, wire map[string]any, encoded []byte, guildID string, botAuthored bool) {
 	intent := intentGuildMessages
 	if guildID == "" {
 		intent = intentDirectMessages
@@ -453,15 +461,19 @@ func (s *Server) dispatchMessageEvent(t string, wire map[string]any, guildID str
 		if g.intents&intent == 0 {
 			continue
 		}
-		d := wire
 		if !botAuthored && guildID != "" && g.intents&IntentMessageContent == 0 && !mentionsUser(wire, s.app.ID) {
-			d = make(map[string]any, len(wire))
+			d := make(map[string]any, len(wire))
 			for k, v := range wire {
 				d[k] = v
 			}
 			d["content"], d["embeds"], d["attachments"], d["components"] = "", []any{}, []any{}, []any{}
+			g.send(t, d)
+			continue
 		}
-		g.send(t, d)
+		if encoded == nil {
+			encoded = encodeEvent(t, wire)
+		}
+		g.sendRaw(t, encoded, nil)
 	}
 }
 

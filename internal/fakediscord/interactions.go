@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/secbrief/secbrief/internal/jsonscan"
 )
 
 // webhookTokenLife is how long an interaction token takes follow-ups.
@@ -145,12 +148,38 @@ var callbackAllowed = map[int]map[int]bool{
 	InteractionModalSubmit:  {4: true, 5: true, 6: true, 7: true},
 }
 
-func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Request) {
-	var body struct {
-		Type int             `json:"type"`
-		Data json.RawMessage `json:"data"`
+// callback is the envelope of an interaction callback.
+type callback struct {
+	Type int
+	Data json.RawMessage // undecoded, as sent; parseBody reads it
+}
+
+// callbackEnvelope reads a callback body's type and raw data with
+// jsonscan.Members (a scan, not a decode: the data is decoded once, by
+// parseBody); a body that is not an object yields the zero envelope.
+func callbackEnvelope(raw []byte) (callback, error) {
+	var cb callback
+	err := jsonscan.Members(raw, func(key string, val []byte) error {
+		switch key {
+		case "type":
+			n, err := strconv.Atoi(string(val))
+			if err != nil {
+				return fmt.Errorf("callback type %q: %w", val, err)
+			}
+			cb.Type = n
+		case "data":
+			cb.Data = json.RawMessage(val)
+		}
+		return nil
+	})
+	if err != nil {
+		return callback{}, err
 	}
-	_ = json.Unmarshal(req.Body, &body)
+	return cb, nil
+}
+
+func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Request) {
+	body, _ := callbackEnvelope(req.Body)
 	if len(body.Data) > 0 && string(body.Data) != "null" {
 		req.Message = parseBody(body.Data, len(req.Files))
 	} else {
@@ -169,8 +198,12 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 	cb.Status = status
 	st.Callbacks = append(st.Callbacks, cb)
 	var resp map[string]any
+	var encoded []byte // created's JSON, shared by the response and the event
+	if created != nil {
+		encoded = encodeEvent("MESSAGE_CREATE", created)
+	}
 	if status == http.StatusOK {
-		resp = st.callbackResponse(body.Type, created)
+		resp = st.callbackResponse(body.Type, encoded)
 	}
 	s.mu.Unlock()
 	switch status {
@@ -180,7 +213,7 @@ func (s *Server) postCallback(w http.ResponseWriter, r *http.Request, req *Reque
 		writeJSON(w, status, nil)
 	}
 	if created != nil {
-		s.dispatchMessageEvent("MESSAGE_CREATE", created, st.GuildID, true)
+		s.dispatchEncodedMessageEvent("MESSAGE_CREATE", created, encoded, st.GuildID, true)
 	}
 	s.changed.broadcast()
 }
@@ -256,19 +289,20 @@ func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ
 
 // callbackResponse is Discord's interaction callback response to a
 // callback of type typ: the interaction, with the id of the message it
-// created, and that message as the resource (wire, when not nil, is the
-// message already in wire form).
-func (st *interactionState) callbackResponse(typ int, wire map[string]any) map[string]any {
+// created, and that message as the resource (encoded, when not nil, is
+// the message already encoded).
+func (st *interactionState) callbackResponse(typ int, encoded []byte) map[string]any {
 	cb := map[string]any{"id": st.ID, "type": st.Type}
 	out := map[string]any{"interaction": cb}
 	if m := st.original; m != nil && (typ == 4 || typ == 5) {
-		if wire == nil {
-			wire = m.wire()
+		var message any = json.RawMessage(encoded)
+		if encoded == nil {
+			message = m.wire()
 		}
 		cb["response_message_id"] = m.ID
 		cb["response_message_loading"] = typ == 5
 		cb["response_message_ephemeral"] = m.Ephemeral()
-		out["resource"] = map[string]any{"type": typ, "message": wire}
+		out["resource"] = map[string]any{"type": typ, "message": message}
 	}
 	return out
 }
