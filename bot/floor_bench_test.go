@@ -5,14 +5,13 @@ package bot
 import (
 	"context"
 	"log/slog"
-	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/secbrief/secbrief/internal/fakediscord"
+	"github.com/secbrief/secbrief/internal/latency"
 )
 
 // BenchmarkInteractionFloor measures the floor under the cached /summarize
@@ -79,23 +78,17 @@ func BenchmarkInteractionFloor(b *testing.B) {
 	for b.Loop() {
 		lat = append(lat, burst()...)
 	}
-	cpu := processCPU(b) - cpu0
-	b.ReportMetric(float64(cpu.Microseconds())/float64(len(lat)), "cpu-us/interaction")
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	latency.Report(b, lat, processCPU(b)-cpu0)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// processCPU is the CPU time (user and system) the process has used: the
-// bot and the fake together. A burst on a small machine is CPU-bound, so
-// this per interaction is what its latency follows.
+// processCPU is the CPU time the process (the bot and the fake) has used.
 func processCPU(b *testing.B) time.Duration {
 	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatalf("getrusage: %v", err)
+	cpu, err := latency.ProcessCPU()
+	if err != nil {
+		b.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return cpu
 }

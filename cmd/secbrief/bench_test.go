@@ -5,14 +5,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
-	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/secbrief/secbrief/internal/fakediscord"
+	"github.com/secbrief/secbrief/internal/latency"
 )
 
 // Issue 3's bar: 200 concurrent /summarize of a cached article, p99 from
@@ -84,13 +82,8 @@ func BenchmarkCachedSummarizeInteractions(b *testing.B) {
 	}
 	h.checkLogs()
 
-	slices.Sort(lat)
-	p50, p99 := percentile(lat, 50), percentile(lat, 99)
-	b.ReportMetric(ms(p50), "p50-ms")
-	b.ReportMetric(ms(p99), "p99-ms")
-	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+	p99 := latency.Report(b, lat, cpu)
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "interactions/s")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(len(lat)), "cpu-us/interaction")
 	if p99 >= benchLatencyBar {
 		b.Logf("p99 %v is over the issue's %v bar (%d interactions)", p99, benchLatencyBar, len(lat))
 	}
@@ -175,23 +168,13 @@ func (h *harness) checkRefusals(reqs []fakediscord.Request) {
 	}
 }
 
-// processCPU is the CPU time (user and system) the process has used: the
-// bot, the fakes and the harness together. Per interaction it is the cost
-// that bounds a burst's latency on a small machine, and unlike wall time it
-// barely moves when other processes load the machine.
+// processCPU is the CPU time the process (the bot, the fakes and the
+// harness together) has used.
 func processCPU(b *testing.B) time.Duration {
 	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatalf("getrusage: %v", err)
+	cpu, err := latency.ProcessCPU()
+	if err != nil {
+		b.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return cpu
 }
-
-// percentile is the nearest-rank p-th percentile of sorted.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
