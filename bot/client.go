@@ -1,19 +1,109 @@
 package bot
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
 
-// Client is the discordgo session with the interaction-message calls
-// rate-limited per interaction. discordgo v0.29 puts every GET, PATCH and
-// DELETE of any interaction's webhook messages in one shared bucket, so a
-// server's concurrent summaries would be edited in one at a time (and one
-// 429 would stall them all); Discord limits them per interaction token.
+// Client is the discordgo session with the calls on an interaction's own
+// routes (its callback and its webhook messages) sent by Client itself.
+// Discord limits those per interaction token, outside the bot's global
+// limit; discordgo would serialize the edits of every interaction in one
+// shared bucket (one 429 stalling them all), or give each interaction its
+// own bucket, which it never frees: a busy bot would grow by a few hundred
+// bytes per interaction for as long as it runs.
 type Client struct {
 	*discordgo.Session
+}
+
+// maxInteraction429 is how many times a request on an interaction route is
+// retried after a 429.
+const maxInteraction429 = 5
+
+// interactionRequest sends a request on an interaction's route, retrying
+// after a 429 as Discord asks. Errors are *discordgo.RESTError, as
+// discordgo's own, so callers branch on them alike; no error holds the URL
+// (it holds the interaction's token).
+func (c Client) interactionRequest(method, uri string, body []byte, options ...discordgo.RequestOption) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequest(method, uri, rd)
+		if err != nil {
+			return nil, fmt.Errorf("%s interaction route: %w", method, err)
+		}
+		req.Header.Set("Authorization", c.Token)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("User-Agent", c.UserAgent)
+		cfg := &discordgo.RequestConfig{Request: req, ShouldRetryOnRateLimit: c.ShouldRetryOnRateLimit, MaxRestRetries: c.MaxRestRetries, Client: c.Client}
+		for _, opt := range options {
+			opt(cfg)
+		}
+		resp, err := cfg.Client.Do(cfg.Request)
+		if err != nil {
+			return nil, fmt.Errorf("%s interaction route: %w", method, redactURLError(err))
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s interaction route: read response: %w", method, err)
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return data, nil
+		}
+		if resp.StatusCode == http.StatusTooManyRequests && cfg.ShouldRetryOnRateLimit && attempt < maxInteraction429 {
+			var rl discordgo.TooManyRequests
+			_ = discordgo.Unmarshal(data, &rl)
+			select {
+			case <-time.After(min(max(rl.RetryAfter, 0), time.Minute)):
+				continue
+			case <-cfg.Request.Context().Done():
+				return nil, fmt.Errorf("%s interaction route: rate limited: %w", method, cfg.Request.Context().Err())
+			}
+		}
+		rerr := &discordgo.RESTError{Request: cfg.Request, Response: resp, ResponseBody: data}
+		var msg discordgo.APIErrorMessage
+		if discordgo.Unmarshal(data, &msg) == nil {
+			rerr.Message = &msg
+		}
+		return nil, rerr
+	}
+}
+
+// redactURLError drops the URL from a transport error: an interaction
+// route's URL holds the interaction's token.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+// InteractionRespond sends an interaction's initial response (files go
+// through discordgo's multipart encoding).
+func (c Client) InteractionRespond(i *discordgo.Interaction, resp *discordgo.InteractionResponse, options ...discordgo.RequestOption) error {
+	if resp.Data != nil && len(resp.Data.Files) > 0 {
+		return c.Session.InteractionRespond(i, resp, options...)
+	}
+	body, err := discordgo.Marshal(resp)
+	if err != nil {
+		return fmt.Errorf("encode interaction response: %w", err)
+	}
+	_, err = c.interactionRequest("POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), body, options...)
+	return err
 }
 
 // InteractionRespondJSON sends an interaction's initial response already
@@ -24,7 +114,7 @@ type Client struct {
 // original response to start a thread on it.
 func (c Client) InteractionRespondJSON(i *discordgo.Interaction, body []byte, options ...discordgo.RequestOption) (messageID string, err error) {
 	uri := discordgo.EndpointInteractionResponse(i.ID, i.Token)
-	resp, err := c.RequestRaw("POST", uri+"?with_response=true", "application/json", body, uri, 0, options...)
+	resp, err := c.interactionRequest("POST", uri+"?with_response=true", body, options...)
 	if err != nil {
 		return "", err
 	}
@@ -43,16 +133,11 @@ func (c Client) InteractionRespondJSON(i *discordgo.Interaction, body []byte, op
 
 // InteractionResponse gets the original response of an interaction.
 func (c Client) InteractionResponse(i *discordgo.Interaction, options ...discordgo.RequestOption) (*discordgo.Message, error) {
-	uri := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original")
-	body, err := c.RequestWithBucketID("GET", uri, nil, uri, options...)
+	body, err := c.interactionRequest("GET", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil, options...)
 	if err != nil {
 		return nil, err
 	}
-	var m discordgo.Message
-	if err := discordgo.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("decode original response: %w", err)
-	}
-	return &m, nil
+	return decodeMessage(body, "original response")
 }
 
 // InteractionResponseEdit edits the original response of an interaction.
@@ -60,14 +145,49 @@ func (c Client) InteractionResponseEdit(i *discordgo.Interaction, e *discordgo.W
 	if len(e.Files) > 0 {
 		return c.Session.InteractionResponseEdit(i, e, options...)
 	}
-	uri := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original")
-	body, err := c.RequestWithBucketID("PATCH", uri, e, uri, options...)
+	body, err := discordgo.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode response edit: %w", err)
+	}
+	resp, err := c.interactionRequest("PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), body, options...)
 	if err != nil {
 		return nil, err
 	}
+	return decodeMessage(resp, "edited response")
+}
+
+// InteractionResponseDelete deletes the original response of an
+// interaction.
+func (c Client) InteractionResponseDelete(i *discordgo.Interaction, options ...discordgo.RequestOption) error {
+	_, err := c.interactionRequest("DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil, options...)
+	return err
+}
+
+// FollowupMessageCreate sends a follow-up message for an interaction; with
+// wait it returns the message.
+func (c Client) FollowupMessageCreate(i *discordgo.Interaction, wait bool, data *discordgo.WebhookParams, options ...discordgo.RequestOption) (*discordgo.Message, error) {
+	if len(data.Files) > 0 {
+		return c.Session.FollowupMessageCreate(i, wait, data, options...)
+	}
+	body, err := discordgo.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode follow-up: %w", err)
+	}
+	uri := discordgo.EndpointWebhookToken(i.AppID, i.Token)
+	if wait {
+		uri += "?wait=true"
+	}
+	resp, err := c.interactionRequest("POST", uri, body, options...)
+	if err != nil || !wait {
+		return nil, err
+	}
+	return decodeMessage(resp, "follow-up")
+}
+
+func decodeMessage(body []byte, what string) (*discordgo.Message, error) {
 	var m discordgo.Message
 	if err := discordgo.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("decode edited response: %w", err)
+		return nil, fmt.Errorf("decode %s: %w", what, err)
 	}
 	return &m, nil
 }

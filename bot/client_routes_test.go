@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/internal/fakediscord"
+)
+
+// discordgoBuckets is how many rate-limit buckets discordgo's limiter of s
+// holds (it never frees one). It reads the limiter's unexported map.
+func discordgoBuckets(t *testing.T, s *discordgo.Session) int {
+	t.Helper()
+	f := reflect.ValueOf(s.Ratelimiter).Elem().FieldByName("buckets")
+	if !f.IsValid() || f.Kind() != reflect.Map {
+		t.Fatal("discordgo's RateLimiter has no buckets map any more: update this test")
+	}
+	return f.Len()
+}
+
+// TestInteractionRoutesLeaveNoBuckets: answering interactions every way
+// the commands do (respond, encoded respond, edit, fetch, follow-up,
+// delete) adds no discordgo rate-limit bucket per interaction, and every
+// call reaches Discord.
+func TestInteractionRoutesLeaveNoBuckets(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	var client Client
+	var seen atomic.Int32
+	done := make(chan struct{}, 64)
+	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+		defer func() { done <- struct{}{} }()
+		opt := discordgo.WithContext(ctx)
+		if seen.Add(1)%2 == 0 {
+			id, err := client.InteractionRespondJSON(i, []byte(`{"type":4,"data":{"content":"hi","allowed_mentions":{"parse":[]}}}`), opt)
+			if err != nil || id == "" {
+				t.Errorf("respond (encoded): id %q, %v", id, err)
+			}
+			return nil
+		}
+		if err := client.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}, opt); err != nil {
+			t.Errorf("respond: %v", err)
+			return nil
+		}
+		content := "done"
+		if _, err := client.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &content, AllowedMentions: &discordgo.MessageAllowedMentions{}}, opt); err != nil {
+			t.Errorf("edit: %v", err)
+		}
+		if m, err := client.InteractionResponse(i, opt); err != nil || m.Content != "done" {
+			t.Errorf("fetch original: %+v, %v", m, err)
+		}
+		if m, err := client.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: "more", AllowedMentions: &discordgo.MessageAllowedMentions{}}, opt); err != nil || m.ID == "" {
+			t.Errorf("follow-up: %+v, %v", m, err)
+		}
+		if err := client.InteractionResponseDelete(i, opt); err != nil {
+			t.Errorf("delete: %v", err)
+		}
+		return nil
+	}}
+	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID()}, &syncBuffer{})
+	defer stop()
+	client = Client{Session: b.Session()}
+	waitReady(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	before := discordgoBuckets(t, b.Session())
+	const n = 20
+	for range n {
+		if _, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := range n {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Fatalf("%d of %d interactions handled", k, n)
+		}
+	}
+	if added := discordgoBuckets(t, b.Session()) - before; added > 0 {
+		t.Errorf("%d interactions left %d discordgo rate-limit buckets behind", n, added)
+	}
+}
+
+// TestInteractionRouteRetries429: a 429 on an interaction's callback is
+// waited out and retried; a refusal comes back as discordgo's RESTError,
+// whose message holds no interaction token.
+func TestInteractionRouteRetries429(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	errs := make(chan error, 2)
+	var client Client
+	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+		resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Content: "ok", AllowedMentions: &discordgo.MessageAllowedMentions{}}}
+		err := client.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+		errs <- err
+		if err == nil {
+			errs <- client.InteractionRespond(i, resp, discordgo.WithContext(ctx)) // already acknowledged
+		}
+		return nil
+	}}
+	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID()}, &syncBuffer{})
+	defer stop()
+	client = Client{Session: b.Session()}
+	waitReady(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	srv.Inject429("POST", "/interactions/", 2, 20*time.Millisecond, false)
+	d, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatalf("respond after two 429s: %v", err)
+	}
+	err = <-errs
+	var re *discordgo.RESTError
+	if !errors.As(err, &re) || re.Message == nil || re.Message.Code != fakediscord.CodeAlreadyAcknowledged {
+		t.Fatalf("second response: %v, want a RESTError with code %d", err, fakediscord.CodeAlreadyAcknowledged)
+	}
+	if strings.Contains(err.Error(), d.Token) {
+		t.Errorf("error message holds the interaction token: %v", err)
+	}
+	saw := 0
+	for _, r := range srv.Requests() {
+		if r.Status == 429 {
+			saw++
+		}
+	}
+	if saw != 2 {
+		t.Errorf("%d 429s answered, want the 2 injected", saw)
+	}
+}
