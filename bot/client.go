@@ -191,3 +191,23 @@ func decodeMessage(body []byte, what string) (*discordgo.Message, error) {
 	}
 	return &m, nil
 }
+
+// MessageThreadStartComplex starts a thread on a message. Its rate-limit
+// bucket is the channel's, as Discord's is (the message id is no major
+// parameter): discordgo would keep one bucket per message, forever.
+func (c Client) MessageThreadStartComplex(channelID, messageID string, data *discordgo.ThreadStart, options ...discordgo.RequestOption) (*discordgo.Channel, error) {
+	return startThread(c.Session, channelID, messageID, data, options...)
+}
+
+func startThread(s *discordgo.Session, channelID, messageID string, data *discordgo.ThreadStart, options ...discordgo.RequestOption) (*discordgo.Channel, error) {
+	body, err := s.RequestWithBucketID("POST", discordgo.EndpointChannelMessageThread(channelID, messageID), data,
+		discordgo.EndpointChannelMessages(channelID)+"/threads", options...)
+	if err != nil {
+		return nil, err
+	}
+	var ch discordgo.Channel
+	if err := discordgo.Unmarshal(body, &ch); err != nil {
+		return nil, fmt.Errorf("decode thread: %w", err)
+	}
+	return &ch, nil
+}

@@ -145,3 +145,35 @@ func TestInteractionRouteRetries429(t *testing.T) {
 		t.Errorf("%d 429s answered, want the 2 injected", saw)
 	}
 }
+
+// TestThreadStartsShareTheChannelBucket: threads started on many messages
+// of one channel share one rate-limit bucket, as on Discord, instead of
+// leaving one behind per message.
+func TestThreadStartsShareTheChannelBucket(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	s, err := NewSession(Options{Token: srv.Token(), APIBaseURL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := Client{Session: s}
+	ch := srv.ChannelID()
+	var ids []string
+	for range 10 {
+		m, err := s.ChannelMessageSendComplex(ch, &discordgo.MessageSend{Content: "summary", AllowedMentions: &discordgo.MessageAllowedMentions{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	before := discordgoBuckets(t, s)
+	for _, id := range ids {
+		th, err := client.MessageThreadStartComplex(ch, id, &discordgo.ThreadStart{Name: "Acme flaw", AutoArchiveDuration: 1440})
+		if err != nil || th.ID != id || !th.IsThread() {
+			t.Fatalf("thread on %s: %+v, %v", id, th, err)
+		}
+	}
+	if added := discordgoBuckets(t, s) - before; added > 1 {
+		t.Errorf("threads on %d messages of one channel added %d rate-limit buckets, want 1", len(ids), added)
+	}
+}

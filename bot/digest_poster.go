@@ -112,7 +112,7 @@ func (p *DigestPoster) openThread(ctx context.Context, d news.Digest, headerID s
 		log.Warn("digest thread not opened: no header message id")
 		return ""
 	}
-	th, err := p.s.MessageThreadStartComplex(d.ChannelID, headerID, &discordgo.ThreadStart{
+	th, err := startThread(p.s, d.ChannelID, headerID, &discordgo.ThreadStart{
 		Name:                render.DigestThreadName(d),
 		AutoArchiveDuration: digestThreadArchive,
 	}, discordgo.WithContext(ctx))
