@@ -29,6 +29,9 @@ import (
 // Version is the gateway API version the connection speaks.
 const Version = 10
 
+// errInvalidSession is Discord's op 9: the session is invalid.
+var errInvalidSession = errors.New("invalid session (op 9)")
+
 // maxFailedResumes is how many resume attempts in a row may fail before
 // the session is given up and a new one identified.
 const maxFailedResumes = 3
@@ -152,11 +155,17 @@ func (c *Conn) Run(ctx context.Context) error {
 				c.sessionID, c.resumeURL, c.seq, failedResumes = "", "", 0, 0
 			}
 		}
-		c.log.Warn("gateway connection lost", "err", err, "resumable", c.sessionID != "", "retry_in", backoff)
+		wait := backoff
+		if errors.Is(err, errInvalidSession) {
+			// Discord asks clients to wait 1–5 s before identifying again;
+			// the connection is closed meanwhile, so nothing misses a beat.
+			wait = time.Second + rand.N(4*time.Second)
+		}
+		c.log.Warn("gateway connection lost", "err", err, "resumable", c.sessionID != "", "retry_in", wait)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
 		backoff = min(max(2*backoff, time.Second), c.opts.MaxBackoff)
 	}
@@ -255,12 +264,7 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 			if !resumable {
 				c.sessionID, c.resumeURL, c.seq = "", "", 0
 			}
-			// Discord asks clients to wait 1–5 s before identifying again.
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second + rand.N(4*time.Second)):
-			}
-			return worked, fmt.Errorf("invalid session (op 9, resumable %v)", resumable)
+			return worked, fmt.Errorf("%w (resumable %v)", errInvalidSession, resumable)
 		case 11:
 			hb.acked()
 		}
