@@ -29,11 +29,13 @@ type Client struct {
 const maxInteraction429 = 5
 
 // interactionRequest sends a request on an interaction's route, retrying
-// after a 429 as Discord asks. Errors are *discordgo.RESTError, as
+// after a 429 as Discord asks, and a 502 up to the session's
+// MaxRestRetries times. Errors are *discordgo.RESTError, as
 // discordgo's own, so callers branch on them alike; no error holds the URL
 // (it holds the interaction's token).
 func (c Client) interactionRequest(method, uri string, body []byte, options ...discordgo.RequestOption) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
+	badGateways, rateLimited := 0, 0
+	for {
 		var rd io.Reader
 		if body != nil {
 			rd = bytes.NewReader(body)
@@ -63,7 +65,12 @@ func (c Client) interactionRequest(method, uri string, body []byte, options ...d
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil
 		}
-		if resp.StatusCode == http.StatusTooManyRequests && cfg.ShouldRetryOnRateLimit && attempt < maxInteraction429 {
+		if resp.StatusCode == http.StatusBadGateway && badGateways < cfg.MaxRestRetries {
+			badGateways++ // Discord's edge, briefly without its API: retried at once, as discordgo does
+			continue
+		}
+		if resp.StatusCode == http.StatusTooManyRequests && cfg.ShouldRetryOnRateLimit && rateLimited < maxInteraction429 {
+			rateLimited++
 			var rl discordgo.TooManyRequests
 			_ = discordgo.Unmarshal(data, &rl)
 			select {

@@ -177,3 +177,30 @@ func TestThreadStartsShareTheChannelBucket(t *testing.T) {
 		t.Errorf("threads on %d messages of one channel added %d rate-limit buckets, want 1", len(ids), added)
 	}
 }
+
+// TestInteractionRouteRetriesBadGateway: a 502 from Discord's edge is
+// retried up to the session's MaxRestRetries; past that it is an error.
+func TestInteractionRouteRetriesBadGateway(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	s, err := NewSession(Options{Token: srv.Token(), APIBaseURL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := Client{Session: s}
+	i := &discordgo.Interaction{AppID: srv.AppID(), Token: "some-token"}
+	get := func() error {
+		_, err := client.InteractionResponse(i)
+		return err
+	}
+	// The token is unknown, so a request that gets through is a 404.
+	srv.InjectBadGateway("GET", "/webhooks/", s.MaxRestRetries)
+	var re *discordgo.RESTError
+	if err := get(); !errors.As(err, &re) || re.Response.StatusCode != 404 {
+		t.Fatalf("after %d 502s: %v, want the request through (404)", s.MaxRestRetries, err)
+	}
+	srv.InjectBadGateway("GET", "/webhooks/", s.MaxRestRetries+1)
+	if err := get(); !errors.As(err, &re) || re.Response.StatusCode != 502 {
+		t.Fatalf("after %d 502s: %v, want a 502 RESTError", s.MaxRestRetries+1, err)
+	}
+}

@@ -121,6 +121,7 @@ type fault struct {
 	left           int
 	retryAfter     time.Duration
 	global         bool
+	status         int // a 5xx to answer with instead of a 429
 }
 
 // Inject429 makes the next n requests whose method matches (""= any) and
@@ -130,6 +131,15 @@ type fault struct {
 func (s *Server) Inject429(method, pathPrefix string, n int, retryAfter time.Duration, global bool) {
 	s.mu.Lock()
 	s.faults = append(s.faults, &fault{method: method, prefix: pathPrefix, left: n, retryAfter: retryAfter, global: global})
+	s.mu.Unlock()
+}
+
+// InjectBadGateway makes the next n requests whose method matches (""=
+// any) and whose Path starts with pathPrefix fail with 502 Bad Gateway and
+// an HTML body, as Discord's edge answers when its API is briefly away.
+func (s *Server) InjectBadGateway(method, pathPrefix string, n int) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{method: method, prefix: pathPrefix, left: n, status: http.StatusBadGateway})
 	s.mu.Unlock()
 }
 
@@ -300,7 +310,14 @@ func writeError(w http.ResponseWriter, status, code int, msg string) {
 }
 
 // write429 answers with Discord's rate-limit response.
+// write429 answers an injected fault: Discord's 429, or the fault's 5xx.
 func write429(w http.ResponseWriter, f *fault) {
+	if f.status != 0 {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(f.status)
+		_, _ = io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>")
+		return
+	}
 	secs := f.retryAfter.Seconds()
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
