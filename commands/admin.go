@@ -42,7 +42,7 @@ type Scheduler interface {
 type AdminStore interface {
 	PutDigestSchedule(ctx context.Context, d storage.DigestSchedule) error
 	DisableDigestSchedules(ctx context.Context, guildID string) (int, error)
-	DigestSchedules(ctx context.Context, enabledOnly bool) ([]storage.DigestSchedule, error)
+	GuildDigestSchedules(ctx context.Context, guildID string) ([]storage.DigestSchedule, error)
 	LastPostedDigest(ctx context.Context, channelID string) (storage.DigestRun, error)
 	SeedGuild(ctx context.Context, guildID string, feedURLs []string) (bool, error)
 	Subscribe(ctx context.Context, guildID, feedURL, title string) (bool, error)

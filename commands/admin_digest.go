@@ -64,7 +64,7 @@ func (a *Admin) digestSetup(ctx context.Context, rep *reply, opts map[string]*di
 // digestStatus handles /digest status: schedules with their next run, the
 // feeds, and the last digest.
 func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
-	scheds, err := a.store.DigestSchedules(ctx, true)
+	scheds, err := a.store.GuildDigestSchedules(ctx, rep.i.GuildID)
 	if err != nil {
 		return fmt.Errorf("load schedules: %w", err)
 	}
@@ -79,9 +79,7 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 		b.WriteString("\n")
 	}
 	for _, s := range scheds {
-		if s.GuildID == rep.i.GuildID {
-			line(s.ChannelID, fmt.Sprintf("daily at %s (%s)", s.Time, s.Timezone))
-		}
+		line(s.ChannelID, fmt.Sprintf("daily at %s (%s)", s.Time, s.Timezone))
 	}
 	for _, od := range a.operatorDigests() {
 		if od.GuildID == rep.i.GuildID {
@@ -124,7 +122,7 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 
 // digestOff handles /digest off: every scheduled digest of the server stops.
 func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
-	scheds, err := a.store.DigestSchedules(ctx, true)
+	scheds, err := a.store.GuildDigestSchedules(ctx, rep.i.GuildID)
 	if err != nil {
 		return fmt.Errorf("load schedules: %w", err)
 	}
@@ -133,9 +131,7 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 		return fmt.Errorf("disable schedules: %w", err)
 	}
 	for _, s := range scheds {
-		if s.GuildID == rep.i.GuildID {
-			a.scheduler.Remove(s.ChannelID)
-		}
+		a.scheduler.Remove(s.ChannelID)
 	}
 	msg := "There was no scheduled digest to stop."
 	if n > 0 {
@@ -155,7 +151,7 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 	ctx, cancel := context.WithTimeout(ctx, digestNowTimeout)
 	defer cancel()
-	target := digest.Target{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID, Location: a.channelZone(ctx, rep.i.ChannelID)}
+	target := digest.Target{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID, Location: a.channelZone(ctx, rep.i.GuildID, rep.i.ChannelID)}
 	res, err := a.runner.Now(ctx, target)
 	switch {
 	case errors.Is(err, digest.ErrNothingNew):
@@ -181,14 +177,14 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 // channelZone is the time zone of the channel's digest schedule (stored or
 // declared by the operator), so /digest now is dated in the channel's day;
 // nil (UTC) when it has none.
-func (a *Admin) channelZone(ctx context.Context, channelID string) *time.Location {
+func (a *Admin) channelZone(ctx context.Context, guildID, channelID string) *time.Location {
 	zone := ""
 	for _, od := range a.operatorDigests() {
 		if od.ChannelID == channelID {
 			zone = od.Timezone
 		}
 	}
-	if scheds, err := a.store.DigestSchedules(ctx, true); err == nil {
+	if scheds, err := a.store.GuildDigestSchedules(ctx, guildID); err == nil {
 		for _, s := range scheds {
 			if s.ChannelID == channelID {
 				zone = s.Timezone

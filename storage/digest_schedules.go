@@ -52,8 +52,21 @@ func (s *Store) DisableDigestSchedules(ctx context.Context, guildID string) (int
 // DigestSchedules returns the stored schedules (only the enabled ones when
 // enabledOnly), ordered by channel id.
 func (s *Store) DigestSchedules(ctx context.Context, enabledOnly bool) ([]DigestSchedule, error) {
+	return s.digestSchedules(ctx, `enabled = 1 OR NOT ?`, enabledOnly)
+}
+
+// GuildDigestSchedules returns the guild's enabled schedules, ordered by
+// channel id: what /digest status and off need, without reading every
+// guild's.
+func (s *Store) GuildDigestSchedules(ctx context.Context, guildID string) ([]DigestSchedule, error) {
+	return s.digestSchedules(ctx, `guild_id = ? AND enabled = 1`, guildID)
+}
+
+// digestSchedules returns the schedules matching where (with its one
+// argument), ordered by channel id.
+func (s *Store) digestSchedules(ctx context.Context, where string, arg any) ([]DigestSchedule, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT channel_id, guild_id, time, timezone, enabled, created_by, updated_at
-		FROM digest_schedules WHERE enabled = 1 OR NOT ? ORDER BY channel_id`, enabledOnly)
+		FROM digest_schedules WHERE `+where+` ORDER BY channel_id`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("digest schedules: %w", err)
 	}

@@ -148,11 +148,17 @@ func TestDigestSchedules(t *testing.T) {
 	if err != nil || len(all) != 3 || all[0].Time != "06:30" || all[0].CreatedBy != "u2" || all[0].UpdatedAt.IsZero() {
 		t.Fatalf("schedules = %+v, %v", all, err)
 	}
+	if g, err := st.GuildDigestSchedules(ctx, "g"); err != nil || len(g) != 2 || g[0].ChannelID != "c1" || g[1].ChannelID != "c2" {
+		t.Fatalf("guild g's schedules = %+v, %v; want c1 and c2", g, err)
+	}
 	if n, err := st.DisableDigestSchedules(ctx, "g"); err != nil || n != 2 {
 		t.Fatalf("disable = %d, %v; want 2", n, err)
 	}
 	if on, _ := st.DigestSchedules(ctx, true); len(on) != 1 || on[0].ChannelID != "c3" {
 		t.Fatalf("enabled after /digest off = %+v", on)
+	}
+	if g, err := st.GuildDigestSchedules(ctx, "g"); err != nil || len(g) != 0 {
+		t.Fatalf("guild g's enabled schedules after /digest off = %+v, %v", g, err)
 	}
 	if every, _ := st.DigestSchedules(ctx, false); len(every) != 3 {
 		t.Fatalf("all schedules = %d, want 3", len(every))
