@@ -32,6 +32,10 @@ const Version = 10
 // errInvalidSession is Discord's op 9: the session is invalid.
 var errInvalidSession = errors.New("invalid session (op 9)")
 
+// stableConnection is how long a connection must have lasted for the next
+// reconnect to be immediate.
+const stableConnection = 30 * time.Second
+
 // maxFailedResumes is how many resume attempts in a row may fail before
 // the session is given up and a new one identified.
 const maxFailedResumes = 3
@@ -137,6 +141,7 @@ func (c *Conn) Run(ctx context.Context) error {
 	failedResumes := 0
 	for {
 		resuming := c.sessionID != ""
+		began := time.Now()
 		worked, err := c.connect(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -146,8 +151,12 @@ func (c *Conn) Run(ctx context.Context) error {
 			return err
 		}
 		switch {
-		case worked:
+		case worked && time.Since(began) >= stableConnection:
 			backoff, failedResumes = 0, 0
+		case worked:
+			// Up, then lost at once: keep backing off, or a server that
+			// drops every new connection would be redialled in a loop.
+			failedResumes = 0
 		case resuming:
 			// The resume host may be gone for good: after a few failed
 			// attempts, start a new session from the gateway URL.

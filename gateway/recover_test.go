@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/url"
 	"slices"
@@ -299,5 +300,31 @@ func TestUnreachableResumeHostStartsNewSession(t *testing.T) {
 	}
 	if n, res := len(srv.Identifies()), srv.Resumes(); n != 2 || res != 0 {
 		t.Errorf("identifies = %d, resumes = %d; want 2 and 0", n, res)
+	}
+}
+
+// TestShortLivedConnectionsBackOff: a connection lost right after it came
+// up does not reset the backoff, so a server that drops every connection
+// is not redialled in a tight loop; the first loss is retried at once.
+func TestShortLivedConnectionsBackOff(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	logs := &lockedBuffer{}
+	r := start(t, srv, Options{MaxBackoff: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	r.waitReady(t)
+	for n := 1; n <= 2; n++ {
+		srv.DropConnection()
+		if err := srv.WaitResumes(testCtx(t), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var waits []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if i := strings.Index(line, "retry_in="); i >= 0 && strings.Contains(line, "gateway connection lost") {
+			waits = append(waits, line[i+len("retry_in="):])
+		}
+	}
+	if len(waits) < 2 || waits[0] != "0s" || waits[1] == "0s" {
+		t.Errorf("retry waits after two quick losses = %q, want 0s then a backoff", waits)
 	}
 }
