@@ -162,12 +162,8 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	conns := make([]*wsConn, 0, len(s.liveConns))
-	for c := range s.liveConns {
-		conns = append(conns, c)
-	}
 	s.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range s.liveConnList() {
 		c.abort()
 	}
 	s.http.Close()

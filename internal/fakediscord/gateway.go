@@ -88,12 +88,7 @@ func (s *Server) WaitResumes(ctx context.Context, n int) error {
 // dispatched meanwhile are replayed on resume. It returns how many
 // connections were dropped.
 func (s *Server) DropConnection() int {
-	s.mu.Lock()
-	conns := make([]*wsConn, 0, len(s.liveConns))
-	for c := range s.liveConns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
+	conns := s.liveConnList()
 	for _, c := range conns {
 		c.abort()
 	}
