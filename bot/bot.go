@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -137,6 +138,9 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 	}
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = 60 * time.Second
+	}
+	if opts.Token == "" {
+		opts.Token = strings.TrimPrefix(session.Token, "Bot ") // the session's, as NewSession set it
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{session: session, opts: opts, log: logger, handler: handler, ctx: ctx, cancel: cancel, ready: make(chan struct{}),

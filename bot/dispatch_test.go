@@ -1,6 +1,12 @@
 package bot
 
-import "testing"
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/secbrief/secbrief/internal/fakediscord"
+)
 
 func TestFromBot(t *testing.T) {
 	cases := []struct {
@@ -25,3 +31,30 @@ func TestFromBot(t *testing.T) {
 		})
 	}
 }
+
+// TestNewTakesTheSessionsToken: a Bot built without Options.Token
+// identifies with the token of the session it was given.
+func TestNewTakesTheSessionsToken(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	session, err := NewSession(Options{Token: srv.Token(), APIBaseURL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := New(session, &fakeHandler{}, Options{GuildID: srv.GuildID()}, discardLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	waitReady(t, b)
+	if ids := srv.Identifies(); len(ids) != 1 || ids[0].Token != "Bot "+srv.Token() || !ids[0].Accepted {
+		t.Errorf("identifies = %+v, want one accepted with the session's token", ids)
+	}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

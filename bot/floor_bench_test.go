@@ -4,7 +4,6 @@ package bot
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -81,7 +80,6 @@ func BenchmarkInteractionFloor(b *testing.B) {
 	latency.Report(b, lat, processCPU(b)-cpu0)
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // processCPU is the CPU time the process (the bot and the fake) has used.
 func processCPU(b *testing.B) time.Duration {
