@@ -80,7 +80,6 @@ func BenchmarkInteractionFloor(b *testing.B) {
 	latency.Report(b, lat, processCPU(b)-cpu0)
 }
 
-
 // processCPU is the CPU time the process (the bot and the fake) has used.
 func processCPU(b *testing.B) time.Duration {
 	b.Helper()
