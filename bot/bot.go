@@ -41,11 +41,23 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// HTTPClient, when set, is the base client for REST calls.
 	HTTPClient *http.Client
+	// Observer, when set, is told how each handled event went and what the
+	// gateway connection does (package metrics).
+	Observer Observer
 	// ReadyTimeout bounds the wait for the first READY after connecting
 	// (default 60s); Discord refusing the session (a bad token, or the
 	// Message Content intent not enabled in the Developer Portal: close
 	// code 4014) shows up as no READY.
 	ReadyTimeout time.Duration
+}
+
+// Observer records the bot's operating figures (package metrics).
+type Observer interface {
+	// Handled is told each event's kind (interaction, message), outcome
+	// (ok, error, panic) and how long its handler ran.
+	Handled(kind, outcome string, took time.Duration)
+	// GatewayEvent is told "ready", "resumed" and "lost".
+	GatewayEvent(event string)
 }
 
 // Handler is what the bot routes to: the command definitions and the
@@ -160,8 +172,15 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 		Dialer:   gatewayDialer(),
 		Dispatch: b.dispatch,
 		Log:      logger,
+		Observe:  b.gatewayEvent,
 	})
 	return b
+}
+
+func (b *Bot) gatewayEvent(event string) {
+	if b.opts.Observer != nil {
+		b.opts.Observer.GatewayEvent(event)
+	}
 }
 
 // dispatch routes a gateway event to its handler. It runs on the gateway's
@@ -395,7 +414,8 @@ func (b *Bot) onMessage(m *discordgo.Message) {
 	}, "message_id", m.ID, "guild_id", m.GuildID, "channel_id", m.ChannelID)
 }
 
-// serve runs one handler with panic recovery and in-flight tracking.
+// serve runs one handler with panic recovery and in-flight tracking, and
+// tells the Observer how it went.
 func (b *Bot) serve(kind string, fn func(ctx context.Context) error, attrs ...any) {
 	b.gate.Lock()
 	if b.closing {
@@ -405,12 +425,18 @@ func (b *Bot) serve(kind string, fn func(ctx context.Context) error, attrs ...an
 	b.wg.Add(1)
 	b.gate.Unlock()
 	defer b.wg.Done()
+	start, outcome := time.Now(), "ok"
 	defer func() {
 		if p := recover(); p != nil {
+			outcome = "panic"
 			b.log.Error("handler panicked", append(attrs, "kind", kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))...)
+		}
+		if b.opts.Observer != nil {
+			b.opts.Observer.Handled(kind, outcome, time.Since(start))
 		}
 	}()
 	if err := fn(b.ctx); err != nil {
+		outcome = "error"
 		b.log.Error("handler failed", append(attrs, "kind", kind, "err", err)...)
 	}
 }

@@ -2,8 +2,15 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
@@ -58,3 +65,100 @@ func TestNewTakesTheSessionsToken(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// recorder is an Observer that keeps what it is told and signals changed.
+type recorder struct {
+	changed chan struct{}
+
+	mu      sync.Mutex
+	handled []string
+	gateway []string
+}
+
+func (r *recorder) signal() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// waitFor waits until cond holds on what was recorded, or fails at ctx's end.
+func (r *recorder) waitFor(ctx context.Context, t *testing.T, what string, cond func(handled, gateway []string) bool) {
+	t.Helper()
+	for h, g := r.snapshot(); !cond(h, g); h, g = r.snapshot() {
+		select {
+		case <-r.changed:
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: handled %v, gateway %v", what, h, g)
+		}
+	}
+}
+
+func (r *recorder) Handled(kind, outcome string, took time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if took < 0 {
+		outcome += " (negative duration)"
+	}
+	r.handled = append(r.handled, kind+"/"+outcome)
+	r.signal()
+}
+
+func (r *recorder) GatewayEvent(event string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gateway = append(r.gateway, event)
+	r.signal()
+}
+
+func (r *recorder) snapshot() ([]string, []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.handled), slices.Clone(r.gateway)
+}
+
+// TestObserverIsTold: each handled interaction is reported with its
+// outcome (a panic, an error, success), and the gateway's READY and a
+// resume after a drop are reported too.
+func TestObserverIsTold(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{})
+	var calls atomic.Int32
+	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+		switch calls.Add(1) {
+		case 1:
+			panic("boom")
+		case 2:
+			return errors.New("refused")
+		}
+		return nil
+	}}
+	rec := &recorder{changed: make(chan struct{}, 1)}
+	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID(), Observer: rec}, &syncBuffer{})
+	defer stop()
+	waitReady(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	// One at a time, so the outcomes come in order.
+	for n := 1; n <= 3; n++ {
+		if _, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping")); err != nil {
+			t.Fatal(err)
+		}
+		rec.waitFor(ctx, t, "interaction handled", func(h, _ []string) bool { return len(h) >= n })
+	}
+	srv.DropConnection()
+	if err := srv.WaitResumes(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(ctx, t, "a resume", func(_, g []string) bool { return slices.Contains(g, "resumed") })
+	handled, gw := rec.snapshot()
+	if want := []string{"interaction/panic", "interaction/error", "interaction/ok"}; !slices.Equal(handled, want) {
+		t.Errorf("handled = %v, want %v", handled, want)
+	}
+	if want := []string{"ready", "lost", "resumed"}; !slices.Equal(gw, want) {
+		t.Errorf("gateway events = %v, want %v", gw, want)
+	}
+}

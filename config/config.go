@@ -18,6 +18,7 @@ type Config struct {
 	Feeds   FeedsConfig   `yaml:"feeds"`
 	Digest  DigestConfig  `yaml:"digest"`
 	Log     LogConfig     `yaml:"log"`
+	Metrics MetricsConfig `yaml:"metrics"`
 }
 
 // LLMConfig says which OpenAI-compatible API summarizes and answers, and how
@@ -148,6 +149,13 @@ type LogConfig struct {
 	Level string `yaml:"level"`
 	// Format is text or json.
 	Format string `yaml:"format"`
+}
+
+// MetricsConfig says where `secbrief run` serves its Prometheus metrics.
+type MetricsConfig struct {
+	// Listen is the host:port of the /metrics endpoint, e.g. 127.0.0.1:9464;
+	// empty serves none.
+	Listen string `yaml:"listen"`
 }
 
 // DefaultBaseURL is the default llm.base_url.

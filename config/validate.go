@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ func (c Config) Validate(needs ...Need) error {
 	c.Feeds.validate(v)
 	c.Digest.validate(v)
 	c.Log.validate(v)
+	c.Metrics.validate(v)
 	return errors.Join(v.errs...)
 }
 
@@ -205,6 +207,20 @@ func (d DigestConfig) validate(v *validator) {
 		if _, err := (DigestChannel{Schedule: ch.Schedule}).Cron(); err != nil {
 			v.add(key+".schedule", "%v (use 5-field cron such as \"0 8 * * *\" or @daily, \"@every 6h\")", err)
 		}
+	}
+}
+
+func (m MetricsConfig) validate(v *validator) {
+	if m.Listen == "" {
+		return
+	}
+	_, port, err := net.SplitHostPort(m.Listen)
+	if err != nil {
+		v.add("metrics.listen", "must be host:port (e.g. 127.0.0.1:9464), got %q", m.Listen)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		v.add("metrics.listen", "port must be a number from 0 to 65535, got %q", port)
 	}
 }
 

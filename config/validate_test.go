@@ -135,6 +135,8 @@ func TestValidate(t *testing.T) {
 		{"duplicate channel", func(c *Config) { c.Digest.Channels = []DigestChannel{channel, channel} }, nil, "digest.channels[1].channel_id", "duplicate of digest.channels[0]"},
 		{"log level", func(c *Config) { c.Log.Level = "verbose" }, nil, "log.level", `got "verbose"`},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, nil, "log.format", "text or json"},
+		{"metrics listen without port", func(c *Config) { c.Metrics.Listen = "localhost" }, nil, "metrics.listen", "host:port"},
+		{"metrics listen bad port", func(c *Config) { c.Metrics.Listen = ":http-alt" }, nil, "metrics.listen", "0 to 65535"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,6 +67,10 @@ type Options struct {
 	Dispatch func(Event)
 	// Log receives connection events; never the token.
 	Log *slog.Logger
+	// Observe, when set, is told "ready" (a new session), "resumed" and
+	// "lost" (a connection, or an attempt at one, ended other than by Run's
+	// end), on Run's goroutine.
+	Observe func(event string)
 	// MaxBackoff caps the wait between failed connection attempts
 	// (default 60s). The first retry after a working connection is
 	// immediate.
@@ -129,6 +133,9 @@ func New(opts Options) *Conn {
 	if opts.Dispatch == nil {
 		opts.Dispatch = func(Event) {}
 	}
+	if opts.Observe == nil {
+		opts.Observe = func(string) {}
+	}
 	return &Conn{opts: opts, log: opts.Log}
 }
 
@@ -146,6 +153,7 @@ func (c *Conn) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		c.opts.Observe("lost")
 		var ce *CloseError
 		if errors.As(err, &ce) {
 			return err
@@ -258,9 +266,11 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 					return worked, fmt.Errorf("decode READY: %w", err)
 				}
 				c.sessionID, c.resumeURL, worked = r.SessionID, r.ResumeURL, true
+				c.opts.Observe("ready")
 			case "RESUMED":
 				worked = true
 				c.log.Info("gateway session resumed", "seq", c.seq)
+				c.opts.Observe("resumed")
 			}
 			c.opts.Dispatch(Event{Type: f.T, Seq: c.seq, Data: f.D})
 		case 1: // Discord asks for a heartbeat now

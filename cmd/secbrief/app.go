@@ -13,6 +13,8 @@ import (
 	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/internal/redact"
+	"github.com/secbrief/secbrief/metrics"
+	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
 )
@@ -25,6 +27,9 @@ type app struct {
 	sum     *summarizer.Summarizer
 	fetcher *article.Fetcher
 	policy  article.Policy
+	metrics *metrics.Metrics
+	// metricsAddr is where serveBot serves the metrics ("" when it does not).
+	metricsAddr string
 }
 
 // start loads the configuration for needs and opens the app with the
@@ -102,8 +107,9 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 	if err != nil {
 		return nil, fmt.Errorf("open storage.path %s: %w", cfg.Storage.Path, err)
 	}
+	m := metrics.New()
 	client := summarizer.NewClient(cfg.LLM.BaseURL, cfg.LLM.APIKey.Value(), nil)
-	sum := summarizer.New(client, store, summarizer.Options{
+	sum := summarizer.New(client, meteredCache{Cache: store, metrics: m}, summarizer.Options{
 		Model:           cfg.LLM.Model,
 		Language:        cfg.LLM.Language,
 		MaxInputTokens:  cfg.LLM.MaxInputTokens,
@@ -115,8 +121,21 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 	policy := fetchPolicy(cfg.Fetch)
 	return &app{
 		cfg: cfg, log: logger, store: store, sum: sum,
-		fetcher: article.NewFetcher(policy, logger), policy: policy,
+		fetcher: article.NewFetcher(policy, logger), policy: policy, metrics: m,
 	}, nil
+}
+
+// meteredCache is the store as the summarizer's cache, counting in metrics
+// the LLM tokens it records.
+type meteredCache struct {
+	summarizer.Cache
+	metrics *metrics.Metrics
+}
+
+// AddUsage counts u's tokens and records u.
+func (c meteredCache) AddUsage(ctx context.Context, u news.Usage) error {
+	c.metrics.Tokens(u.PromptTokens, u.CompletionTokens)
+	return c.Cache.AddUsage(ctx, u)
 }
 
 // Close releases the store.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 
 	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/commands"
@@ -38,6 +39,21 @@ func runBot(ctx context.Context, args []string, e env) error {
 func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 	ctx, cancel := context.WithCancel(ctx) // ends the digests when Run returns early
 	defer cancel()
+	if addr := a.cfg.Metrics.Listen; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("metrics.listen %s: %w", addr, err)
+		}
+		a.metricsAddr = ln.Addr().String()
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			if err := a.metrics.Serve(ctx, ln, a.log); err != nil {
+				a.log.Error("metrics endpoint stopped", "err", err)
+			}
+		}()
+		defer func() { cancel(); <-served }()
+	}
 	ran := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
@@ -70,6 +86,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		MessageContentIntent: d.MessageContentIntent,
 		ShardID:              d.ShardID,
 		ShardCount:           d.ShardCount,
+		Observer:             a.metrics,
 	}
 	session, err := bot.NewSession(opts)
 	if err != nil {

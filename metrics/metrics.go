@@ -1,0 +1,97 @@
+// Package metrics exposes secbrief's operating figures in the Prometheus
+// text format at /metrics: events handled and how long they took, the
+// gateway connection's history, LLM tokens spent, and Go's runtime and
+// process figures. Nothing is registered globally: each Metrics has its
+// own registry.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds secbrief's collectors.
+type Metrics struct {
+	reg      *prometheus.Registry
+	handled  *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	gateway  *prometheus.CounterVec
+	tokens   *prometheus.CounterVec
+}
+
+// New returns Metrics with their own registry, the Go runtime and process
+// collectors included.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "secbrief_events_handled_total",
+			Help: "Discord events handled, by kind (interaction, message) and outcome (ok, error, panic).",
+		}, []string{"kind", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "secbrief_event_handle_seconds",
+			Help:    "How long an event's handler ran, by kind (interaction, message).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"kind"}),
+		gateway: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "secbrief_gateway_events_total",
+			Help: "Gateway connection history: ready (a new session), resumed, lost (a connection or an attempt ended).",
+		}, []string{"event"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "secbrief_llm_tokens_total",
+			Help: "LLM tokens spent, by type (prompt, completion).",
+		}, []string{"type"}),
+	}
+	m.reg.MustRegister(m.handled, m.duration, m.gateway, m.tokens,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handled records one handled event of kind with its outcome and duration.
+func (m *Metrics) Handled(kind, outcome string, took time.Duration) {
+	m.handled.WithLabelValues(kind, outcome).Inc()
+	m.duration.WithLabelValues(kind).Observe(took.Seconds())
+}
+
+// GatewayEvent records a gateway connection event: ready, resumed or lost.
+func (m *Metrics) GatewayEvent(event string) {
+	m.gateway.WithLabelValues(event).Inc()
+}
+
+// Tokens records LLM tokens spent.
+func (m *Metrics) Tokens(prompt, completion int) {
+	m.tokens.WithLabelValues("prompt").Add(float64(max(prompt, 0)))
+	m.tokens.WithLabelValues("completion").Add(float64(max(completion, 0)))
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Serve serves /metrics on ln until ctx ends.
+func (m *Metrics) Serve(ctx context.Context, ln net.Listener, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	defer stop()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics server: %w", err)
+	}
+	return nil
+}
