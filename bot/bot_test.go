@@ -81,6 +81,23 @@ func startBot(t *testing.T, srv *fakediscord.Server, h Handler, opts Options, lo
 	return b, stop
 }
 
+// serving starts a bot for h on srv's guild with opts, waits until it is
+// ready and its commands are registered, and returns it with a context
+// that bounds the test's waits. The bot stops when the test ends.
+func serving(t *testing.T, srv *fakediscord.Server, h Handler, opts Options) (*Bot, context.Context) {
+	t.Helper()
+	opts.GuildID = srv.GuildID()
+	b, stop := startBot(t, srv, h, opts, &syncBuffer{})
+	t.Cleanup(func() { _ = stop() })
+	waitReady(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
+		t.Fatal("commands not registered on the guild")
+	}
+	return b, ctx
+}
+
 func waitReady(t *testing.T, b *Bot) {
 	t.Helper()
 	select {

@@ -14,6 +14,16 @@ import (
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
 
+// restClient is a Client for srv's REST API, without a gateway connection.
+func restClient(t *testing.T, srv *fakediscord.Server) Client {
+	t.Helper()
+	s, err := NewSession(Options{Token: srv.Token(), APIBaseURL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Client{Session: s}
+}
+
 // discordgoBuckets is how many rate-limit buckets discordgo's limiter of s
 // holds (it never frees one). It reads the limiter's unexported map.
 func discordgoBuckets(t *testing.T, s *discordgo.Session) int {
@@ -64,15 +74,8 @@ func TestInteractionRoutesLeaveNoBuckets(t *testing.T) {
 		}
 		return nil
 	}}
-	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID()}, &syncBuffer{})
-	defer stop()
+	b, ctx := serving(t, srv, h, Options{})
 	client = Client{Session: b.Session()}
-	waitReady(t, b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
-		t.Fatal(err)
-	}
 	before := discordgoBuckets(t, b.Session())
 	const n = 20
 	for range n {
@@ -110,15 +113,8 @@ func TestInteractionRouteRetries429(t *testing.T) {
 		}
 		return nil
 	}}
-	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID()}, &syncBuffer{})
-	defer stop()
+	b, _ := serving(t, srv, h, Options{})
 	client = Client{Session: b.Session()}
-	waitReady(t, b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
-		t.Fatal(err)
-	}
 	srv.Inject429("POST", "/interactions/", 2, 20*time.Millisecond, false)
 	d, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping"))
 	if err != nil {
@@ -152,11 +148,8 @@ func TestInteractionRouteRetries429(t *testing.T) {
 func TestThreadStartsShareTheChannelBucket(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	s, err := NewSession(Options{Token: srv.Token(), APIBaseURL: srv.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := Client{Session: s}
+	client := restClient(t, srv)
+	s := client.Session
 	ch := srv.ChannelID()
 	var ids []string
 	for range 10 {
@@ -183,11 +176,8 @@ func TestThreadStartsShareTheChannelBucket(t *testing.T) {
 func TestInteractionRouteRetriesBadGateway(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	s, err := NewSession(Options{Token: srv.Token(), APIBaseURL: srv.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := Client{Session: s}
+	client := restClient(t, srv)
+	s := client.Session
 	i := &discordgo.Interaction{AppID: srv.AppID(), Token: "some-token"}
 	get := func() error {
 		_, err := client.InteractionResponse(i)

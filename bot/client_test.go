@@ -39,15 +39,8 @@ func TestClientEditsAreRateLimitedPerInteraction(t *testing.T) {
 		edited[k] <- time.Now()
 		return nil
 	}}
-	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID()}, &syncBuffer{})
-	defer stop()
+	b, ctx := serving(t, srv, h, Options{})
 	client = Client{Session: b.Session()}
-	waitReady(t, b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
-		t.Fatal(err)
-	}
 	for range 2 {
 		if _, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping")); err != nil {
 			t.Fatal(err)

@@ -134,14 +134,7 @@ func TestObserverIsTold(t *testing.T) {
 		return nil
 	}}
 	rec := &recorder{changed: make(chan struct{}, 1)}
-	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID(), Observer: rec}, &syncBuffer{})
-	defer stop()
-	waitReady(t, b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Wait(ctx, func() bool { return len(srv.Commands(srv.GuildID())) == 1 }); err != nil {
-		t.Fatal(err)
-	}
+	_, ctx := serving(t, srv, h, Options{Observer: rec})
 	// One at a time, so the outcomes come in order.
 	for n := 1; n <= 3; n++ {
 		if _, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping")); err != nil {

@@ -73,19 +73,9 @@ func BenchmarkInteractionFloor(b *testing.B) {
 	}
 	burst()
 	var lat []time.Duration
-	cpu0 := processCPU(b)
+	cpu0 := latency.CPU(b)
 	for b.Loop() {
 		lat = append(lat, burst()...)
 	}
-	latency.Report(b, lat, processCPU(b)-cpu0)
-}
-
-// processCPU is the CPU time the process (the bot and the fake) has used.
-func processCPU(b *testing.B) time.Duration {
-	b.Helper()
-	cpu, err := latency.ProcessCPU()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return cpu
+	latency.Report(b, lat, latency.CPU(b)-cpu0)
 }

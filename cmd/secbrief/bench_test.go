@@ -68,11 +68,11 @@ func BenchmarkCachedSummarizeInteractions(b *testing.B) {
 	warmed := len(burst())
 
 	var lat []time.Duration
-	cpu0 := processCPU(b)
+	cpu0 := latency.CPU(b)
 	for b.Loop() {
 		lat = append(lat, burst()...)
 	}
-	elapsed, cpu := b.Elapsed(), processCPU(b)-cpu0
+	elapsed, cpu := b.Elapsed(), latency.CPU(b)-cpu0
 
 	if f, c := h.site.Fetches("/advisory"), h.llm.Calls(); f != fetches || c != calls {
 		b.Errorf("cache missed: fetches %d→%d, LLM calls %d→%d", fetches, f, calls, c)
@@ -166,15 +166,4 @@ func (h *harness) checkRefusals(reqs []fakediscord.Request) {
 			h.t.Errorf("Discord answered %s %s with %d: %s", r.Method, r.Route, r.Status, r.Body)
 		}
 	}
-}
-
-// processCPU is the CPU time the process (the bot, the fakes and the
-// harness together) has used.
-func processCPU(b *testing.B) time.Duration {
-	b.Helper()
-	cpu, err := latency.ProcessCPU()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return cpu
 }

@@ -26,6 +26,16 @@ func ProcessCPU() (time.Duration, error) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
+// CPU is ProcessCPU for a benchmark or test, failing it on error.
+func CPU(tb testing.TB) time.Duration {
+	tb.Helper()
+	cpu, err := ProcessCPU()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cpu
+}
+
 // Percentile is the nearest-rank p-th percentile of sorted (0 if empty).
 func Percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
