@@ -181,10 +181,13 @@ func (s *Server) lookupMessage(w http.ResponseWriter, r *http.Request) (*Message
 }
 
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, _ *Request) {
-	m, ok := s.lookupMessage(w, r)
-	if !ok {
-		return
+	if m, ok := s.lookupMessage(w, r); ok {
+		s.writeMessage(w, m)
 	}
+}
+
+// writeMessage answers 200 with the stored message m.
+func (s *Server) writeMessage(w http.ResponseWriter, m *Message) {
 	s.mu.Lock()
 	wire := m.wire()
 	s.mu.Unlock()

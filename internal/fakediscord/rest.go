@@ -350,10 +350,7 @@ func (s *Server) getGatewayBot(w http.ResponseWriter, _ *http.Request, _ *Reques
 }
 
 func (s *Server) getMe(w http.ResponseWriter, _ *http.Request, _ *Request) {
-	u := s.app.wire()
-	u["verified"] = true
-	u["mfa_enabled"] = false
-	writeJSON(w, http.StatusOK, u)
+	writeJSON(w, http.StatusOK, s.botUserWire())
 }
 
 func (s *Server) getApplication(w http.ResponseWriter, _ *http.Request, _ *Request) {

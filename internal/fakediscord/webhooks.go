@@ -42,14 +42,9 @@ func (s *Server) webhookTarget(w http.ResponseWriter, r *http.Request, withMessa
 }
 
 func (s *Server) getWebhookMessage(w http.ResponseWriter, r *http.Request, _ *Request) {
-	_, m, ok := s.webhookTarget(w, r, true)
-	if !ok {
-		return
+	if _, m, ok := s.webhookTarget(w, r, true); ok {
+		s.writeMessage(w, m)
 	}
-	s.mu.Lock()
-	wire := m.wire()
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, wire)
 }
 
 func (s *Server) patchWebhookMessage(w http.ResponseWriter, r *http.Request, req *Request) {
@@ -99,15 +94,13 @@ func (s *Server) postFollowup(w http.ResponseWriter, r *http.Request, req *Reque
 	m.Flags &= FlagEphemeral | 1<<2
 	m.InteractionID = st.ID
 	st.followups = append(st.followups, m)
-	var created map[string]any
 	if !m.Ephemeral() {
 		s.storeLocked(m)
-		created = m.wire()
 	}
 	wire := m.wire()
 	s.mu.Unlock()
-	if created != nil {
-		s.dispatchMessageEvent("MESSAGE_CREATE", created, ch.GuildID, true)
+	if !m.Ephemeral() {
+		s.dispatchMessageEvent("MESSAGE_CREATE", wire, ch.GuildID, true)
 	}
 	writeJSON(w, http.StatusOK, wire)
 }
