@@ -39,6 +39,8 @@ type clusterItem struct {
 	cves  []string // every CVE of the item (for the story)
 	link  []string // the CVEs that may link it to other items
 	title map[string]bool
+	// titleWeight is the summed IDF weight of title.
+	titleWeight float64
 	// text is the token set of the title and first sentences.
 	text map[string]bool
 	// acronyms are the title's all-caps words (ISPM, SIEM, SMA), lowercased.
@@ -68,12 +70,20 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 		}
 		cs[i] = c
 	}
-	idf := func(t string) float64 {
-		w := math.Log((float64(len(items)) + 1) / (float64(df[t]) + 0.5))
+	// The weights are fixed for the batch: compute each token's once, and
+	// each title's total once, not again for every pair compared.
+	idf := make(map[string]float64, len(df))
+	for t, n := range df {
+		w := math.Log((float64(len(items)) + 1) / (float64(n) + 0.5))
 		if generic[t] {
 			w *= genericWeight
 		}
-		return w
+		idf[t] = w
+	}
+	for i := range cs {
+		for t := range cs[i].title {
+			cs[i].titleWeight += idf[t]
+		}
 	}
 
 	uf := newUnionFind(len(cs))
@@ -150,13 +160,13 @@ func MergeByCVE(stories []news.Story, window time.Duration) []news.Story {
 // sameStory reports whether a and b cover the same event: they share a
 // CVE id, or their titles are near-duplicates and do not each name a
 // different acronym (a "SIEM" report is not an "ISPM" report).
-func sameStory(a, b clusterItem, idf func(string) float64) bool {
+func sameStory(a, b clusterItem, idf map[string]float64) bool {
 	for _, id := range a.link {
 		if slices.Contains(b.link, id) {
 			return true
 		}
 	}
-	shared, sim := overlap(a.title, b.title, idf)
+	shared, sim := overlap(a, b, idf)
 	if len(a.title) > 0 && shared == len(a.title) && shared == len(b.title) {
 		return true // the same title
 	}
@@ -180,24 +190,19 @@ func conflict(a, b clusterItem) bool {
 	return missing(a, b) && missing(b, a)
 }
 
-// overlap returns how many tokens a and b share and their IDF-weighted
-// overlap coefficient: the weight of the shared tokens over the weight of
-// the lighter set.
-func overlap(a, b map[string]bool, idf func(string) float64) (int, float64) {
-	var inter, wa, wb float64
+// overlap returns how many title tokens a and b share and their
+// IDF-weighted overlap coefficient: the weight of the shared tokens over
+// the weight of the lighter title.
+func overlap(a, b clusterItem, idf map[string]float64) (int, float64) {
+	var inter float64
 	shared := 0
-	for t := range a {
-		w := idf(t)
-		wa += w
-		if b[t] {
-			inter += w
+	for t := range a.title {
+		if b.title[t] {
+			inter += idf[t]
 			shared++
 		}
 	}
-	for t := range b {
-		wb += idf(t)
-	}
-	if lighter := min(wa, wb); lighter > 0 {
+	if lighter := min(a.titleWeight, b.titleWeight); lighter > 0 {
 		return shared, inter / lighter
 	}
 	return shared, 0
