@@ -223,8 +223,9 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 	defer stop()
 	defer ws.Close()
 
+	var buf bytes.Buffer // read through, message after message
 	var h hello
-	if err := c.expect(ws, 10, &h); err != nil {
+	if err := c.expect(ws, &buf, 10, &h); err != nil {
 		return false, err
 	}
 	if h.HeartbeatInterval <= 0 {
@@ -240,7 +241,6 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("send identify: %w", err)
 	}
-	var buf bytes.Buffer
 	for {
 		data, err := readMessage(ws, &buf)
 		if err != nil {
@@ -309,8 +309,8 @@ func readMessage(ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
 }
 
 // expect reads one payload and decodes its d when it has the op wanted.
-func (c *Conn) expect(ws *websocket.Conn, op int, d any) error {
-	_, data, err := ws.ReadMessage()
+func (c *Conn) expect(ws *websocket.Conn, buf *bytes.Buffer, op int, d any) error {
+	data, err := readMessage(ws, buf)
 	if err != nil {
 		return c.readError(err)
 	}
