@@ -26,29 +26,29 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) Result {
 		return Result{}
 	}
 	st.LastPolledAt = start
-	if err == nil {
-		if resp.NotModified {
-			res.NotModified = 1
-		} else {
-			var feed news.Feed
-			var items []news.Item
-			feed, items, err = p.parse(resp.Body, st.URL)
-			if err == nil {
-				n, serr := p.store.AddItems(ctx, st.URL, items)
-				if serr != nil {
-					// Our failure, not the feed's: keep the old validators so
-					// the next poll fetches these items again.
-					log.ErrorContext(ctx, "store feed items", "err", serr)
-					res.Failed = 1
-					return res
-				}
-				res.NewItems = n
-				if feed.Title != "" {
-					st.Title = feed.Title
-				}
-				st.ETag, st.LastModified = resp.ETag, resp.LastModified
-			}
+	switch {
+	case err != nil:
+	case resp.NotModified:
+		res.NotModified = 1
+	default:
+		var feed news.Feed
+		var items []news.Item
+		if feed, items, err = p.parse(resp.Body, st.URL); err != nil {
+			break // the feed's failure, recorded below
 		}
+		n, serr := p.store.AddItems(ctx, st.URL, items)
+		if serr != nil {
+			// Our failure, not the feed's: keep the old validators so the
+			// next poll fetches these items again.
+			log.ErrorContext(ctx, "store feed items", "err", serr)
+			res.Failed = 1
+			return res
+		}
+		res.NewItems = n
+		if feed.Title != "" {
+			st.Title = feed.Title
+		}
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	}
 	if err == nil {
 		st.Failures, st.LastError = 0, ""
