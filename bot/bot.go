@@ -39,8 +39,6 @@ type Options struct {
 	// ShutdownTimeout bounds how long Run waits for in-flight handlers after
 	// its context ends before cancelling them (default 6s).
 	ShutdownTimeout time.Duration
-	// HTTPClient, when set, is the base client for REST calls.
-	HTTPClient *http.Client
 	// Observer, when set, is told how each handled event went and what the
 	// gateway connection does (package metrics).
 	Observer Observer
@@ -110,10 +108,6 @@ func NewSession(opts Options) (*discordgo.Session, error) {
 		return nil, fmt.Errorf("discord session: %w", err)
 	}
 	client := &http.Client{Timeout: 20 * time.Second, Transport: restTransport()}
-	if opts.HTTPClient != nil {
-		c := *opts.HTTPClient
-		client = &c
-	}
 	if opts.APIBaseURL != "" {
 		rt, err := newRewriteTransport(opts.APIBaseURL, client.Transport)
 		if err != nil {
