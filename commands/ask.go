@@ -42,24 +42,15 @@ func (r *Router) askCommand(ctx context.Context, rep *reply) error {
 	if err := r.allowQuestion(ctx, userID(rep.i), thread.ID); err != nil {
 		return err
 	}
-	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+	if err := r.deferLLMWork(ctx, rep, false); err != nil {
 		return err
-	}
-	if err := rep.deferResponse(false); err != nil {
-		return fmt.Errorf("defer: %w", err)
 	}
 	answer, allowed, err := r.answer(summarizer.WithGuild(ctx, rep.i.GuildID), thread, userID(rep.i), question)
 	if err != nil {
 		return err
 	}
-	parts := answerParts(formatAnswer(question, answer), allowed)
-	if _, err := rep.deliver(parts[0], nil, false); err != nil {
+	if err := rep.deliverParts(answerParts(formatAnswer(question, answer), allowed), false); err != nil {
 		return fmt.Errorf("send answer: %w", err)
-	}
-	for _, p := range parts[1:] {
-		if _, err := rep.followUp(ctx, p, false); err != nil {
-			return fmt.Errorf("send answer: %w", err)
-		}
 	}
 	return nil
 }
@@ -82,8 +73,8 @@ func formatAnswer(question, answer string) string {
 
 // allowQuestion applies the per-user and per-thread limits.
 func (r *Router) allowQuestion(ctx context.Context, user, threadID string) error {
-	if ok, wait := r.askLimit.Allow(user); !ok {
-		return &RateLimitedError{Wait: wait}
+	if err := r.allow(r.askLimit, user); err != nil {
+		return err
 	}
 	if r.opts.ThreadTurnsPerHour > 0 {
 		n, err := r.store.TurnsSince(ctx, threadID, r.opts.Now().Add(-time.Hour))

@@ -154,6 +154,12 @@ func (r *reply) deliverLong(text string, ephemeral bool) error {
 	if len(parts) == 0 {
 		parts = []string{"(nothing)"}
 	}
+	return r.deliverParts(parts, ephemeral)
+}
+
+// deliverParts delivers messages in order: the first answers, the rest
+// follow. parts must not be empty.
+func (r *reply) deliverParts(parts []string, ephemeral bool) error {
 	if _, err := r.deliver(parts[0], nil, ephemeral); err != nil {
 		return err
 	}

@@ -122,35 +122,33 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 	if err != nil {
 		return err
 	}
-	if err := r.allow(r.userLimit, rep.i); err != nil {
+	if err := r.allow(r.userLimit, userID(rep.i)); err != nil {
 		return err
 	}
+	link := u.String()
 	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
-	if ans, ok := r.hot.get(u.String()); ok {
+	if ans, ok := r.hot.get(link); ok {
 		return r.deliver(ctx, rep, ans, private)
 	}
-	if ans, ok := r.cachedAnswer(ctx, u.String()); ok {
-		r.hot.put(u.String(), ans)
+	if ans, ok := r.cachedAnswer(ctx, link); ok {
+		r.hot.put(link, ans)
 		return r.deliver(ctx, rep, ans, private)
 	}
-	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+	if err := r.deferLLMWork(ctx, rep, private); err != nil {
 		return err
-	}
-	if err := rep.deferResponse(private); err != nil {
-		return fmt.Errorf("defer: %w", err)
 	}
 	work, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
 	defer cancel()
-	v, err, _ := r.inflight.Do(u.String(), func() (any, error) {
-		a, err := r.fetcher.Fetch(work, u.String())
+	v, err, _ := r.inflight.Do(link, func() (any, error) {
+		a, err := r.fetcher.Fetch(work, link)
 		if err != nil {
 			return nil, err
 		}
-		if a.URL != u.String() {
+		if a.URL != link {
 			// Map the link as given too (the article may live at a canonical
 			// or redirected URL), so the next /summarize of it is a cache hit.
 			asked := a
-			asked.URL = u.String()
+			asked.URL = link
 			if err := r.store.PutArticle(work, asked); err != nil {
 				r.log.Warn("map requested url", "err", err)
 			}
@@ -160,14 +158,26 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 			return nil, err
 		}
 		ans := newAnswer(a, s)
-		r.hot.put(u.String(), ans)
+		r.hot.put(link, ans)
 		return ans, nil
 	})
 	if err != nil {
 		return explainFetch(u, err)
 	}
-	ans := v.(answer)
-	return r.deliver(ctx, rep, ans, private)
+	return r.deliver(ctx, rep, v.(answer), private)
+}
+
+// deferLLMWork refuses work for a guild whose token budget is spent, then
+// defers the answer: what follows (fetch, LLM) may take longer than
+// Discord's 3 seconds.
+func (r *Router) deferLLMWork(ctx context.Context, rep *reply, private bool) error {
+	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+		return err
+	}
+	if err := rep.deferResponse(private); err != nil {
+		return fmt.Errorf("defer: %w", err)
+	}
+	return nil
 }
 
 // cachedAnswer looks for a recent fetch of link with a cached summary. A
@@ -199,15 +209,12 @@ func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, pri
 	if err != nil {
 		return err
 	}
-	if err := r.allow(r.userLimit, rep.i); err != nil {
+	if err := r.allow(r.userLimit, userID(rep.i)); err != nil {
 		return err
 	}
 	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
-	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+	if err := r.deferLLMWork(ctx, rep, private); err != nil {
 		return err
-	}
-	if err := rep.deferResponse(private); err != nil {
-		return fmt.Errorf("defer: %w", err)
 	}
 	work, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
 	defer cancel()
@@ -224,7 +231,7 @@ func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, pri
 func explainFetch(u *url.URL, err error) error {
 	var refused *article.RefusedError
 	if errors.As(err, &refused) {
-		if _, notIP := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); notIP != nil { // a name, not an address the user typed
+		if _, notIP := netip.ParseAddr(u.Hostname()); notIP != nil { // a name, not an address the user typed
 			return &UserError{Msg: "I can't fetch that link: its host resolves to a private or reserved network address.", Cause: err}
 		}
 	}
@@ -300,9 +307,9 @@ func (r *Router) openThread(ctx context.Context, i *discordgo.Interaction, msg *
 	}
 }
 
-// allow applies a per-user limiter to the interaction's user.
-func (r *Router) allow(l *Limiter, i *discordgo.Interaction) error {
-	if ok, wait := l.Allow(userID(i)); !ok {
+// allow applies a per-user limiter to user.
+func (r *Router) allow(l *Limiter, user string) error {
+	if ok, wait := l.Allow(user); !ok {
 		return &RateLimitedError{Wait: wait}
 	}
 	return nil
