@@ -119,7 +119,7 @@ func (a *Admin) handle(ctx context.Context, rep *reply, data discordgo.Applicati
 	if rep.i.GuildID == "" {
 		return userErrorf("This command only works in a server.")
 	}
-	if rep.i.Member == nil || rep.i.Member.Permissions&(manageGuild|discordgo.PermissionAdministrator) == 0 {
+	if !canManage(rep.i) {
 		return userErrorf("You need the Manage Server permission to change digests and feeds.")
 	}
 	if len(data.Options) == 0 {
@@ -152,6 +152,12 @@ func (a *Admin) handle(ctx context.Context, rep *reply, data discordgo.Applicati
 		return a.feedsRemove(ctx, rep, opts)
 	}
 	return userErrorf("Unknown subcommand %q.", sub.Name)
+}
+
+// canManage reports whether the invoking member may use the admin
+// commands: Manage Server or Administrator, in a guild.
+func canManage(i *discordgo.Interaction) bool {
+	return i.Member != nil && i.Member.Permissions&(manageGuild|discordgo.PermissionAdministrator) != 0
 }
 
 // optionMap indexes options by name.

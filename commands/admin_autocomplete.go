@@ -22,9 +22,8 @@ const (
 func (a *Admin) autocomplete(ctx context.Context, rep *reply, data discordgo.ApplicationCommandInteractionData) error {
 	var choices []*discordgo.ApplicationCommandOptionChoice
 	focused, typed := focusedOption(data.Options)
-	allowed := rep.i.Member != nil && rep.i.Member.Permissions&(manageGuild|discordgo.PermissionAdministrator) != 0
 	switch {
-	case !allowed:
+	case !canManage(rep.i):
 	case data.Name == cmdDigest && focused == "timezone":
 		for _, z := range matchZones(typed) {
 			choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: z, Value: z})

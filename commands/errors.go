@@ -95,9 +95,12 @@ func UserMessage(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "The bot is restarting; try again in a minute."
 	default:
-		return "Something went wrong on my side. The operator can find the details in the log."
+		return msgInternal
 	}
 }
+
+// msgInternal is UserMessage's answer to an error it does not recognise.
+const msgInternal = "Something went wrong on my side. The operator can find the details in the log."
 
 // contentTypeRe finds the offending type in article's unsupported-type error.
 var contentTypeRe = regexp.MustCompile(`content type (\S+)`)

@@ -24,7 +24,7 @@ func FeedProblem(err error) string {
 		return fmt.Sprintf("the site answered HTTP %d %s", status.Code, http.StatusText(status.Code))
 	}
 	msg := UserMessage(err)
-	if msg == UserMessage(errors.New("")) {
+	if msg == msgInternal {
 		return "the feed could not be fetched"
 	}
 	return msg
