@@ -77,7 +77,7 @@ type DiscordConfig struct {
 	// Token is the bot token, without the "Bot " prefix.
 	Token Secret `yaml:"token"`
 	// APIBaseURL, when set, replaces https://discord.com as the origin of
-	// every REST request (REST proxies, tests); see APIBase.
+	// every REST request (REST proxies, tests).
 	APIBaseURL string `yaml:"api_base_url"`
 	// GuildID, when set, registers commands on that guild only (instant
 	// updates, for development) instead of globally.
@@ -160,9 +160,6 @@ type MetricsConfig struct {
 
 // DefaultBaseURL is the default llm.base_url.
 const DefaultBaseURL = "https://api.openai.com/v1"
-
-// DefaultDiscordBase is the REST origin used when discord.api_base_url is empty.
-const DefaultDiscordBase = "https://discord.com"
 
 // DefaultFeeds is the curated list of security news feeds a new guild
 // starts with when feeds.defaults is left out.

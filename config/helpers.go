@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -40,20 +39,6 @@ func parseNetwork(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-// Ports returns the ports fetches may use: 80, 443 and fetch.allow_ports,
-// sorted, without duplicates.
-func (f FetchConfig) Ports() []int {
-	out := append([]int{80, 443}, f.AllowPorts...)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// PortAllowed reports whether a fetch may connect to port: 80 and 443
-// always, others when listed in fetch.allow_ports.
-func (f FetchConfig) PortAllowed(port int) bool {
-	return port == 80 || port == 443 || slices.Contains(f.AllowPorts, port)
 }
 
 // Location returns the channel's time zone; an empty Timezone is UTC.
@@ -93,15 +78,6 @@ func (d DigestChannel) Cron() (cron.Schedule, error) {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
 	}
 	return sched, nil
-}
-
-// APIBase returns the origin of Discord's REST API: discord.api_base_url
-// without a trailing slash, or https://discord.com when it is empty.
-func (d DiscordConfig) APIBase() string {
-	if d.APIBaseURL == "" {
-		return DefaultDiscordBase
-	}
-	return strings.TrimRight(d.APIBaseURL, "/")
 }
 
 // NeedsAPIKey reports whether base_url is OpenAI's own API, which refuses

@@ -21,21 +21,6 @@ func TestNetworks(t *testing.T) {
 	}
 }
 
-func TestPorts(t *testing.T) {
-	f := FetchConfig{AllowPorts: []int{8443, 80, 8080}}
-	if got := f.Ports(); !reflect.DeepEqual(got, []int{80, 443, 8080, 8443}) {
-		t.Errorf("Ports() = %v", got)
-	}
-	for port, want := range map[int]bool{80: true, 443: true, 8080: true, 22: false, 0: false} {
-		if got := f.PortAllowed(port); got != want {
-			t.Errorf("PortAllowed(%d) = %v", port, got)
-		}
-	}
-	if got := (FetchConfig{}).Ports(); !reflect.DeepEqual(got, []int{80, 443}) {
-		t.Errorf("default Ports() = %v", got)
-	}
-}
-
 func TestCronInChannelZone(t *testing.T) {
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
@@ -100,14 +85,6 @@ func TestLocation(t *testing.T) {
 	for _, tz := range []string{"Local", "Mars/Olympus", "../etc/passwd"} {
 		if _, err := (DigestChannel{Timezone: tz}).Location(); err == nil {
 			t.Errorf("Location(%q) accepted", tz)
-		}
-	}
-}
-
-func TestAPIBase(t *testing.T) {
-	for in, want := range map[string]string{"": "https://discord.com", "http://127.0.0.1:9000/": "http://127.0.0.1:9000", "https://proxy": "https://proxy"} {
-		if got := (DiscordConfig{APIBaseURL: in}).APIBase(); got != want {
-			t.Errorf("APIBase(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

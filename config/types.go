@@ -113,7 +113,7 @@ func (s *Size) UnmarshalYAML(node ast.Node) error {
 	}
 }
 
-// sizeUnits maps lower-case unit names to their multipliers.
+// sizeUnit returns the multiplier of a unit name, in any case.
 func sizeUnit(name string) (int64, bool) {
 	switch strings.ToLower(name) {
 	case "", "b":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,20 +36,12 @@ const (
 // of what the caller is about to use. No message holds a secret.
 func (c Config) Validate(needs ...Need) error {
 	v := &validator{}
-	need := func(n Need) bool {
-		for _, x := range needs {
-			if x == n {
-				return true
-			}
-		}
-		return false
-	}
-	c.LLM.validate(v, need(NeedLLM))
+	c.LLM.validate(v, slices.Contains(needs, NeedLLM))
 	if c.Storage.Path == "" {
 		v.add("storage.path", "must not be empty")
 	}
 	c.Fetch.validate(v)
-	c.Discord.validate(v, need(NeedDiscord))
+	c.Discord.validate(v, slices.Contains(needs, NeedDiscord))
 	c.Limits.validate(v)
 	c.Feeds.validate(v)
 	c.Digest.validate(v)
