@@ -33,18 +33,16 @@ const DefaultMemberPermissions int64 = 1<<10 | 1<<11 | 1<<38 | 1<<14 | 1<<16 | 1
 const PermissionManageGuild int64 = 1 << 5
 
 // InteractionSpec describes an interaction for DispatchInteraction. Build it
-// with SlashCommand, MessageCommand, Autocomplete, ModalSubmit or
-// ComponentClick, then set the optional fields.
+// with SlashCommand, MessageCommand, Autocomplete or ModalSubmit, then set
+// the optional fields.
 type InteractionSpec struct {
 	Type        int
 	Name        string // command name
 	CommandType int
 	Options     []Option
 	Target      *MessageSpec // message context-menu target
-	CustomID    string       // modal or component custom_id
+	CustomID    string       // modal custom_id
 	Fields      []TextInput  // modal submit values
-	MessageID   string       // component: the message carrying it
-	Values      []string     // component: selected values
 
 	GuildID     string // default: first guild ("" with DM set)
 	ChannelID   string // default: the guild's text channel
@@ -71,9 +69,6 @@ type TextInput struct {
 
 // StringOption is a string option (type 3).
 func StringOption(name, value string) Option { return Option{Name: name, Type: 3, Value: value} }
-
-// IntOption is an integer option (type 4).
-func IntOption(name string, value int64) Option { return Option{Name: name, Type: 4, Value: value} }
 
 // BoolOption is a boolean option (type 5).
 func BoolOption(name string, value bool) Option { return Option{Name: name, Type: 5, Value: value} }
@@ -112,11 +107,6 @@ func MessageCommand(name string, target MessageSpec) InteractionSpec {
 // ModalSubmit is the submission of a modal with the given text inputs.
 func ModalSubmit(customID string, fields ...TextInput) InteractionSpec {
 	return InteractionSpec{Type: InteractionModalSubmit, CustomID: customID, Fields: fields}
-}
-
-// ComponentClick is a button press on a stored message.
-func ComponentClick(customID, messageID string) InteractionSpec {
-	return InteractionSpec{Type: InteractionComponent, CustomID: customID, MessageID: messageID}
 }
 
 // Dispatched identifies a dispatched interaction.

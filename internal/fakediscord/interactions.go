@@ -71,7 +71,6 @@ func (i Interaction) FirstAck() (Callback, bool) {
 type interactionState struct {
 	Interaction
 	dispatchedClock time.Time // on the injected clock, for token expiry
-	messageID       string    // component: the message the component is on
 	original        *Message
 	followups       []*Message
 	// wiredAt is when INTERACTION_CREATE was first written to a gateway
@@ -274,11 +273,6 @@ func (s *Server) answerCallback(w http.ResponseWriter, st *interactionState, typ
 		if !m.Ephemeral() {
 			s.storeLocked(m)
 			created = m.wire()
-		}
-	case 7:
-		if m := s.messages[st.messageID]; m != nil && b.Content != nil {
-			m.Content = *b.Content
-			m.EditedAt = s.opts.Now()
 		}
 	}
 	if withResponse {

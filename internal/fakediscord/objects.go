@@ -47,15 +47,6 @@ func (g *idGen) next() string {
 	return strconv.FormatUint(id, 10)
 }
 
-// SnowflakeTime is the creation time encoded in a Discord snowflake.
-func SnowflakeTime(id string) (time.Time, error) {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return time.UnixMilli(int64(n>>22) + discordEpoch), nil
-}
-
 // User is a Discord user as the fake knows it.
 type User struct {
 	ID         string

@@ -54,9 +54,6 @@ func (s *Server) PrepareInteraction(spec InteractionSpec) (*Prepared, error) {
 		ID: s.ids.next(), Token: "aW50ZXJhY3Rpb246" + randomToken(), Type: spec.Type, Name: spec.Name,
 		CustomID: spec.CustomID, GuildID: spec.GuildID, ChannelID: spec.ChannelID, User: spec.User,
 	}}
-	if spec.Type == InteractionComponent {
-		st.messageID = spec.MessageID
-	}
 	payload := map[string]any{
 		"id": st.ID, "application_id": s.app.ID, "type": spec.Type, "data": data, "token": st.Token,
 		"version": 1, "locale": spec.Locale, "channel_id": spec.ChannelID, "app_permissions": "2251799813685247",
@@ -74,13 +71,6 @@ func (s *Server) PrepareInteraction(spec InteractionSpec) (*Prepared, error) {
 		payload["guild"] = map[string]any{"id": spec.GuildID, "locale": "en-US", "features": []any{}}
 		payload["member"] = memberWire(spec.User, spec.Permissions)
 		payload["channel"] = ch.wire()
-	}
-	if spec.Type == InteractionComponent {
-		m, ok := s.Message(spec.MessageID)
-		if !ok {
-			return nil, fmt.Errorf("fakediscord: dispatch interaction: unknown message %s", spec.MessageID)
-		}
-		payload["message"] = m.wire()
 	}
 	raw, err := json.Marshal(payload)
 	if err != nil {
@@ -159,13 +149,6 @@ func (s *Server) interactionData(spec *InteractionSpec) (map[string]any, error) 
 			}})
 		}
 		return map[string]any{"custom_id": spec.CustomID, "components": rows}, nil
-	case InteractionComponent:
-		d := map[string]any{"custom_id": spec.CustomID, "component_type": 2}
-		if spec.Values != nil {
-			d["component_type"] = 3
-			d["values"] = spec.Values
-		}
-		return d, nil
 	}
 	cmd, ok := s.findCommand(spec.GuildID, spec.Name, spec.CommandType)
 	if !ok {
