@@ -40,9 +40,6 @@ type Policy struct {
 	UserAgent string
 }
 
-// DefaultPolicy returns the policy with every default filled in.
-func DefaultPolicy() Policy { return Policy{}.withDefaults() }
-
 // withDefaults returns p with zero fields set to their defaults.
 func (p Policy) withDefaults() Policy {
 	if p.MaxBytes <= 0 {
