@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -174,9 +173,7 @@ func (r *Router) HandleMessage(ctx context.Context, m *discordgo.Message) error 
 		err = r.checkBudget(ctx, m.GuildID)
 	}
 	if err != nil {
-		var ue *UserError
-		var rl *RateLimitedError
-		if !errors.As(err, &ue) && !errors.As(err, &rl) {
+		if !isRefusal(err) {
 			return err
 		}
 		if !mentioned {
@@ -206,7 +203,7 @@ func (r *Router) HandleMessage(ctx context.Context, m *discordgo.Message) error 
 // replyTo answers m with a reply that pings no one, not even its author.
 func (r *Router) replyTo(ctx context.Context, m *discordgo.Message, content string) error {
 	_, err := r.discord.ChannelMessageSendComplex(m.ChannelID, &discordgo.MessageSend{
-		Content:         render.Truncate(content, 2000),
+		Content:         render.Truncate(content, render.MaxContent),
 		Reference:       &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: new(false)},
 		AllowedMentions: render.NoMentions(),
 	}, discordgo.WithContext(ctx))

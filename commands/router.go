@@ -215,13 +215,19 @@ func finish(rep *reply, name string, err error, logger *slog.Logger) error {
 		return nil
 	}
 	rep.fail(err)
-	var ue *UserError
-	var rl *RateLimitedError
-	if (errors.As(err, &ue) && ue.Cause == nil) || errors.As(err, &rl) {
+	if isRefusal(err) {
 		logger.Info("request refused", "command", name, "interaction_id", rep.i.ID, "reason", err)
 		return nil
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// isRefusal reports whether err is a refusal rather than a failure: a
+// user's own mistake (a UserError without a cause) or a rate limit.
+func isRefusal(err error) bool {
+	var ue *UserError
+	var rl *RateLimitedError
+	return (errors.As(err, &ue) && ue.Cause == nil) || errors.As(err, &rl)
 }
 
 // interactionName is the command name or the component/modal custom id.
