@@ -6,6 +6,7 @@ package news
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -24,14 +25,39 @@ type Article struct {
 	// Text is the readable plain text: paragraphs separated by blank lines,
 	// hidden nodes and invisible Unicode removed.
 	Text string `json:"text"`
+
+	// FeedURL and ItemID say where Text came from when it is not the page
+	// at URL but the body a feed carried for one of its items (a feed may
+	// link anyone's article and write what it likes beside the link). Such
+	// text belongs to that feed item: it never stands for URL's page, and
+	// its summary is cached for the item alone (see Hash). Both are empty
+	// for a fetched page, a saved file and pasted text.
+	FeedURL string `json:"feed_url,omitempty"`
+	ItemID  string `json:"item_id,omitempty"`
 }
 
-// Hash is the content hash of the article's text: the hex SHA-256 of the
-// text with its whitespace collapsed. Two fetches of an unchanged page have
-// the same hash, whatever URL they came from.
+// FromFeed reports whether a's text is a feed item's body rather than a
+// fetched page or pasted text.
+func (a Article) FromFeed() bool { return a.FeedURL != "" }
+
+// Hash identifies the article's text: the hex SHA-256 of the text with its
+// whitespace collapsed. Two fetches of an unchanged page have the same
+// hash, whatever URL they came from. Text taken from a feed is hashed
+// together with its feed and item, so it never shares an identity (a
+// stored article, a cached summary, a thread's source) with a page or with
+// another feed's copy of the same words.
 func (a Article) Hash() string {
-	sum := sha256.Sum256([]byte(strings.Join(strings.Fields(a.Text), " ")))
-	return hex.EncodeToString(sum[:])
+	// NUL never reaches a text's hash input, and every feed text's input
+	// starts with one: no page can take a feed item's identity, whatever
+	// its words. (Texts without NUL, i.e. all real ones, keep the hash
+	// they always had.)
+	text := strings.ReplaceAll(strings.Join(strings.Fields(a.Text), " "), "\x00", "")
+	h := sha256.New()
+	if a.FromFeed() {
+		fmt.Fprintf(h, "\x00feed\x00%d:%s%d:%s", len(a.FeedURL), a.FeedURL, len(a.ItemID), a.ItemID)
+	}
+	h.Write([]byte(text))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Summary is the structured summary of one article, as the LLM wrote it and

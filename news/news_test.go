@@ -63,3 +63,40 @@ func TestStoryOutlets(t *testing.T) {
 		t.Fatalf("Outlets() = %d, want 3", got)
 	}
 }
+
+func TestArticleHashKeepsFeedTextApart(t *testing.T) {
+	page := Article{URL: "https://victim.example/story", Text: "Acme patched CVE-2026-1 today."}
+	// Hashes stored before feed provenance existed must stay valid: a page's
+	// hash is still the SHA-256 of its collapsed text (sha256("x") here).
+	if got := (Article{Text: "x"}).Hash(); got != "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881" {
+		t.Errorf("page hash changed: %s", got)
+	}
+	feed := page
+	feed.FeedURL, feed.ItemID = "https://attacker.example/feed.xml", "1"
+	other := feed
+	other.FeedURL = "https://outlet.example/rss"
+	otherItem := feed
+	otherItem.ItemID = "2"
+	hashes := map[string]string{"page": page.Hash(), "feed": feed.Hash(), "other feed": other.Hash(), "other item": otherItem.Hash()}
+	seen := map[string]string{}
+	for name, h := range hashes {
+		if prev, dup := seen[h]; dup {
+			t.Errorf("%s and %s share hash %s", prev, name, h)
+		}
+		seen[h] = name
+	}
+	if !feed.FromFeed() || page.FromFeed() {
+		t.Error("FromFeed is wrong")
+	}
+	// Field boundaries are unambiguous.
+	a := Article{Text: "t", FeedURL: "https://a.example/f1", ItemID: "23"}
+	b := Article{Text: "t", FeedURL: "https://a.example/f12", ItemID: "3"}
+	if a.Hash() == b.Hash() {
+		t.Error("feed and item id boundaries collide")
+	}
+	// A page cannot spell its way into a feed item's identity.
+	forged := Article{Text: "\x00feed\x00" + "33:https://attacker.example/feed.xml1:1" + page.Text}
+	if forged.Hash() == feed.Hash() {
+		t.Error("a page's text forged a feed item's hash")
+	}
+}
