@@ -13,15 +13,16 @@ import (
 // PutArticle stores a's text and metadata under a.Hash(), stamped with the
 // Store's clock as its fetch time. Storing the same text again refreshes the
 // metadata and the fetch time; an empty URL (pasted text) keeps the URL
-// already stored. A non-empty URL is also mapped to this text as its latest
-// fetch, for ArticleByURL.
+// already stored. The URL of a fetched page is also mapped to this text as
+// its latest fetch, for ArticleByURL; text a feed carried (a.FromFeed) is
+// never mapped to the URL it links.
 func (s *Store) PutArticle(ctx context.Context, a news.Article) error {
 	hash := a.Hash()
 	now := s.now().UnixMicro()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO articles (hash, url, title, byline, site, language, published, text, fetched_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			INSERT INTO articles (hash, url, title, byline, site, language, published, text, fetched_at, feed_url, item_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (hash) DO UPDATE SET
 				url        = CASE WHEN excluded.url <> '' THEN excluded.url ELSE articles.url END,
 				title      = excluded.title,
@@ -31,10 +32,11 @@ func (s *Store) PutArticle(ctx context.Context, a news.Article) error {
 				published  = excluded.published,
 				text       = excluded.text,
 				fetched_at = excluded.fetched_at`,
-			hash, a.URL, a.Title, a.Byline, a.Site, a.Language, dbTime(a.Published), a.Text, now); err != nil {
+			hash, a.URL, a.Title, a.Byline, a.Site, a.Language, dbTime(a.Published), a.Text, now,
+			a.FeedURL, a.ItemID); err != nil {
 			return err
 		}
-		if a.URL == "" {
+		if a.URL == "" || a.FromFeed() {
 			return nil
 		}
 		_, err := tx.ExecContext(ctx, `
@@ -54,7 +56,7 @@ func (s *Store) PutArticle(ctx context.Context, a news.Article) error {
 // Article returns the article whose text has the given hash.
 func (s *Store) Article(ctx context.Context, hash string) (news.Article, bool, error) {
 	row := s.read.QueryRowContext(ctx, `
-		SELECT url, title, byline, site, language, published, text
+		SELECT url, title, byline, site, language, published, text, feed_url, item_id
 		FROM articles WHERE hash = ?`, hash)
 	a, err := scanArticle(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -68,7 +70,8 @@ func (s *Store) Article(ctx context.Context, hash string) (news.Article, bool, e
 
 // ArticleByURL returns the article most recently stored for url, provided
 // it was stored no longer than maxAge ago by the Store's clock (maxAge <= 0:
-// any age). The returned article's URL is url.
+// any age). The returned article's URL is url. Only fetched pages are
+// mapped to URLs, so a feed's text is never returned.
 func (s *Store) ArticleByURL(ctx context.Context, url string, maxAge time.Duration) (news.Article, bool, error) {
 	if url == "" {
 		return news.Article{}, false, nil
@@ -78,9 +81,9 @@ func (s *Store) ArticleByURL(ctx context.Context, url string, maxAge time.Durati
 		oldest = s.now().Add(-maxAge).UnixMicro()
 	}
 	row := s.read.QueryRowContext(ctx, `
-		SELECT u.url, a.title, a.byline, a.site, a.language, a.published, a.text
+		SELECT u.url, a.title, a.byline, a.site, a.language, a.published, a.text, a.feed_url, a.item_id
 		FROM article_urls u JOIN articles a ON a.hash = u.article_hash
-		WHERE u.url = ? AND (? = 0 OR u.fetched_at >= ?)`, url, oldest, oldest)
+		WHERE u.url = ? AND a.feed_url = '' AND (? = 0 OR u.fetched_at >= ?)`, url, oldest, oldest)
 	a, err := scanArticle(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return news.Article{}, false, nil
@@ -96,7 +99,7 @@ func scanArticle(row *sql.Row) (news.Article, error) {
 		a         news.Article
 		published sql.NullInt64
 	)
-	if err := row.Scan(&a.URL, &a.Title, &a.Byline, &a.Site, &a.Language, &published, &a.Text); err != nil {
+	if err := row.Scan(&a.URL, &a.Title, &a.Byline, &a.Site, &a.Language, &published, &a.Text, &a.FeedURL, &a.ItemID); err != nil {
 		return news.Article{}, err
 	}
 	a.Published = scanTime(published)
