@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -47,4 +48,65 @@ func (s *Store) TokensOn(ctx context.Context, guildID string, day string) (int, 
 		return 0, fmt.Errorf("tokens of guild %q on %s: %w", guildID, day, err)
 	}
 	return n, nil
+}
+
+// Usage returns the usage of every guild on the days from through to
+// (YYYY-MM-DD, UTC, both included): one row per guild, day and model, the
+// newest day first, then by guild and model. Days without usage have no
+// row; the terminal's guild is "".
+func (s *Store) Usage(ctx context.Context, from, to string) ([]news.Usage, error) {
+	if err := checkDayRange(from, to); err != nil {
+		return nil, fmt.Errorf("usage: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT guild_id, day, model, prompt_tokens, completion_tokens
+		FROM usage WHERE day BETWEEN ? AND ?
+		ORDER BY day DESC, guild_id, model`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("usage %s to %s: %w", from, to, err)
+	}
+	return scanUsage(rows, from, to)
+}
+
+// GuildUsage is Usage for one guild only.
+func (s *Store) GuildUsage(ctx context.Context, guildID, from, to string) ([]news.Usage, error) {
+	if err := checkDayRange(from, to); err != nil {
+		return nil, fmt.Errorf("usage of guild %q: %w", guildID, err)
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT guild_id, day, model, prompt_tokens, completion_tokens
+		FROM usage WHERE guild_id = ? AND day BETWEEN ? AND ?
+		ORDER BY day DESC, model`, guildID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("usage of guild %q %s to %s: %w", guildID, from, to, err)
+	}
+	return scanUsage(rows, from, to)
+}
+
+// checkDayRange refuses days that are not YYYY-MM-DD: compared as text,
+// anything else would silently select the wrong rows.
+func checkDayRange(from, to string) error {
+	for _, d := range []string{from, to} {
+		if _, err := time.Parse(dayLayout, d); err != nil {
+			return fmt.Errorf("day %q is not YYYY-MM-DD", d)
+		}
+	}
+	return nil
+}
+
+// scanUsage reads and closes rows of usage.
+func scanUsage(rows *sql.Rows, from, to string) ([]news.Usage, error) {
+	defer rows.Close()
+	var out []news.Usage
+	for rows.Next() {
+		var u news.Usage
+		if err := rows.Scan(&u.GuildID, &u.Day, &u.Model, &u.PromptTokens, &u.CompletionTokens); err != nil {
+			return nil, fmt.Errorf("scan usage %s to %s: %w", from, to, err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read usage %s to %s: %w", from, to, err)
+	}
+	return out, nil
 }
