@@ -85,6 +85,10 @@ type Summary struct {
 	Model         string `json:"model,omitempty"`
 	PromptVersion string `json:"prompt_version,omitempty"`
 	Language      string `json:"language,omitempty"`
+	// Coverage is the fraction (0 to 1) of the article's text the summary
+	// was made from when a very long page was cut to its first parts
+	// (llm.max_chunks); 0 means the whole text.
+	Coverage float64 `json:"coverage,omitempty"`
 	// Cached reports that the summary came from the cache (no LLM call).
 	Cached bool `json:"-"`
 }
