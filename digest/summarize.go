@@ -109,8 +109,12 @@ func (r *Runner) budgetSpent(ctx context.Context, guildID string, spent *atomic.
 
 // article is the text to summarize for item: its content, or the fetched
 // page when the content is only a teaser (the teaser when the fetch fails).
+// Text from the feed keeps the feed and item it came from: it belongs to
+// that item and never stands for the page at it.Link (another server may
+// /summarize that link, and must get the page, not this feed's words).
 func (r *Runner) article(ctx context.Context, it news.Item) news.Article {
-	a := news.Article{URL: it.Link, Title: it.Title, Site: it.FeedTitle, Published: it.Published, Text: it.Content}
+	a := news.Article{URL: it.Link, Title: it.Title, Site: it.FeedTitle, Published: it.Published, Text: it.Content,
+		FeedURL: it.FeedURL, ItemID: it.ID}
 	if r.cfg.Fetcher == nil || it.Link == "" || !r.cfg.IsTeaser(it) {
 		return a
 	}
