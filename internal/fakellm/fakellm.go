@@ -38,6 +38,8 @@ type Server struct {
 	inFlight    int
 	maxInFlight int
 	calls       int
+	hangUps     int           // requests whose client left before the reply
+	onHangUp    func(Request) // told about each of them (hangup.go)
 }
 
 // New starts a server that is closed when the test ends.
@@ -134,7 +136,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.end()
 
 	if latency > 0 && !wait(r.Context(), latency) {
-		return // the client hung up
+		s.hungUp(req)
+		return
 	}
 	writeResponse(w, req, resp)
 }

@@ -197,3 +197,32 @@ func TestMaxInFlight(t *testing.T) {
 		t.Errorf("MaxInFlight = %d, want 3", got)
 	}
 }
+
+func TestBlockedRequestEndsWhenTheClientHangsUp(t *testing.T) {
+	s := New(t)
+	arrived := make(chan struct{})
+	s.SetResponder(func(Request) Response {
+		close(arrived)
+		return Blocked()
+	})
+	hungUp := make(chan Request, 1)
+	s.OnHangUp(func(r Request) { hungUp <- r })
+
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := post(t, ctx, s.URL(), body)
+		errc <- err
+	}()
+	<-arrived
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("client error = %v, want context.Canceled", err)
+	}
+	if r := <-hungUp; r.Model != "m" {
+		t.Errorf("hung-up request model = %q, want m", r.Model)
+	}
+	if n := s.HangUps(); n != 1 {
+		t.Errorf("HangUps = %d, want 1", n)
+	}
+}
