@@ -58,5 +58,6 @@ func definitions() []*discordgo.ApplicationCommand {
 				},
 			},
 		},
+		usageDefinition(),
 	}
 }

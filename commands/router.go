@@ -1,6 +1,7 @@
 // Package commands defines secbrief's slash and context-menu commands (as
 // data, bulk-synced on READY) and handles them: /summarize, the Summarize
-// message command, /ask and questions that mention the bot in its threads.
+// message command, /ask, /usage and questions that mention the bot in its
+// threads.
 package commands
 
 import (
@@ -61,6 +62,9 @@ type Store interface {
 	Turns(ctx context.Context, threadID string, limit int) ([]news.Turn, error)
 	TurnsSince(ctx context.Context, threadID string, since time.Time) (int, error)
 	TokensOn(ctx context.Context, guildID string, day string) (int, error)
+	// GuildUsage lists a guild's usage per day and model from one day to
+	// another (YYYY-MM-DD, UTC, both included), for /usage.
+	GuildUsage(ctx context.Context, guildID, from, to string) ([]news.Usage, error)
 }
 
 // Options tune the handlers.
@@ -199,6 +203,8 @@ func (r *Router) HandleInteraction(ctx context.Context, i *discordgo.Interaction
 		err = r.summarizeModal(ctx, rep)
 	case i.Type == discordgo.InteractionApplicationCommand && name == cmdAsk:
 		err = r.askCommand(ctx, rep)
+	case i.Type == discordgo.InteractionApplicationCommand && name == cmdUsage:
+		err = r.usageCommand(ctx, rep)
 	case i.Type == discordgo.InteractionPing:
 		return nil
 	default:

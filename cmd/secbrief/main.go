@@ -4,6 +4,7 @@
 //	secbrief summarize [-config F] [-json] [-dry-run] URL|FILE|-
 //	secbrief digest [-config F] [-since 24h] -dry-run
 //	secbrief check-config [-config F]
+//	secbrief usage [-config F] [-days 30] [-json]
 package main
 
 import (
@@ -41,6 +42,7 @@ Usage:
   secbrief summarize [-config FILE] [-json] [-dry-run] URL | FILE | -
   secbrief digest [-config FILE] [-since 24h] -dry-run print a digest of the feeds
   secbrief check-config [-config FILE]                 report every problem in the configuration
+  secbrief usage [-config FILE] [-days 30] [-json]     LLM tokens per day, server and model
 
 The configuration file is -config, else $SECBRIEF_CONFIG; without one, the
 defaults and the environment (OPENAI_API_KEY, DISCORD_TOKEN) are used.
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runDigest(ctx, args[1:], e)
 	case "check-config":
 		err = runCheckConfig(args[1:], e)
+	case "usage":
+		err = runUsage(ctx, args[1:], e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
