@@ -43,6 +43,9 @@ type LLMConfig struct {
 	MaxInputTokens int `yaml:"max_input_tokens"`
 	// MaxOutputTokens caps the completion of one request.
 	MaxOutputTokens int `yaml:"max_output_tokens"`
+	// MaxChunks is the most chunks of a long article that get notes; a
+	// longer page is summarized from its first chunks, and says so.
+	MaxChunks int `yaml:"max_chunks"`
 	// Language is the language summaries and answers are written in.
 	Language string `yaml:"language"`
 }
@@ -187,6 +190,7 @@ func Default() Config {
 			MaxRetries:      3,
 			MaxInputTokens:  6000,
 			MaxOutputTokens: 1200,
+			MaxChunks:       8,
 			Language:        "English",
 		},
 		Storage: StorageConfig{Path: "secbrief.db"},

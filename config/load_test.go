@@ -76,6 +76,15 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{
+			name:    "llm.max_chunks read from the file, 8 when absent",
+			content: "llm:\n  max_chunks: 3\n",
+			check: func(t *testing.T, c Config) {
+				if c.LLM.MaxChunks != 3 || Default().LLM.MaxChunks != 8 {
+					t.Errorf("max_chunks = %d, default %d", c.LLM.MaxChunks, Default().LLM.MaxChunks)
+				}
+			},
+		},
+		{
 			name:    "default not used when variable is set",
 			content: "llm:\n  base_url: ${LOCAL:-https://example.com/v1}\n",
 			check: func(t *testing.T, c Config) {

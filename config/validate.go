@@ -31,6 +31,17 @@ const (
 	minOutputTokens = 100
 )
 
+// The combining request of a long article holds the summary prompt and the
+// article's header (about 650–750 tokens; combineReserve keeps a margin for
+// long titles and URLs) and the notes on every chunk, each at least
+// minNoteTokens plus its "Notes on part i of n" line. The summarizer sizes
+// the notes by the same rule (summarizer.MinNoteTokens).
+const (
+	combineReserve = 800
+	minNoteTokens  = 100 + 12
+	maxChunks      = 64
+)
+
 // Validate checks every value and returns all problems at once, joined with
 // errors.Join; each is a *FieldError naming its key. needs adds the checks
 // of what the caller is about to use. No message holds a secret.
@@ -107,6 +118,12 @@ func (l LLMConfig) validate(v *validator, needLLM bool) {
 	v.between("llm.max_retries", int64(l.MaxRetries), 0, 10)
 	v.atLeast("llm.max_input_tokens", int64(l.MaxInputTokens), minInputTokens)
 	v.atLeast("llm.max_output_tokens", int64(l.MaxOutputTokens), minOutputTokens)
+	if fit := (l.MaxInputTokens - combineReserve) / minNoteTokens; l.MaxChunks < 1 || l.MaxChunks > maxChunks {
+		v.between("llm.max_chunks", int64(l.MaxChunks), 1, maxChunks)
+	} else if l.MaxInputTokens >= minInputTokens && l.MaxChunks > fit {
+		v.add("llm.max_chunks", "must be ≤ %d with llm.max_input_tokens %d: the notes on every chunk must fit one "+
+			"combining request; lower llm.max_chunks or raise llm.max_input_tokens", fit, l.MaxInputTokens)
+	}
 	v.notEmpty("llm.language", l.Language)
 }
 
