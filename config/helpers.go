@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"log/slog"
 	"net/netip"
 	"net/url"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/secbrief/secbrief/internal/schedule"
 )
 
 // Networks returns fetch.allow_networks parsed; a single address counts as
@@ -43,41 +44,15 @@ func parseNetwork(s string) (netip.Prefix, error) {
 
 // Location returns the channel's time zone; an empty Timezone is UTC.
 func (d DigestChannel) Location() (*time.Location, error) {
-	switch d.Timezone {
-	case "", "UTC":
-		return time.UTC, nil
-	case "Local":
-		// The machine's zone would make a digest's time depend on the host.
-		return nil, fmt.Errorf("time zone %q is not allowed: name an IANA zone such as Europe/Paris", d.Timezone)
-	}
-	loc, err := time.LoadLocation(d.Timezone)
-	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q", d.Timezone)
-	}
-	return loc, nil
+	return schedule.Location(d.Timezone)
 }
 
 // Cron parses the channel's schedule (5-field cron or a descriptor
-// such as @daily or "@every 30m") in the channel's time zone, so Next gives
-// the right instants whatever the location of the time passed to it.
+// such as @daily or "@every 30m") in the channel's time zone with the one
+// schedule parser, the one /digest setup uses: a wall time that repeats
+// when clocks go back runs once.
 func (d DigestChannel) Cron() (cron.Schedule, error) {
-	spec := strings.TrimSpace(d.Schedule)
-	if spec == "" {
-		return nil, fmt.Errorf("empty schedule")
-	}
-	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
-		// Also keeps a bare "TZ=x" away from cron's parser, which panics on it.
-		return nil, fmt.Errorf("schedule %q: set the zone with timezone, not TZ=", spec)
-	}
-	loc, err := d.Location()
-	if err != nil {
-		return nil, err
-	}
-	sched, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + spec)
-	if err != nil {
-		return nil, fmt.Errorf("schedule %q: %w", spec, err)
-	}
-	return sched, nil
+	return schedule.Parse(d.Schedule, d.Timezone)
 }
 
 // NeedsAPIKey reports whether base_url is OpenAI's own API, which refuses

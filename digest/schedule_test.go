@@ -5,6 +5,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/secbrief/secbrief/config"
+	"github.com/secbrief/secbrief/storage"
 )
 
 func mustLoc(t *testing.T, name string) *time.Location {
@@ -25,43 +30,28 @@ func TestSchedulesAcrossTimeZonesAndDST(t *testing.T) {
 		return v
 	}
 	tests := []struct {
-		name     string
-		daily    string // DailyAt time, or "" to use spec
-		spec, tz string
-		from     string
-		want     []string // successive runs, UTC
+		name      string
+		daily, tz string
+		from      string
+		want      []string // successive runs, UTC
 	}{
 		{name: "berlin 07:00 across spring forward", daily: "07:00", tz: "Europe/Berlin", from: "2026-03-28T00:00:00Z",
 			want: []string{"2026-03-28T06:00:00Z", "2026-03-29T05:00:00Z", "2026-03-30T05:00:00Z"}},
-		{name: "berlin 02:30 on spring-forward day runs at 03:30 CEST", daily: "02:30", tz: "Europe/Berlin", from: "2026-03-28T12:00:00Z",
-			want: []string{"2026-03-29T01:30:00Z", "2026-03-30T00:30:00Z"}},
+		{name: "berlin 02:30 on spring-forward day runs at 03:00 CEST", daily: "02:30", tz: "Europe/Berlin", from: "2026-03-28T12:00:00Z",
+			want: []string{"2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"}},
 		{name: "berlin 02:30 on fall-back day runs once", daily: "02:30", tz: "Europe/Berlin", from: "2026-10-24T12:00:00Z",
 			want: []string{"2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"}},
-		{name: "berlin cron 30 2 on fall-back day runs once", spec: "30 2 * * *", tz: "Europe/Berlin", from: "2026-10-24T12:00:00Z",
-			want: []string{"2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"}},
-		{name: "berlin cron 30 2 is skipped on spring-forward day", spec: "30 2 * * *", tz: "Europe/Berlin", from: "2026-03-28T12:00:00Z",
-			want: []string{"2026-03-30T00:30:00Z"}},
+		{name: "new york 01:30 on fall-back day runs once", daily: "01:30", tz: "America/New_York", from: "2025-11-01T12:00:00Z",
+			want: []string{"2025-11-02T05:30:00Z", "2025-11-03T06:30:00Z"}},
+		{name: "new york 02:30 on spring-forward day runs at 03:00 EDT", daily: "02:30", tz: "America/New_York", from: "2025-03-08T12:00:00Z",
+			want: []string{"2025-03-09T07:00:00Z", "2025-03-10T06:30:00Z"}},
 		{name: "new york 08:15 across spring forward", daily: "08:15", tz: "America/New_York", from: "2026-03-07T00:00:00Z",
 			want: []string{"2026-03-07T13:15:00Z", "2026-03-08T12:15:00Z"}},
-		{name: "new york @daily", spec: "@daily", tz: "America/New_York", from: "2026-07-01T00:00:00Z",
-			want: []string{"2026-07-01T04:00:00Z", "2026-07-02T04:00:00Z"}},
-		{name: "utc default", spec: "0 9 * * 1-5", from: "2026-07-03T10:00:00Z",
-			want: []string{"2026-07-06T09:00:00Z"}},
-		{name: "every 30s", spec: "@every 30s", tz: "Europe/Berlin", from: "2026-10-25T00:59:50Z",
-			want: []string{"2026-10-25T01:00:20Z", "2026-10-25T01:00:50Z"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.tz != "" {
-				mustLoc(t, tc.tz)
-			}
-			var sched interface{ Next(time.Time) time.Time }
-			var err error
-			if tc.daily != "" {
-				sched, err = DailyAt(tc.daily, tc.tz)
-			} else {
-				sched, err = ParseSchedule(tc.spec, tc.tz)
-			}
+			mustLoc(t, tc.tz)
+			_, sched, err := SetupSchedule(storage.DigestSchedule{ChannelID: "c", Time: tc.daily, Timezone: tc.tz})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,23 +66,62 @@ func TestSchedulesAcrossTimeZonesAndDST(t *testing.T) {
 	}
 }
 
-func TestScheduleErrors(t *testing.T) {
-	for _, tc := range []struct{ name, daily, spec, tz string }{
-		{name: "bad zone", daily: "07:00", tz: "Mars/Olympus"},
-		{name: "bad time", daily: "7:00", tz: "UTC"},
-		{name: "hour 24", daily: "24:00", tz: "UTC"},
-		{name: "bad spec", spec: "61 * * * *"},
-		{name: "six fields", spec: "0 0 9 * * *"},
-		{name: "tz prefix", spec: "CRON_TZ=UTC 0 9 * * *"},
+// The scheduler, stepped minute by minute through both DST nights, posts
+// each channel's digest once a day: the schedules of digest.channels and of
+// /digest setup come from the same parser.
+func TestSchedulerRunsOncePerDayAcrossDST(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec, tz string
+		from           time.Time
+		wantSlot       string // the one slot of that day, UTC
+	}{
+		{name: "new york cron 30 1 when clocks go back", spec: "30 1 * * *", tz: "America/New_York",
+			from: time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC), wantSlot: "2025-11-02T05:30:00Z"},
+		{name: "new york cron 30 2 when clocks go forward", spec: "30 2 * * *", tz: "America/New_York",
+			from: time.Date(2025, 3, 9, 0, 0, 0, 0, time.UTC), wantSlot: "2025-03-09T07:00:00Z"},
+		{name: "berlin cron 30 2 when clocks go back", spec: "30 2 * * *", tz: "Europe/Berlin",
+			from: time.Date(2025, 10, 25, 20, 0, 0, 0, time.UTC), wantSlot: "2025-10-26T00:30:00Z"},
+		{name: "berlin setup 02:30 when clocks go forward", tz: "Europe/Berlin",
+			from: time.Date(2025, 3, 29, 20, 0, 0, 0, time.UTC), wantSlot: "2025-03-30T01:00:00Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			mustLoc(t, tc.tz)
+			var sched cron.Schedule
 			var err error
-			if tc.daily != "" {
-				_, err = DailyAt(tc.daily, tc.tz)
+			if tc.spec != "" {
+				sched, err = (config.DigestChannel{Schedule: tc.spec, Timezone: tc.tz}).Cron()
 			} else {
-				_, err = ParseSchedule(tc.spec, tc.tz)
+				sched, err = DailyAt("02:30", tc.tz)
 			}
-			if err == nil {
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &clock{t: tc.from}
+			s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(context.Context, Target, time.Time) {}})
+			s.Set(Target{GuildID: "g", ChannelID: "c"}, sched)
+			var slots []string
+			for range 12 * 60 {
+				c.Advance(time.Minute)
+				for _, d := range s.Due(c.Now()) {
+					slots = append(slots, d.Slot.UTC().Format(time.RFC3339))
+				}
+			}
+			if len(slots) != 1 || slots[0] != tc.wantSlot {
+				t.Fatalf("slots over 12 h = %v, want [%s]", slots, tc.wantSlot)
+			}
+		})
+	}
+}
+
+func TestScheduleErrors(t *testing.T) {
+	for _, tc := range []struct{ name, daily, tz string }{
+		{name: "bad zone", daily: "07:00", tz: "Mars/Olympus"},
+		{name: "host zone", daily: "07:00", tz: "Local"},
+		{name: "bad time", daily: "7:00", tz: "UTC"},
+		{name: "hour 24", daily: "24:00", tz: "UTC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, err := SetupSchedule(storage.DigestSchedule{ChannelID: "c", Time: tc.daily, Timezone: tc.tz}); err == nil {
 				t.Fatal("no error")
 			}
 		})
