@@ -51,6 +51,9 @@ func start(ctx context.Context, configFlag string, e env, needs ...config.Need) 
 func loadConfig(configFlag string, e env, needs ...config.Need) (config.Config, error) {
 	path := config.Resolve(configFlag, e.getenv)
 	cfg, err := config.Load(path, e.getenv)
+	if e.secrets != nil {
+		e.secrets.Add(cfg.Discord.Token.Value(), cfg.LLM.APIKey.Value())
+	}
 	if err != nil {
 		return cfg, err
 	}

@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/secbrief/secbrief/internal/redact"
+
 	// IANA zones for digest schedules, even on hosts without tzdata.
 	_ "time/tzdata"
 )
@@ -33,6 +35,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// secrets gets the configured secrets when the configuration is loaded
+	// (nil: none kept); run masks them in stdout and in the error it prints.
+	secrets *redact.Redactor
 }
 
 const usage = `secbrief summarizes security news, in Discord and in the terminal.
@@ -51,7 +56,12 @@ defaults and the environment (OPENAI_API_KEY, DISCORD_TOKEN) are used.
 // run executes one subcommand and returns the process exit code: 0 on
 // success, 1 on failure, 2 on a usage error.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	secrets := redact.New()
+	// Only the configured secrets: the token patterns of the log redaction
+	// would mangle a summary's prose.
+	out := secrets.Writer(stdout)
+	defer out.Flush()
+	e := env{stdin: stdin, stdout: out, stderr: stderr, getenv: getenv, secrets: secrets}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -83,7 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, errUsage):
 		return 2
 	default:
-		fmt.Fprintf(stderr, "secbrief %s: %v\n", args[0], err)
+		// Through the log redaction: an LLM server may quote the rejected key.
+		fmt.Fprintf(stderr, "secbrief %s: %s\n", args[0], secrets.String(err.Error()))
 		return 1
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"context"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Mask replaces every secret in logged text.
@@ -20,30 +22,74 @@ var tokenPaths = regexp.MustCompile(`(/(?:interactions|webhooks)/\d+/)([A-Za-z0-
 // bearer matches Authorization header values that might be logged.
 var bearer = regexp.MustCompile(`(?i)\b(Bot|Bearer)\s+[A-Za-z0-9_\-.]{16,}`)
 
-// Redactor masks a fixed set of secrets and every token-shaped URL segment.
+// Redactor masks a set of secrets and every token-shaped URL segment.
+// It is safe for concurrent use.
 type Redactor struct {
+	mu      sync.RWMutex
 	secrets []string
 }
 
-// New returns a Redactor for the given secrets; empty strings and very short
-// values (which would mask innocent text) are ignored.
+// New returns a Redactor for the given secrets (see Add).
 func New(secrets ...string) *Redactor {
 	r := &Redactor{}
-	for _, s := range secrets {
-		if len(s) >= 6 {
-			r.secrets = append(r.secrets, s)
-		}
-	}
+	r.Add(secrets...)
 	return r
 }
 
-// String returns s with every secret masked.
+// Add adds secrets to mask, such as those of a configuration loaded after
+// the Redactor was made; empty strings and very short values (which would
+// mask innocent text) are ignored.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		if len(s) >= minSecret && !slices.Contains(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	// Longest first, so a secret that contains another is masked whole.
+	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+}
+
+// minSecret is the length below which a value is not masked.
+const minSecret = 6
+
+// String returns s with every secret masked: the configured ones and
+// anything shaped like a token in a URL or an Authorization header. For
+// errors and logs.
 func (r *Redactor) String(s string) string {
+	s = r.Exact(s)
+	s = tokenPaths.ReplaceAllString(s, "${1}"+Mask)
+	return bearer.ReplaceAllString(s, "${1} "+Mask)
+}
+
+// Exact returns s with exactly the configured secrets masked, and nothing
+// else: for output such as a summary, whose prose the token patterns of
+// String would mangle.
+func (r *Redactor) Exact(s string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	for _, secret := range r.secrets {
 		s = strings.ReplaceAll(s, secret, Mask)
 	}
-	s = tokenPaths.ReplaceAllString(s, "${1}"+Mask)
-	return bearer.ReplaceAllString(s, "${1} "+Mask)
+	return s
+}
+
+// pending returns the length of the longest tail of s that begins one of
+// the secrets (and so might be completed by the next write).
+func (r *Redactor) pending(s string) int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	longest := 0
+	for _, secret := range r.secrets {
+		for n := min(len(secret)-1, len(s)); n > longest; n-- {
+			if strings.HasSuffix(s, secret[:n]) {
+				longest = n
+				break
+			}
+		}
+	}
+	return longest
 }
 
 // Handler wraps next so that the message and every string, error and
