@@ -32,10 +32,10 @@ func checkParsedURL(u *url.URL, p Policy) error {
 	case "":
 		return fmt.Errorf("invalid URL %q: no scheme (want http or https)", u.Redacted())
 	default:
-		return &RefusedError{Subject: "scheme " + strconv.Quote(scheme), Reason: "not http or https"}
+		return &RefusedError{Kind: RefusedScheme, Subject: "scheme " + strconv.Quote(scheme), Reason: "not http or https"}
 	}
 	if u.User != nil {
-		return &RefusedError{Subject: "a URL with credentials", Reason: "a leak risk"}
+		return &RefusedError{Kind: RefusedCredentials, Subject: "a URL with credentials", Reason: "a leak risk"}
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
@@ -47,7 +47,7 @@ func checkParsedURL(u *url.URL, p Policy) error {
 			return fmt.Errorf("invalid URL %q: bad port %q", u.Redacted(), port)
 		}
 		if !p.portAllowed(n) {
-			return &RefusedError{Subject: "port " + port, Reason: "not 80 or 443"}
+			return &RefusedError{Kind: RefusedPort, Subject: "port " + port, Reason: "not 80 or 443"}
 		}
 	}
 	return checkHost(host, p)
@@ -56,7 +56,7 @@ func checkParsedURL(u *url.URL, p Policy) error {
 // checkHost checks a lower-cased host name or literal address.
 func checkHost(host string, p Policy) error {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return &RefusedError{Subject: "host " + host, Reason: "local"}
+		return &RefusedError{Kind: RefusedAddress, Subject: "host " + host, Reason: "local"}
 	}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return checkAddr(addr, p)
@@ -70,9 +70,9 @@ func checkHost(host string, p Policy) error {
 		// allowed one is still refused, as no browser-independent reading
 		// of it is certain.
 		if err := checkAddr(addr, p); err != nil {
-			return &RefusedError{Subject: fmt.Sprintf("host %s (%s)", host, addr), Reason: addrRefusal(addr, p)}
+			return &RefusedError{Kind: RefusedAddress, Subject: fmt.Sprintf("host %s (%s)", host, addr), Reason: addrRefusal(addr, p)}
 		}
-		return &RefusedError{Subject: "host " + host, Reason: "a non-standard IPv4 notation"}
+		return &RefusedError{Kind: RefusedNotation, Subject: "host " + host, Reason: "a non-standard IPv4 notation"}
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func newClient(p Policy, resolve resolveFunc) *http.Client {
 		Timeout:   p.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if limit := p.redirectLimit(); len(via) > limit {
-				return fmt.Errorf("stopped after %d redirects", limit)
+				return fmt.Errorf("stopped after %d redirects: %w", limit, ErrTooManyRedirects)
 			}
 			return checkParsedURL(req.URL, p)
 		},
@@ -69,7 +69,7 @@ func dialControl(p Policy) func(network, address string, _ syscall.RawConn) erro
 			return fmt.Errorf("connect to %s: %w", address, err)
 		}
 		if !p.portAllowed(int(ap.Port())) {
-			return &RefusedError{Subject: "port " + strconv.Itoa(int(ap.Port())), Reason: "not 80 or 443"}
+			return &RefusedError{Kind: RefusedPort, Subject: "port " + strconv.Itoa(int(ap.Port())), Reason: "not 80 or 443"}
 		}
 		return checkAddr(ap.Addr(), p)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 )
 
 // Sentinel errors callers branch on (the bot turns them into short user
@@ -24,9 +25,33 @@ var (
 	ErrTimeout = errors.New("page took too long to load")
 )
 
+// Refusal is the kind of thing a fetch policy refused. It is what a user
+// may be told: the RefusedError's Subject (an address, a resolved or
+// redirected-to host) is for the log only.
+type Refusal int
+
+// The kinds of refusal.
+const (
+	// RefusedAddress is a private, local, reserved or otherwise special
+	// network address, whether written in the URL, reached by a redirect
+	// or resolved from a host name, and a local name such as localhost.
+	RefusedAddress Refusal = iota + 1
+	// RefusedScheme is a URL scheme other than http or https.
+	RefusedScheme
+	// RefusedPort is a port other than 80, 443 and the allowed ones.
+	RefusedPort
+	// RefusedCredentials is a URL with a user name or password in it.
+	RefusedCredentials
+	// RefusedNotation is a host written in a non-standard IPv4 notation
+	// (0x7f.1, 2130706433) that resolvers may read as an address.
+	RefusedNotation
+)
+
 // RefusedError reports a URL or network address that the fetch policy
 // refuses, and why.
 type RefusedError struct {
+	// Kind is what was refused, the only part fit to show a user.
+	Kind Refusal
 	// Subject names what was refused: "address 10.0.0.1", "scheme file",
 	// "port 8080", "host localhost", "URL with credentials".
 	Subject string
@@ -35,15 +60,22 @@ type RefusedError struct {
 }
 
 // Error reads like "address 169.254.169.254 is link-local and not allowed".
+// It names the address or host, so it belongs in the log, not in a message
+// to a user.
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("%s is %s and not allowed", e.Subject, e.Reason)
 }
+
+// ErrTooManyRedirects means the page redirected more than
+// Policy.MaxRedirects times.
+var ErrTooManyRedirects = errors.New("too many redirects")
 
 // StatusError reports a response whose HTTP status is not 2xx.
 type StatusError struct {
 	// Code is the HTTP status code, e.g. 404.
 	Code int
-	// Status is the status line's text, e.g. "404 Not Found".
+	// Status is the status line's text as the server sent it, e.g.
+	// "404 Not Found": its reason phrase is remote text, for the log only.
 	Status string
 }
 
@@ -67,10 +99,40 @@ func (e *timeoutError) Is(target error) bool {
 	return target == ErrTimeout || target == context.DeadlineExceeded
 }
 
-// unsupportedType wraps ErrUnsupportedType with the offending type.
-func unsupportedType(mediaType string) error {
+// UnsupportedTypeError reports a content type that is not a page or text;
+// it matches ErrUnsupportedType.
+type UnsupportedTypeError struct {
+	// MediaType is the lower-case media type as the server declared it, or
+	// as sniffed. It is remote text: show it only through MediaTypeName.
+	MediaType string
+}
+
+// Error reads like "content type application/pdf is not supported".
+func (e *UnsupportedTypeError) Error() string {
+	mediaType := e.MediaType
 	if mediaType == "" {
 		mediaType = "(none)"
 	}
-	return fmt.Errorf("content type %s is not supported: %w", mediaType, ErrUnsupportedType)
+	return fmt.Sprintf("content type %s is not supported", mediaType)
+}
+
+// Is makes the error match ErrUnsupportedType.
+func (e *UnsupportedTypeError) Is(target error) bool { return target == ErrUnsupportedType }
+
+// mediaTypeName is a well-formed media type (RFC 6838 restricted names):
+// nothing in it can link, mention or format.
+var mediaTypeName = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$`)
+
+// MediaTypeName returns the media type when it is a well-formed one, fit to
+// show a user, and "" when it is missing or anything else a server made up.
+func (e *UnsupportedTypeError) MediaTypeName() string {
+	if mediaTypeName.MatchString(e.MediaType) {
+		return e.MediaType
+	}
+	return ""
+}
+
+// unsupportedType returns the error for an unsupported media type.
+func unsupportedType(mediaType string) error {
+	return &UnsupportedTypeError{MediaType: mediaType}
 }

@@ -2,13 +2,11 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/render"
 )
 
@@ -25,16 +23,20 @@ func (a *Admin) feedsList(ctx context.Context, rep *reply) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%d feeds**\n", len(feeds))
 	for _, f := range feeds {
-		title := f.Title
-		if title == "" {
-			title = f.URL
+		b.WriteString("- ")
+		if title := feedTitle(f.Title); title != "" {
+			b.WriteString("**" + title + "** ")
 		}
-		fmt.Fprintf(&b, "- %s <%s>", render.Sanitize(title, nil), f.URL)
+		fmt.Fprintf(&b, "<%s>", f.URL)
+		// LastError is the poller's kind-level text (FeedProblem); it is
+		// sanitized all the same, as a row written by an older version
+		// holds the raw error.
+		lastError := render.Truncate(render.Sanitize(f.LastError, nil), 200)
 		switch {
 		case f.Disabled():
-			fmt.Fprintf(&b, " — **disabled** after repeated failures (%s); `/feeds add` it again to retry", render.Truncate(f.LastError, 200))
+			fmt.Fprintf(&b, " — **disabled** after repeated failures (%s); `/feeds add` it again to retry", lastError)
 		case f.Failures > 0:
-			fmt.Fprintf(&b, " — failing (%d in a row): %s", f.Failures, render.Truncate(f.LastError, 200))
+			fmt.Fprintf(&b, " — failing (%d in a row): %s", f.Failures, lastError)
 		}
 		b.WriteString("\n")
 	}
@@ -50,10 +52,6 @@ func (a *Admin) feedsAdd(ctx context.Context, rep *reply, opts map[string]*disco
 	}
 	feedURL, feed, items, err := a.discover(ctx, raw)
 	if err != nil {
-		var refused *article.RefusedError
-		if errors.As(err, &refused) {
-			return err
-		}
 		return &UserError{Msg: "I couldn't add that feed: " + FeedProblem(err) + ".", Cause: err}
 	}
 	added, err := a.store.Subscribe(ctx, rep.i.GuildID, feedURL, feed.Title)
@@ -63,17 +61,30 @@ func (a *Admin) feedsAdd(ctx context.Context, rep *reply, opts map[string]*disco
 	if _, err := a.store.AddItems(ctx, feedURL, items); err != nil {
 		a.log.Warn("store items of new feed", "feed_url", feedURL, "err", err)
 	}
-	title := feed.Title
-	if title == "" {
-		title = feedURL
+	name := fmt.Sprintf("<%s>", feedURL)
+	if title := feedTitle(feed.Title); title != "" {
+		name = "**" + title + "** " + name
 	}
-	msg := fmt.Sprintf("Added **%s** <%s> (%d items). Its new stories go into the next digest; older ones are not posted.", render.Sanitize(title, nil), feedURL, len(items))
+	msg := fmt.Sprintf("Added %s (%d items). Its new stories go into the next digest; older ones are not posted.", name, len(items))
 	if !added {
-		msg = fmt.Sprintf("**%s** <%s> is already in this server's feeds; it was checked again and works.", render.Sanitize(title, nil), feedURL)
+		msg = fmt.Sprintf("%s is already in this server's feeds; it was checked again and works.", name)
 	}
 	_, err = rep.deliver(render.Truncate(msg, render.MaxContent), nil, true)
 	return err
 }
+
+// feedTitle is a feed's title made safe to show: it is text from the
+// internet, so it goes through the article sanitizing (no link, no
+// mention), on one line, with the bold markers that would end our own
+// bold removed, and cut to a length a list can hold.
+func feedTitle(title string) string {
+	title = strings.Join(strings.Fields(render.Sanitize(title, nil)), " ")
+	title = strings.ReplaceAll(title, "**", "")
+	return render.Truncate(title, maxFeedTitle)
+}
+
+// maxFeedTitle is how many runes of a feed's title are shown.
+const maxFeedTitle = 120
 
 // feedsRemove handles /feeds remove url:.
 func (a *Admin) feedsRemove(ctx context.Context, rep *reply, opts map[string]*discordgo.ApplicationCommandInteractionDataOption) error {

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
+	"net/http"
 	"time"
 
 	"github.com/secbrief/secbrief/article"
@@ -46,18 +46,23 @@ func (e *RateLimitedError) Error() string {
 }
 
 // UserMessage turns any handler error into the short sentence shown to the
-// user; the full error goes to the log.
+// user; the full error goes to the log. It speaks of error kinds only: a
+// refused address or host, a resolution, a dial error's text, a redirect
+// target or a server's own words (reason phrase, content type) are never
+// repeated, so the bot cannot be used to probe internal networks or to
+// post a remote server's text.
 func UserMessage(err error) string {
 	var (
-		ue        *UserError
-		refused   *article.RefusedError
-		status    *article.StatusError
-		limited   *RateLimitedError
-		dnsErr    *net.DNSError
-		opErr     *net.OpError
-		certErr   *tls.CertificateVerificationError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
+		ue          *UserError
+		refused     *article.RefusedError
+		status      *article.StatusError
+		unsupported *article.UnsupportedTypeError
+		limited     *RateLimitedError
+		dnsErr      *net.DNSError
+		opErr       *net.OpError
+		certErr     *tls.CertificateVerificationError
+		unknownCA   x509.UnknownAuthorityError
+		hostErr     x509.HostnameError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -65,17 +70,21 @@ func UserMessage(err error) string {
 	case errors.As(err, &limited):
 		return fmt.Sprintf("You're going a bit fast. Try again in %s.", humanWait(limited.Wait))
 	case errors.As(err, &refused):
-		return "I can't fetch that link: " + refused.Error() + "."
+		return "I can't fetch that link: it " + refusalText(refused.Kind) + "."
+	case errors.Is(err, article.ErrTooManyRedirects):
+		return "That link redirects too many times; I stopped following it."
 	case errors.Is(err, article.ErrNoArticle):
 		return "I couldn't find article text on that page (it may be a login wall, a cookie banner or a script-only page). Try pasting the text with `/summarize` and no URL."
+	case errors.As(err, &unsupported):
+		return "That link isn't a web page or plain text I can read (" + mediaTypeText(unsupported) + ")."
 	case errors.Is(err, article.ErrUnsupportedType):
-		return "That link isn't a web page or plain text I can read (" + contentType(err) + ")."
+		return "That link isn't a web page or plain text I can read."
 	case errors.Is(err, article.ErrTooLarge):
 		return "That page is too large for me to read."
 	case errors.Is(err, article.ErrTimeout):
 		return "The page took too long to load. Try again later, or paste the text."
 	case errors.As(err, &status):
-		return "The site answered " + status.Status + " when I fetched the page."
+		return "The site answered " + statusText(status.Code) + " when I fetched the page."
 	case errors.Is(err, summarizer.ErrQuota):
 		return "The summarizer's API quota is used up. Please tell the bot's operator."
 	case errors.Is(err, summarizer.ErrUnavailable):
@@ -102,14 +111,39 @@ func UserMessage(err error) string {
 // msgInternal is UserMessage's answer to an error it does not recognise.
 const msgInternal = "Something went wrong on my side. The operator can find the details in the log."
 
-// contentTypeRe finds the offending type in article's unsupported-type error.
-var contentTypeRe = regexp.MustCompile(`content type (\S+)`)
+// refusalText says what kind of link the fetch policy refused, completing
+// "it …" or "the link …". The refused address, name or port stays in the
+// log: whether a host resolves, and to what, is not for users to learn.
+func refusalText(kind article.Refusal) string {
+	switch kind {
+	case article.RefusedAddress:
+		return "points to a private or local address"
+	case article.RefusedScheme:
+		return "is not an http or https link"
+	case article.RefusedPort:
+		return "uses a port other than 80 or 443"
+	case article.RefusedCredentials:
+		return "has a user name or password in it"
+	case article.RefusedNotation:
+		return "writes its host in a non-standard address notation"
+	}
+	return "leads somewhere I'm not allowed to fetch"
+}
 
-// contentType returns "content type application/pdf" from err, or a generic
-// phrase when the error does not name one.
-func contentType(err error) string {
-	if m := contentTypeRe.FindString(err.Error()); m != "" {
-		return m
+// statusText is "HTTP 404 (Not Found)": the standard name of the code, never
+// the reason phrase the server sent, which is remote text.
+func statusText(code int) string {
+	if name := http.StatusText(code); name != "" {
+		return fmt.Sprintf("HTTP %d (%s)", code, name)
+	}
+	return fmt.Sprintf("HTTP %d", code)
+}
+
+// mediaTypeText names an unsupported content type when it is a well-formed
+// media type; anything else the server declared is not repeated.
+func mediaTypeText(e *article.UnsupportedTypeError) string {
+	if name := e.MediaTypeName(); name != "" {
+		return "content type " + name
 	}
 	return "unknown content type"
 }

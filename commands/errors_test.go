@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -28,12 +27,12 @@ func TestUserMessage(t *testing.T) {
 	}{
 		{"user error as is", userErrorf("Your question is empty."), "Your question is empty."},
 		{"rate limited", &RateLimitedError{Wait: 39500 * time.Millisecond}, "Try again in 40 s"},
-		{"refused url", wrap(&article.RefusedError{Subject: "address 169.254.169.254", Reason: "link-local"}), "address 169.254.169.254 is link-local and not allowed"},
+		{"refused url", wrap(&article.RefusedError{Kind: article.RefusedAddress, Subject: "address 169.254.169.254", Reason: "link-local"}), "it points to a private or local address"},
 		{"no article", wrap(article.ErrNoArticle), "couldn't find article text"},
-		{"not a page", wrap(fmt.Errorf("content type application/pdf is not supported: %w", article.ErrUnsupportedType)), "content type application/pdf"},
+		{"not a page", wrap(&article.UnsupportedTypeError{MediaType: "application/pdf"}), "content type application/pdf"},
 		{"too large", wrap(article.ErrTooLarge), "too large"},
 		{"timeout", wrap(fmt.Errorf("%w (over 20s)", article.ErrTimeout)), "took too long to load"},
-		{"http status", wrap(&article.StatusError{Code: 403, Status: "403 Forbidden"}), "403 Forbidden"},
+		{"http status", wrap(&article.StatusError{Code: 403, Status: "403 Forbidden"}), "HTTP 403 (Forbidden)"},
 		{"llm unavailable", wrap(fmt.Errorf("%w: 503", summarizer.ErrUnavailable)), "unavailable right now"},
 		{"llm quota", wrap(summarizer.ErrQuota), "quota"},
 		{"llm garbage", wrap(summarizer.ErrInvalidOutput), "couldn't use"},
@@ -89,23 +88,6 @@ func TestMatchZones(t *testing.T) {
 	}
 	if got := matchZones("new york"); len(got) == 0 || got[0] != "America/New_York" {
 		t.Fatalf("matchZones(new york) = %v", got)
-	}
-}
-
-func TestExplainFetchHidesResolvedAddresses(t *testing.T) {
-	refused := fmt.Errorf("fetch: dial: %w", &article.RefusedError{Subject: "address 10.1.2.3", Reason: "private"})
-	byName, _ := url.Parse("http://jenkins.corp.example/job")
-	got := UserMessage(explainFetch(byName, refused))
-	if strings.Contains(got, "10.1.2.3") || !strings.Contains(got, "private or reserved") {
-		t.Errorf("refusal of a host name shows %q", got)
-	}
-	byAddr, _ := url.Parse("http://10.1.2.3/")
-	if got := UserMessage(explainFetch(byAddr, refused)); !strings.Contains(got, "10.1.2.3 is private") {
-		t.Errorf("refusal of a typed address shows %q", got)
-	}
-	other := errors.New("boom")
-	if explainFetch(byName, other) != other {
-		t.Error("other errors changed")
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -162,7 +160,7 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 		return ans, nil
 	})
 	if err != nil {
-		return explainFetch(u, err)
+		return err
 	}
 	return r.deliver(ctx, rep, v.(answer), private)
 }
@@ -223,19 +221,6 @@ func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, pri
 		return err
 	}
 	return r.deliver(ctx, rep, newAnswer(a, s), private)
-}
-
-// explainFetch hides, from the user, the internal address a host name
-// resolved to when the fetch was refused at connect time: the reason is
-// logged, but the bot must not become a way to look up internal DNS names.
-func explainFetch(u *url.URL, err error) error {
-	var refused *article.RefusedError
-	if errors.As(err, &refused) {
-		if _, notIP := netip.ParseAddr(u.Hostname()); notIP != nil { // a name, not an address the user typed
-			return &UserError{Msg: "I can't fetch that link: its host resolves to a private or reserved network address.", Cause: err}
-		}
-	}
-	return err
 }
 
 // newAnswer renders a summary for posting.

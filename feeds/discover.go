@@ -67,8 +67,28 @@ func Discover(ctx context.Context, client *http.Client, rawURL string) (feedURL 
 		}
 		return r.FinalURL, feed, items, nil
 	}
-	return "", news.Feed{}, nil, fmt.Errorf("%w at %s: the feeds the page links to failed: %w", ErrNoFeed, rawURL, errors.Join(errs...))
+	return "", news.Feed{}, nil, &LinkedFeedsError{Page: rawURL, Errs: errs}
 }
+
+// LinkedFeedsError reports a page whose announced feeds all failed. It
+// matches ErrNoFeed, and unwraps to each feed's error so that a message
+// can say what kind of failure the first one was (their URLs were written
+// by the page, so they are named in the log only).
+type LinkedFeedsError struct {
+	Page string  // the page given to Discover
+	Errs []error // one per linked feed tried, in the page's order
+}
+
+// Error names the page and every linked feed's error, for the log.
+func (e *LinkedFeedsError) Error() string {
+	return fmt.Sprintf("%v at %s: the feeds the page links to failed: %v", ErrNoFeed, e.Page, errors.Join(e.Errs...))
+}
+
+// Is makes the error match ErrNoFeed.
+func (e *LinkedFeedsError) Is(target error) bool { return target == ErrNoFeed }
+
+// Unwrap returns the linked feeds' errors.
+func (e *LinkedFeedsError) Unwrap() []error { return e.Errs }
 
 // feedLinks returns the absolute URLs of the feeds an HTML page announces
 // with <link rel="alternate" type="application/rss+xml|atom+xml|feed+json">,

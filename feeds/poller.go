@@ -61,6 +61,12 @@ type Options struct {
 	// OnDisabled is called once when a feed gets disabled, with the error
 	// of its last poll, so the channels that use it can be told.
 	OnDisabled func(ctx context.Context, feedURL string, err error)
+	// ErrorText turns a failed poll's error into the feed's stored
+	// LastError, which /feeds list shows to every guild that follows the
+	// feed: it must say what kind of failure it was and never repeat an
+	// address, a dial error or the server's text (commands.FeedProblem).
+	// The default says only that the poll failed; the log has the error.
+	ErrorText func(err error) string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// NewTicker returns Run's tick channel and its stop function (default a
@@ -140,6 +146,9 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 			t := time.NewTicker(d)
 			return t.C, t.Stop
 		}
+	}
+	if opts.ErrorText == nil {
+		opts.ErrorText = func(error) string { return "the last poll failed" }
 	}
 	if opts.Jitter == nil {
 		opts.Jitter = func(n time.Duration) time.Duration {

@@ -259,7 +259,7 @@ func TestFeedTimeout(t *testing.T) {
 	defer srv.Close()
 	store := newMemStore(srv.URL)
 	clock := &fakeClock{t: pollT0}
-	p, _ := testPoller(t, store, clock, Options{FeedTimeout: 50 * time.Millisecond})
+	p, _ := testPoller(t, store, clock, Options{FeedTimeout: 50 * time.Millisecond, ErrorText: errorString})
 	res, err := p.PollFeeds(context.Background(), []string{srv.URL})
 	if err != nil || res.Failed != 1 {
 		t.Fatalf("PollFeeds = %+v, %v; want one failure", res, err)
@@ -275,7 +275,7 @@ func TestBodyCap(t *testing.T) {
 	}))
 	defer srv.Close()
 	store := newMemStore(srv.URL)
-	p, parses := testPoller(t, store, &fakeClock{t: pollT0}, Options{MaxBodyBytes: 1024})
+	p, parses := testPoller(t, store, &fakeClock{t: pollT0}, Options{MaxBodyBytes: 1024, ErrorText: errorString})
 	p.PollDue(context.Background())
 	if st := store.state(srv.URL); st.Failures != 1 || !strings.Contains(st.LastError, ErrTooLarge.Error()) || *parses != 0 {
 		t.Errorf("state = %+v, %d parses; want a too-large failure and no parse", st, *parses)

@@ -57,7 +57,7 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) Result {
 	} else {
 		res.Failed = 1
 		st.Failures++
-		st.LastError = err.Error()
+		st.LastError = p.opts.ErrorText(err)
 		st.NextPollAt = start.Add(p.retryDelay(st.Failures, err))
 		if st.Failures >= p.opts.MaxFailures {
 			st.DisabledAt = start

@@ -190,7 +190,7 @@ func TestDigestAdminCommands(t *testing.T) {
 		t.Errorf("/feeds add of a page without a feed: %+v", got)
 	}
 	got = finalText(h.settled(h.dispatch(feedsAdd("http://169.254.169.254/feed"))))
-	if !strings.Contains(got.text, "link-local") {
+	if !strings.Contains(got.text, "private or local address") || strings.Contains(got.text, "169.254") {
 		t.Errorf("/feeds add of the metadata address: %+v", got)
 	}
 	h.checkNoPings()

@@ -54,6 +54,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		PollInterval: fc.PollInterval.Duration(),
 		MaxFailures:  fc.MaxFailures,
 		UserAgent:    a.cfg.Fetch.UserAgent,
+		ErrorText:    commands.FeedProblem, // shown by /feeds list: kinds only
 		OnDisabled: func(ctx context.Context, feedURL string, err error) {
 			if notify != nil {
 				a.announceDisabled(ctx, notify, feedURL, err, d.operatorDigests())
