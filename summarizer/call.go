@@ -26,6 +26,9 @@ type request struct {
 	purpose  string // for logs: summary, notes, combine, repair, answer
 	messages []Message
 	json     bool // response_format json_object
+	// maxTokens, when positive, lowers the completion cap below
+	// Options.MaxOutputTokens (the notes of a long article).
+	maxTokens int
 }
 
 // complete sends req, retrying 429s, 5xx, timeouts and connection errors
@@ -73,11 +76,17 @@ func (s *Summarizer) chatRequest(req request) openai.ChatCompletionRequest {
 	for i, m := range req.messages {
 		msgs[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
 	}
-	c := openai.ChatCompletionRequest{Model: s.opts.Model, Messages: msgs, MaxTokens: s.opts.MaxOutputTokens}
+	limit := s.opts.MaxOutputTokens
+	if req.maxTokens > 0 {
+		limit = min(limit, req.maxTokens)
+	}
+	c := openai.ChatCompletionRequest{Model: s.opts.Model, Messages: msgs, MaxTokens: limit}
 	if req.json {
 		c.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
 	}
 	if errors.Is(openai.NewReasoningValidator().Validate(c), openai.ErrReasoningModelMaxTokensDeprecated) {
+		// Their hidden reasoning counts against the cap: a lowered one could
+		// leave no visible reply, so they keep the full one.
 		c.MaxTokens, c.MaxCompletionTokens = 0, s.opts.MaxOutputTokens
 	}
 	return c

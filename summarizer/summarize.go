@@ -19,10 +19,6 @@ import (
 // (a cookie banner or an empty paste is not an article).
 const minWords = 8
 
-// maxCondenseRounds bounds how many times notes are condensed again when
-// the notes of a very long article still exceed the budget.
-const maxCondenseRounds = 3
-
 // Key is the cache key of a's summary: a hash of the article's content
 // hash, the model, the prompt version and the output language. Only the
 // summarizer composes keys.
@@ -157,19 +153,26 @@ func describe(a news.Article) string {
 }
 
 // generate asks the LLM: in one request when the article fits the budget,
-// else map-reduce over chunks.
+// else from notes on its first Options.MaxChunks chunks, combined in one
+// request. With the one repair, that is at most MaxChunks+2 calls however
+// long the page; the summary's Coverage says how much of it was read.
 func (s *Summarizer) generate(ctx context.Context, a news.Article) (news.Summary, error) {
-	msgs, err := s.summaryMessages(a)
+	p, err := s.plan(a)
 	if err != nil {
 		return news.Summary{}, err
 	}
-	if estimateMessages(msgs) > s.opts.MaxInputTokens {
-		notes, err := s.notes(ctx, a)
+	msgs := p.whole
+	if msgs == nil {
+		notes, err := s.notes(ctx, a, p)
 		if err != nil {
 			return news.Summary{}, err
 		}
 		if msgs, err = s.combineMessages(a, notes); err != nil {
 			return news.Summary{}, err
+		}
+		if n := estimateMessages(msgs); n > s.opts.MaxInputTokens {
+			// noteBudget sized the notes for this; reaching here is a bug.
+			return news.Summary{}, fmt.Errorf("combine request of %d tokens exceeds the budget of %d", n, s.opts.MaxInputTokens)
 		}
 	}
 	reply, err := s.complete(ctx, request{purpose: "summary", messages: msgs, json: true})
@@ -177,11 +180,16 @@ func (s *Summarizer) generate(ctx context.Context, a news.Article) (news.Summary
 		return news.Summary{}, err
 	}
 	sum, perr := parseSummary(reply, a.Text)
-	if perr == nil {
-		return sum, nil
+	if perr != nil {
+		s.log.Warn("invalid summary reply, asking for a repair", "err", perr)
+		if sum, err = s.repair(ctx, reply, perr, a.Text); err != nil {
+			return news.Summary{}, err
+		}
 	}
-	s.log.Warn("invalid summary reply, asking for a repair", "err", perr)
-	return s.repair(ctx, reply, perr, a.Text)
+	if p.coverage < 1 {
+		sum.Coverage = p.coverage
+	}
+	return sum, nil
 }
 
 // repair sends the bad reply back once, asking for valid JSON only.
@@ -204,54 +212,39 @@ func (s *Summarizer) repair(ctx context.Context, bad string, reason error, artic
 	return sum, nil
 }
 
-// notes runs the map step: notes on every chunk (concurrently, within the
-// concurrency limit), condensed again while they exceed the budget.
-func (s *Summarizer) notes(ctx context.Context, a news.Article) (string, error) {
-	if empty, err := s.combineMessages(a, ""); err != nil || estimateMessages(empty)+64 > s.opts.MaxInputTokens {
-		return "", fmt.Errorf("token budget %d leaves no room to combine notes", s.opts.MaxInputTokens)
+// notes runs the map step over p's chunks (concurrently, within the
+// concurrency limit): one request each, its reply capped (max_tokens, then
+// clipped) to p.noteTokens so that all of them fit one combine request.
+func (s *Summarizer) notes(ctx context.Context, a news.Article, p plan) (string, error) {
+	notes := make([]string, len(p.chunks))
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range p.chunks {
+		g.Go(func() error {
+			msgs, err := p.notesMessages(s, a, i)
+			if err != nil {
+				return err
+			}
+			reply, err := s.complete(gctx, request{purpose: "notes", messages: msgs, maxTokens: p.noteTokens})
+			if err != nil {
+				return fmt.Errorf("part %d of %d: %w", i+1, p.parts, err)
+			}
+			notes[i] = fmt.Sprintf("Notes on part %d of %d:\n%s", i+1, p.parts,
+				clipTokens(strings.TrimSpace(reply), p.noteTokens))
+			return nil
+		})
 	}
-	text := a.Text
-	for round := range maxCondenseRounds {
-		chunks, err := s.chunks(a, text)
-		if err != nil {
-			return "", err
-		}
-		notes := make([]string, len(chunks))
-		g, gctx := errgroup.WithContext(ctx)
-		for i, c := range chunks {
-			g.Go(func() error {
-				msgs, err := s.notesMessages(a, c, i+1, len(chunks))
-				if err != nil {
-					return err
-				}
-				reply, err := s.complete(gctx, request{purpose: "notes", messages: msgs})
-				if err != nil {
-					return fmt.Errorf("part %d of %d: %w", i+1, len(chunks), err)
-				}
-				notes[i] = fmt.Sprintf("Notes on part %d of %d:\n%s", i+1, len(chunks), strings.TrimSpace(reply))
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return "", err
-		}
-		text = strings.Join(notes, "\n\n")
-		msgs, err := s.combineMessages(a, text)
-		if err != nil {
-			return "", err
-		}
-		if estimateMessages(msgs) <= s.opts.MaxInputTokens {
-			s.log.Info("summarized long article in parts", "chunks", len(chunks), "round", round+1)
-			return text, nil
-		}
+	if err := g.Wait(); err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("article too long: notes still exceed %d tokens after %d rounds", s.opts.MaxInputTokens, maxCondenseRounds)
+	s.log.Info("summarized long article in parts", "chunks", len(p.chunks), "parts", p.parts,
+		"coverage", p.coverage)
+	return strings.Join(notes, "\n\n"), nil
 }
 
 // chunks splits text so that each notes request fits the budget.
 func (s *Summarizer) chunks(a news.Article, text string) ([]string, error) {
 	// Measure the scaffolding of a notes request with an empty chunk.
-	empty, err := s.notesMessages(a, "", 99, 99)
+	empty, err := s.notesMessages(a, "", 99, 99, 999)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,9 @@ const (
 	DefaultMaxRetries      = 3
 	DefaultMaxRetryWait    = 30 * time.Second
 	DefaultTimeout         = 90 * time.Second
+	// DefaultMaxChunks is how many parts of a long article get notes; the
+	// rest of a longer page is left out (and the summary says so).
+	DefaultMaxChunks = 8
 	// MinInputTokens is the smallest accepted MaxInputTokens: the summary
 	// prompt alone estimates at ~650 tokens, and the combine step of a long
 	// article needs room for notes besides.
@@ -79,6 +82,10 @@ type Options struct {
 	MaxInputTokens int
 	// MaxOutputTokens caps the completion of one request.
 	MaxOutputTokens int
+	// MaxChunks is the most parts of a long article that get a notes
+	// request (llm.max_chunks): one summary then costs at most MaxChunks+2
+	// calls (notes, one combine, one repair), retries aside.
+	MaxChunks int
 	// Concurrency is the most LLM requests in flight at once, across
 	// Summarize and Answer.
 	Concurrency int
@@ -110,6 +117,9 @@ func (o Options) withDefaults() Options {
 	o.MaxInputTokens = max(o.MaxInputTokens, MinInputTokens)
 	if o.MaxOutputTokens <= 0 {
 		o.MaxOutputTokens = DefaultMaxOutputTokens
+	}
+	if o.MaxChunks <= 0 {
+		o.MaxChunks = DefaultMaxChunks
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency

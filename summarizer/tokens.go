@@ -1,6 +1,7 @@
 package summarizer
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -145,4 +146,26 @@ func cutRunes(s string, limit int) []string {
 		r = r[n:]
 	}
 	return out
+}
+
+// clipTokens returns s when it is within limit estimated tokens, else its
+// longest prefix that is, cut after a whole word where it can be and ended
+// with "…" (counted in limit). It is how a note longer than asked still
+// fits the one combine request.
+func clipTokens(s string, limit int) string {
+	if EstimateTokens(s) <= limit {
+		return s
+	}
+	if limit < 2 {
+		return ""
+	}
+	r := []rune(s)
+	// A prefix never estimates more than a longer one, so the longest
+	// prefix that fits is found by bisection.
+	n := sort.Search(len(r)+1, func(n int) bool { return EstimateTokens(string(r[:n])) > limit-1 }) - 1
+	cut := string(r[:n])
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > 0 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut) + "…"
 }

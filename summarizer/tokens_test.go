@@ -1,13 +1,11 @@
 package summarizer
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/secbrief/secbrief/internal/fakellm"
 	"github.com/secbrief/secbrief/news"
 )
 
@@ -98,83 +96,4 @@ func longArticle(paras int) news.Article {
 			"%s\n\n", i, strings.Repeat("more detail about the incident and its impact on customers. ", 8))
 	}
 	return news.Article{Title: "Acme VPN flaw", URL: "https://example.com/long", Text: b.String()}
-}
-
-func TestLongTextMapReduce(t *testing.T) {
-	const budget = MinInputTokens
-	e := newEnv(t, Options{MaxInputTokens: budget})
-	a := longArticle(60)
-	e.llm.SetResponder(func(r fakellm.Request) fakellm.Response {
-		if r.ResponseFormat == "json_object" {
-			return fakellm.Reply(fakellm.SummaryJSON("Acme VPN", "high", "CVE-2025-0001"))
-		}
-		return fakellm.Reply("- Acme VPN flaw CVE-2025-0001 exploited.")
-	})
-	est := e.s.Estimate(a)
-	if est.Chunks < 2 || est.Tokens <= budget {
-		t.Fatalf("estimate = %+v, want several chunks", est)
-	}
-	plan, err := e.s.Prompt(a)
-	if err != nil || len(plan) != est.Chunks {
-		t.Fatalf("Prompt: %d requests, err %v; want %d", len(plan), err, est.Chunks)
-	}
-	sum, err := e.s.Summarize(t.Context(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reqs := e.llm.Requests()
-	if len(reqs) != est.Chunks+1 {
-		t.Fatalf("%d requests, want %d notes + 1 combine", len(reqs), est.Chunks)
-	}
-	parts := make([]string, est.Chunks+1)
-	combines := 0
-	for i, r := range reqs {
-		msgs := make([]Message, len(r.Messages))
-		for j, m := range r.Messages {
-			msgs[j] = Message{Role: m.Role, Content: m.Content}
-		}
-		if n := estimateMessages(msgs); n > budget {
-			t.Errorf("request %d: %d estimated tokens, budget %d", i, n, budget)
-		}
-		_, data := fencedData(t, r)
-		if r.ResponseFormat == "json_object" {
-			combines++
-			if !strings.Contains(data, "Notes on part 1 of") {
-				t.Errorf("combine request lacks the notes")
-			}
-			continue
-		}
-		// Notes requests run concurrently: order them by part number.
-		var part, of int
-		if _, err := fmt.Sscanf(data[strings.Index(data, "Part: "):], "Part: %d of %d", &part, &of); err != nil || of != est.Chunks {
-			t.Fatalf("request %d: no part header: %v", i, err)
-		}
-		_, parts[part], _ = strings.Cut(data, "\n\n")
-	}
-	if combines != 1 || reqs[len(reqs)-1].ResponseFormat != "json_object" {
-		t.Errorf("%d combine requests, want exactly 1, last", combines)
-	}
-	if got, want := strings.Join(strings.Fields(strings.Join(parts, " ")), " "), strings.Join(strings.Fields(a.Text), " "); got != want {
-		t.Errorf("the chunks do not hold the whole text, in order (silently cut?)")
-	}
-	if len(sum.CVEs) != 1 || sum.Severity != news.SeverityHigh {
-		t.Errorf("summary = %+v", sum)
-	}
-	if u := e.cache.Usage(); len(u) != len(reqs) {
-		t.Errorf("usage recorded for %d of %d calls", len(u), len(reqs))
-	}
-}
-
-func TestTooLongNotes(t *testing.T) {
-	e := newEnv(t, Options{MaxInputTokens: MinInputTokens})
-	// Notes as long as their input never shrink: the summarizer gives up
-	// with an error instead of cutting.
-	e.llm.SetResponder(func(r fakellm.Request) fakellm.Response {
-		_, data := fencedData(t, r)
-		return fakellm.Reply(data)
-	})
-	_, err := e.s.Summarize(t.Context(), longArticle(30))
-	if err == nil || errors.Is(err, ErrInvalidOutput) {
-		t.Fatalf("err = %v, want a too-long error", err)
-	}
 }
