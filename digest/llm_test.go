@@ -94,7 +94,8 @@ func TestRealSummarizerBudgetSpentMidDigest(t *testing.T) {
 
 // BenchmarkDigest100 builds and posts a digest of 100 new articles (full
 // text, no teasers) through the real summarizer against fakellm answering
-// in 300 ms, with llm.concurrency 4. The bar: within 1.25 × the ideal
+// in 300 ms, with llm.concurrency 4 and digest.max_items 100, so every
+// story is summarized. The bar: within 1.25 × the ideal
 // ceil(100/4) × 300 ms = 7.5 s, never more than 4 LLM calls in flight.
 func BenchmarkDigest100(b *testing.B) {
 	const ideal = 25 * 300 * time.Millisecond
@@ -105,7 +106,7 @@ func BenchmarkDigest100(b *testing.B) {
 		e.addItems(b, "feed-a", 100, distinct)
 		llm := fakellm.New(b)
 		llm.SetLatency(300 * time.Millisecond)
-		r := e.realRunner(e.realSummarizer(b, llm, 4), Config{Concurrency: 4})
+		r := e.realRunner(e.realSummarizer(b, llm, 4), Config{Concurrency: 4, MaxItems: 100})
 		b.StartTimer()
 		start := time.Now()
 		res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
@@ -114,8 +115,8 @@ func BenchmarkDigest100(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(res.Digest.Stories)+res.Digest.More != 100 || llm.Calls() != 100 {
-			b.Fatalf("stories %d+%d, LLM calls %d; want 100 and 100", len(res.Digest.Stories), res.Digest.More, llm.Calls())
+		if len(res.Digest.Stories) != 100 || llm.Calls() != 100 {
+			b.Fatalf("stories %d, LLM calls %d; want 100 and 100", len(res.Digest.Stories), llm.Calls())
 		}
 		if llm.MaxInFlight() > 4 {
 			b.Fatalf("%d LLM calls in flight, want at most 4", llm.MaxInFlight())

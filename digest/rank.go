@@ -53,7 +53,7 @@ func Rank(stories []news.Story) {
 }
 
 // Cap keeps the first maxItems of ranked stories and returns them with the
-// number left out (news.Digest.More). maxItems <= 0 keeps everything.
+// number left out. maxItems <= 0 keeps everything.
 func Cap(stories []news.Story, maxItems int) (kept []news.Story, more int) {
 	if maxItems <= 0 || len(stories) <= maxItems {
 		return stories, 0

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -254,7 +255,7 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 		}
 	}
 
-	d, err := r.build(ctx, t, loc)
+	d, items, err := r.build(ctx, t, loc)
 	if errors.Is(err, ErrNothingNew) && scheduled {
 		// Remember that the slot ran, so a restart does not run it again.
 		if _, cerr := r.cfg.Store.CreateDigest(ctx, storage.DigestRun{GuildID: t.GuildID,
@@ -266,7 +267,7 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 		return Result{}, err
 	}
 
-	run := storage.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: digestItems(d)}
+	run := storage.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: items}
 	run.ID, err = r.cfg.Store.CreateDigest(ctx, run)
 	if errors.Is(err, storage.ErrDigestExists) {
 		return Result{}, ErrAlreadyRun
@@ -274,7 +275,7 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 	if err != nil {
 		return Result{}, err
 	}
-	log.Info("digest recorded", "digest_id", run.ID, "stories", len(d.Stories), "more", d.More)
+	log.Info("digest recorded", "digest_id", run.ID, "stories", len(d.Stories), "headlines", len(d.Headlines))
 	return r.post(ctx, run)
 }
 
@@ -283,27 +284,43 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 // (the CLI's dry run uses it). ErrNothingNew when there are no items.
 // The digest is dated in t.Location (UTC when nil).
 func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
-	return r.build(ctx, t, t.location(time.Time{}))
+	d, _, err := r.build(ctx, t, t.location(time.Time{}))
+	return d, err
 }
 
-// build is Build with the digest dated in loc: a digest at 07:00 in Tokyo
-// is 22:00 UTC the day before, and must say today's date.
-func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.Digest, error) {
+// build is Build with the digest dated in loc (a digest at 07:00 in Tokyo
+// is 22:00 UTC the day before, and must say today's date), returning also
+// the items the digest delivers. Stories are clustered, pre-ranked without
+// the LLM (PreRank), and only the first max_items + summaryMargin are
+// summarized; those are ranked (Rank) and the first max_items shown in
+// full. Every other story is listed by its headline (news.Digest.Headlines).
+func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.Digest, []storage.DigestItem, error) {
 	now := r.cfg.Now()
 	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.In(loc)}
 	r.poll(ctx, t.GuildID)
 	items, err := r.cfg.Store.UnseenItems(ctx, storage.UnseenQuery{GuildID: t.GuildID,
 		ChannelID: t.ChannelID, Now: now, Lookback: r.cfg.Lookback})
 	if err != nil {
-		return d, err
+		return d, nil, err
 	}
 	if len(items) == 0 {
-		return d, ErrNothingNew
+		return d, nil, ErrNothingNew
 	}
-	stories := r.summarize(ctx, t.GuildID, Cluster(items, r.cfg.Window))
-	Rank(stories)
-	d.Stories, d.More = Cap(stories, r.cfg.MaxItems)
-	return d, nil
+	stories := Cluster(items, r.cfg.Window)
+	PreRank(stories, now, r.cfg.Lookback)
+	budget := len(stories)
+	if r.cfg.MaxItems > 0 {
+		budget = r.cfg.MaxItems + summaryMargin
+	}
+	picked, rest := r.summarize(ctx, t.GuildID, stories, budget)
+	Rank(picked)
+	shown, _ := Cap(picked, r.cfg.MaxItems)
+	demoted := picked[len(shown):]
+	d.Stories = shown
+	for _, s := range append(slices.Clone(demoted), rest...) {
+		d.Headlines = append(d.Headlines, headline(s))
+	}
+	return d, append(digestItems(picked, false), digestItems(rest, true)...), nil
 }
 
 // poll polls the guild's enabled feeds, logging failures.
@@ -330,14 +347,30 @@ func (r *Runner) poll(ctx context.Context, guildID string) {
 	}
 }
 
-// digestItems lists the items a digest shows. Stories left out by the cap
-// are not listed: they stay unseen and compete again next time.
-func digestItems(d news.Digest) []storage.DigestItem {
+// digestItems lists the items of stories for the digest that delivers
+// them. The items of a story that was to be summarized are Summarized when
+// it got a summary; without one (LLM failure, budget spent) they are
+// offered to the channel's next digest once more. headlineOnly stories were
+// never to be summarized: listing their headline delivers them for good.
+func digestItems(stories []news.Story, headlineOnly bool) []storage.DigestItem {
 	var out []storage.DigestItem
-	for _, s := range d.Stories {
+	for _, s := range stories {
 		for _, it := range append([]news.Item{s.Lead}, s.Others...) {
-			out = append(out, storage.DigestItem{FeedURL: it.FeedURL, ItemID: it.ID, Summarized: s.Summary != nil})
+			out = append(out, storage.DigestItem{FeedURL: it.FeedURL, ItemID: it.ID, Summarized: headlineOnly || s.Summary != nil})
 		}
 	}
 	return out
+}
+
+// headline is s as the digest lists it by headline: its items without
+// their content, and no summary, which keeps a recorded digest of hundreds
+// of stories small.
+func headline(s news.Story) news.Story {
+	h := news.Story{Lead: s.Lead, CVEs: s.CVEs}
+	h.Lead.Content = ""
+	for _, o := range s.Others {
+		o.Content = ""
+		h.Others = append(h.Others, o)
+	}
+	return h
 }

@@ -174,19 +174,22 @@ func TestTokenBudgetSpentHeadlinesOnly(t *testing.T) {
 	}
 }
 
-func TestMaxItemsCapsAndMore(t *testing.T) {
+func TestMaxItemsCapsAndListsHeadlines(t *testing.T) {
 	e := newEnv(t)
 	e.addItems(t, "feed-a", 40, distinct)
 	res, err := e.runner(Config{MaxItems: 15}).Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Digest.Stories) != 15 || res.Digest.More != 25 {
-		t.Fatalf("stories %d more %d, want 15 and 25", len(res.Digest.Stories), res.Digest.More)
+	if len(res.Digest.Stories) != 15 || len(res.Digest.Headlines) != 25 || res.Digest.More != 0 {
+		t.Fatalf("stories %d headlines %d more %d, want 15, 25 and 0", len(res.Digest.Stories), len(res.Digest.Headlines), res.Digest.More)
 	}
-	// The 25 left out stay unseen and compete in the next digest.
-	if got := len(e.unseen(t)); got != 25 {
-		t.Fatalf("unseen after capped digest: %d, want 25", got)
+	if calls := e.sum.Calls(); calls > 15+summaryMargin {
+		t.Fatalf("%d summaries for 15 stories shown", calls)
+	}
+	// The 25 listed by headline are delivered: not offered again.
+	if got := len(e.unseen(t)); got != 0 {
+		t.Fatalf("unseen after the digest: %d, want 0", got)
 	}
 }
 

@@ -11,25 +11,37 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// summarize gets the text of each story's lead (adding the CVEs it names
-// to the story's), joins the stories that now share a CVE (MergeByCVE), and
-// sets the Summary of each remaining story's lead, at most cfg.Concurrency
-// at a time, returning the joined stories. Cached summaries are always used. A story is left without a
+// summaryMargin is how many stories beyond max_items are summarized: a
+// few stories that the final rank (by the summaries' severity) demotes, or
+// that MergeByCVE joins, still leave max_items summarized entries. Joins
+// only shrink the set, so a digest makes at most max_items + summaryMargin
+// summary calls.
+const summaryMargin = 3
+
+// summarize takes the first n of the pre-ranked stories (PreRank) as the
+// ones to summarize: it gets the text of each one's lead (adding the CVEs
+// it names to the story's), joins the stories that now share a CVE
+// (MergeByCVE, over all stories, so a headline covering the same flaw joins
+// its summarized story), and sets the Summary of each picked story's lead,
+// at most cfg.Concurrency at a time. It returns the picked stories and the
+// rest, both in pre-rank order; the rest cost no fetch and no LLM call.
+// Cached summaries are always used. A picked story is left without a
 // summary (Summary nil: the digest shows its headline, source and first
-// sentences, marked not summarized) when the LLM fails for it or the guild's
-// daily token budget is spent; its items are then delivered as unsummarized
-// and offered to the channel's next digest once more, to be summarized
-// then.
-func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.Story) []news.Story {
+// sentences, marked not summarized) when the LLM fails for it or the
+// guild's daily token budget is spent; its items are then delivered as
+// unsummarized and offered to the channel's next digest once more, to be
+// summarized then.
+func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.Story, n int) (picked, rest []news.Story) {
 	ctx = r.cfg.WithGuild(ctx, guildID)
-	// First the text of every lead: the fetched full text may name CVEs the
-	// feed's teaser did not, which can join stories, and a joined story is
-	// summarized once.
-	texts := make(map[string]news.Article, len(stories))
+	n = min(max(n, 0), len(stories))
+	// First the text of every picked lead: the fetched full text may name
+	// CVEs the feed's teaser did not, which can join stories, and a joined
+	// story is summarized once.
+	texts := make(map[string]news.Article, n)
 	var mu sync.Mutex
 	g := errgroup.Group{}
 	g.SetLimit(r.cfg.Concurrency)
-	for i := range stories {
+	for i := range stories[:n] {
 		g.Go(func() error {
 			art := r.article(ctx, stories[i].Lead)
 			cves := append(slices.Clone(stories[i].CVEs), CVEs(art.Text)...)
@@ -42,21 +54,25 @@ func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.S
 		})
 	}
 	_ = g.Wait() // the goroutines report nothing: a failed fetch keeps the teaser
-	stories = MergeByCVE(stories, r.cfg.Window)
+	// The picked stories come first, so a group holding one keeps a picked
+	// lead (MergeByCVE keeps its first story's lead) and comes out first.
+	for _, s := range MergeByCVE(stories, r.cfg.Window) {
+		if _, ok := texts[itemKey(s.Lead)]; ok {
+			picked = append(picked, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
 
 	var spent atomic.Bool
-	for i := range stories {
+	for i := range picked {
 		g.Go(func() error {
-			art, ok := texts[itemKey(stories[i].Lead)]
-			if !ok {
-				art = r.article(ctx, stories[i].Lead)
-			}
-			stories[i].Summary = r.summarizeStory(ctx, guildID, stories[i], art, &spent)
+			picked[i].Summary = r.summarizeStory(ctx, guildID, picked[i], texts[itemKey(picked[i].Lead)], &spent)
 			return nil
 		})
 	}
 	_ = g.Wait() // failures degrade the story
-	return stories
+	return picked, rest
 }
 
 // itemKey identifies an item across feeds.

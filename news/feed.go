@@ -51,6 +51,11 @@ type Digest struct {
 	ChannelID string
 	At        time.Time
 	Stories   []Story
-	// More is how many stories did not fit under the item limit.
+	// Headlines are the stories past the item limit, listed by headline
+	// and link only ("…and 37 more:"), in rank order; their items carry no
+	// content and they have no summary.
+	Headlines []Story `json:",omitempty"`
+	// More is how many stories were left out entirely (digests recorded
+	// before Headlines existed).
 	More int
 }

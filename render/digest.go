@@ -20,10 +20,12 @@ const (
 const NotSummarized = "*Not summarized: headline and first sentences only.*"
 
 // DigestMessages renders d for Discord: a header message (date, number of
-// stories, severities, and an "…and N more" line when d.More > 0), then one
-// embed per story in the given order, packed into as few messages as
-// Discord's limits allow (at most 10 embeds and 6000 embed runes each).
-// Every message carries NoMentions. A story's text is sanitized with its
+// stories, severities, and an "…and N more" line when d has headlines or
+// d.More > 0), then one embed per story in the given order, packed into as
+// few messages as Discord's limits allow (at most 10 embeds and 6000 embed
+// runes each), then the headline list ("…and 37 more:", one linked title a
+// line, at most maxHeadlineMessages messages, the rest counted as "not
+// shown"). Every message carries NoMentions. A story's text is sanitized with its
 // items' links, and the URLs in its items' content, as the allowed URLs.
 func DigestMessages(d news.Digest) []*discordgo.MessageSend {
 	msgs := []*discordgo.MessageSend{{Content: Truncate(digestHeader(d), MaxContent), AllowedMentions: NoMentions()}}
@@ -40,7 +42,7 @@ func DigestMessages(d news.Digest) []*discordgo.MessageSend {
 		cur.Embeds = append(cur.Embeds, e)
 		total += l
 	}
-	return msgs
+	return append(msgs, headlineMessages(d)...)
 }
 
 // DigestThreadName is the name of the discussion thread on a digest.
@@ -127,12 +129,17 @@ func digestCounts(d news.Digest) string {
 	return line
 }
 
-// digestMore is the "…and N more" line, or "" when nothing was left out.
+// digestMore is the "…and N more" line, or "" when nothing was left out:
+// the headlines listed below the stories, else the stories left out of a
+// digest recorded before headlines existed.
 func digestMore(d news.Digest) string {
-	if d.More <= 0 {
-		return ""
+	switch {
+	case len(d.Headlines) > 0:
+		return fmt.Sprintf("…and %d more listed below.", len(d.Headlines))
+	case d.More > 0:
+		return notShown(d.More)
 	}
-	return fmt.Sprintf("…and %d more not shown.", d.More)
+	return ""
 }
 
 // digestDate is the digest's day, "Monday 2 January 2006".

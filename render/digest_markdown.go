@@ -10,7 +10,9 @@ import (
 // DigestMarkdown renders d as markdown for the terminal (`secbrief digest
 // -dry-run`): the header, then per story its headline linked, severity,
 // CVEs, outlet and date, the TL;DR or the first sentences marked
-// NotSummarized, and the other outlets. Text is cleaned as in Markdown.
+// NotSummarized, and the other outlets; then every headline ("…and 37
+// more:", one title, outlet and link a line). Text is cleaned as in
+// Markdown.
 func DigestMarkdown(d news.Digest) string {
 	var b strings.Builder
 	b.WriteString("# Security digest — " + digestDate(d) + "\n\n" + digestCounts(d) + "\n")
@@ -20,6 +22,7 @@ func DigestMarkdown(d news.Digest) string {
 	for i, st := range d.Stories {
 		writeStoryMarkdown(&b, i+1, st)
 	}
+	headlinesMarkdown(&b, d)
 	return b.String()
 }
 

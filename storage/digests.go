@@ -33,7 +33,10 @@ const (
 type DigestItem struct {
 	FeedURL string
 	ItemID  string // news.Item.ID
-	// Summarized is false when the item's story went out without a summary.
+	// Summarized is false when the item's story went out without the
+	// summary it was to get (the item is offered to the channel's next
+	// digest once more). A story listed by headline only was never to be
+	// summarized: its items are recorded as Summarized, delivered for good.
 	Summarized bool
 }
 
