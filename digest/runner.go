@@ -1,8 +1,11 @@
 // Package digest turns a channel's unseen feed items into a digest: items
-// that cover one event become one story (Cluster), leads are summarized
-// cache-first with bounded concurrency and a per-guild token budget, stories
-// are ranked and capped (Rank, Cap), and the digest is recorded before it is
-// posted and marked delivered when its last message is recorded (Runner).
+// that cover one event become one story (Cluster), stories are ranked on
+// what is known without the LLM (PreRank), the leads of the first
+// max_items plus a small margin are summarized cache-first with bounded
+// concurrency and a per-guild token budget, those are ranked and capped
+// (Rank, Cap) and every other story is listed by its headline; the digest is
+// recorded before it is posted and its items, headlines included, are
+// marked delivered when its last message is recorded (Runner).
 // Scheduler runs each channel's digest on its own cron schedule and time
 // zone.
 package digest
