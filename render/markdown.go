@@ -6,9 +6,10 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// Markdown renders s for the terminal: a "# title" heading, the TL;DR, key
-// points, severity, CVEs linked to NVD, affected products, what to do, and
-// the source, date and model. Control characters (terminal escapes
+// Markdown renders s for the terminal: a "# title" heading (under it, the
+// CoverageNote of a summary made from part of a very long page), the TL;DR,
+// key points, severity, CVEs linked to NVD, affected products, what to do,
+// and the source, date and model. Control characters (terminal escapes
 // included) and invisible characters are removed and masked links are
 // written out as "text (url)"; mentions are left alone, nothing pings in a
 // terminal.
@@ -19,6 +20,9 @@ func Markdown(s news.Summary) string {
 		title = "Untitled article"
 	}
 	b.WriteString("# " + title + "\n")
+	if note := CoverageNote(s.Coverage); note != "" {
+		b.WriteString("\n_" + strings.ToUpper(note[:1]) + note[1:] + "._\n")
+	}
 	if tldr := clean(s.TLDR, true); tldr != "" {
 		b.WriteString("\n**TL;DR:** " + tldr + "\n")
 	}

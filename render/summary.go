@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+
 	"github.com/bwmarrin/discordgo"
 	"github.com/secbrief/secbrief/news"
 )
@@ -8,7 +10,8 @@ import (
 // Summary renders s as one embed within every Discord limit: the title
 // linked to s.SourceURL, the TL;DR as description, fields for key points,
 // severity, CVEs (linked to NVD), affected products and what to do, the
-// colour of the severity, source, date and model in the footer, and the
+// colour of the severity, source, date and model in the footer (with the
+// CoverageNote of a summary made from part of a very long page), and the
 // publication time as timestamp.
 //
 // Every text of s is passed through Sanitize; URLs are allowed when they
@@ -35,6 +38,7 @@ func Summary(s news.Summary, articleText string) *discordgo.MessageEmbed {
 			Truncate(source, 200),
 			dateText(s.Published),
 			Truncate(oneLine(Sanitize(s.Model, allowed)), 100),
+			CoverageNote(s.Coverage),
 		),
 	}
 	var sev *discordgo.MessageEmbedField
@@ -70,4 +74,16 @@ func headline(title, source string, allowed func(string) bool) string {
 		return source
 	}
 	return "Untitled article"
+}
+
+// CoverageNote is the caveat of a summary made from the first part of a
+// very long page, "summarized from the first 62% of a very long page", or
+// "" when coverage (news.Summary.Coverage) is not a fraction below 1 (the
+// whole text). The percentage is rounded down and kept within 1–99, so
+// the note never claims all or nothing.
+func CoverageNote(coverage float64) string {
+	if !(coverage > 0 && coverage < 1) { // NaN too
+		return ""
+	}
+	return fmt.Sprintf("summarized from the first %d%% of a very long page", min(max(int(coverage*100), 1), 99))
 }
