@@ -2,59 +2,18 @@ package article
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/secbrief/secbrief/internal/invisible"
 )
 
-// invisible reports whether r is a character that renders as nothing and
-// can smuggle instructions or break matching: the tag block, zero-width
-// characters, bidi controls, the soft hyphen and similar format
-// characters.
-func invisible(r rune) bool {
-	switch {
-	case r >= 0xE0000 && r <= 0xE007F: // tag block
-		return true
-	case r >= 0x200B && r <= 0x200F: // zero-width space/non-joiner/joiner, LRM, RLM
-		return true
-	case r >= 0x202A && r <= 0x202E: // bidi embeddings and overrides
-		return true
-	case r >= 0x2060 && r <= 0x2064: // word joiner, invisible operators
-		return true
-	case r >= 0x2066 && r <= 0x2069: // bidi isolates
-		return true
-	}
-	switch r {
-	case 0xFEFF, // zero-width no-break space (BOM)
-		0x00AD, // soft hyphen
-		0x180E, // Mongolian vowel separator
-		0x061C, // Arabic letter mark
-		utf8.RuneError:
-		return true
-	}
-	return false
-}
-
-// Clean removes invisible Unicode (see the package doc) and invalid UTF-8
-// from s. Everything else is kept as is.
+// Clean removes invisible Unicode (internal/invisible: the one definition
+// shared with feeds and render) and invalid UTF-8 from s. Everything else
+// is kept as is.
 func Clean(s string) string {
-	i := strings.IndexFunc(s, invisible)
-	if i < 0 && utf8.ValidString(s) {
-		return s
-	}
-	if i < 0 {
-		i = 0
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for _, r := range s[i:] {
-		if !invisible(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return invisible.Strip(s)
 }
 
 // pageFacts are what the pre-pass collects that readability does not

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/secbrief/secbrief/internal/invisible"
 )
 
 // FuzzExtract feeds arbitrary markup to Parse: it must not panic, and no
@@ -35,7 +37,7 @@ func FuzzExtract(f *testing.F) {
 			if !utf8.ValidString(v) {
 				t.Fatalf("%s is not valid UTF-8: %q", field, v)
 			}
-			if i := strings.IndexFunc(v, invisible); i >= 0 {
+			if i := strings.IndexFunc(v, invisible.Is); i >= 0 {
 				t.Fatalf("%s keeps invisible %U: %q", field, []rune(v[i:])[0], v)
 			}
 		}

@@ -4,11 +4,11 @@ import (
 	"html"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/secbrief/secbrief/internal/invisible"
 )
 
 // maxContentRunes caps an item's stored text; CISA's longest advisory is
@@ -179,35 +179,11 @@ func cleanTitle(s string) string {
 	return strings.Join(strings.Fields(stripInvisible(s)), " ")
 }
 
-// stripInvisible removes zero-width and bidirectional control characters
-// and other format runes that render as nothing (Microsoft's titles start
-// with U+200B), keeping ordinary whitespace.
+// stripInvisible removes the characters that render as nothing
+// (internal/invisible: Microsoft's titles start with U+200B) and invalid
+// UTF-8, keeping ordinary whitespace.
 func stripInvisible(s string) string {
-	clean := true
-	for _, r := range s {
-		if invisible(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if invisible(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// invisible reports format characters (zero-width spaces and joiners, soft
-// hyphens, BOM, bidi controls) and control characters other than whitespace.
-func invisible(r rune) bool {
-	if r == '\n' || r == '\t' || r == '\r' {
-		return false
-	}
-	return unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || r == utf8.RuneError
+	return invisible.Strip(s)
 }
 
 // truncateRunes cuts s to at most n runes.

@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/internal/invisible"
 )
 
 // zwsp is the zero-width space put after "@" and "<@" to break mentions.
@@ -84,8 +86,8 @@ func clean(text string, keepURLs bool) string {
 
 // stripInvisible makes text valid UTF-8, turns CR/LF variants and the
 // Unicode line separators into "\n" and other spaces into " ", and drops
-// control and format characters (zero-width, bidi overrides, tag
-// characters, soft hyphens), Hangul fillers and noncharacters.
+// the invisible characters (internal/invisible: zero-width, bidi
+// overrides, tag characters, soft hyphens, Hangul fillers, controls…).
 func stripInvisible(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -97,9 +99,7 @@ func stripInvisible(s string) string {
 			b.WriteByte('\n')
 		case unicode.IsSpace(r):
 			b.WriteByte(' ')
-		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r),
-			unicode.Is(unicode.Noncharacter_Code_Point, r),
-			r == '\u034f', r == '\u115f', r == '\u1160', r == '\u3164', r == '\uffa0':
+		case invisible.Is(r):
 			// dropped
 		default:
 			b.WriteRune(r)
