@@ -123,7 +123,7 @@ func refusalText(kind article.Refusal) string {
 	case article.RefusedPort:
 		return "uses a port other than 80 or 443"
 	case article.RefusedCredentials:
-		return "has a user name or password in it"
+		return "has credentials (a user name or password) in it"
 	case article.RefusedNotation:
 		return "writes its host in a non-standard address notation"
 	}

@@ -270,3 +270,22 @@ func TestFeedProblemsLeakNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestFeedTitleIsInternetText: a feed's title goes through the article
+// sanitizing before /feeds add and /feeds list show it.
+func TestFeedTitleIsInternetText(t *testing.T) {
+	tests := []struct{ title, want string }{
+		{evilPhrase + " **Outlet**", "@\u200beveryone <@\u200b123> click Outlet"},
+		{"Krebs on Security", "Krebs on Security"},
+		{"Line\none <https://evil.example/x>", "Line one <" + "(link removed)>"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := feedTitle(tt.title); got != tt.want {
+			t.Errorf("feedTitle(%q) = %q, want %q", tt.title, got, tt.want)
+		}
+	}
+	if n := len([]rune(feedTitle(strings.Repeat("long ", 100)))); n > maxFeedTitle {
+		t.Errorf("a long title keeps %d runes, want at most %d", n, maxFeedTitle)
+	}
+}

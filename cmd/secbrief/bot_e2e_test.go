@@ -124,9 +124,9 @@ func TestSummarizeBadInputIsEphemeralAndSpecific(t *testing.T) {
 		name, url, want string
 		fetched         string
 	}{
-		{"metadata address", "http://169.254.169.254/latest/meta-data/", "link-local", ""},
+		{"metadata address", "http://169.254.169.254/latest/meta-data/", "private or local address", ""},
 		{"credentials in url", "http://user:pass@example.com/", "credentials", ""},
-		{"file scheme", "file:///etc/passwd", "file", ""},
+		{"file scheme", "file:///etc/passwd", "not an http or https link", ""},
 		{"not a web page", h.site.URL + "/report.pdf", "application/pdf", "/report.pdf"},
 		{"no article text", h.site.URL + "/empty", "couldn't find article text", "/empty"},
 		{"not found", h.site.URL + "/missing", "404", "/missing"},
