@@ -61,32 +61,31 @@ func (s *Summarizer) Summarize(ctx context.Context, a news.Article) (news.Summar
 	}
 	hash := a.Hash()
 	key := s.key(hash)
-	// The shared call must not die with the first caller's context, but
-	// keeps its values (guild attribution); each caller still leaves when
-	// its own context ends.
-	ch := s.flight.DoChan(key, func() (any, error) {
-		return s.summarizeMiss(context.WithoutCancel(ctx), a, hash, key)
+	// Callers of one article share one call. It keeps the first caller's
+	// values (guild attribution) but not its cancellation, and stops when
+	// the last caller waiting has left: nobody waiting, no spending.
+	sum, err := s.flight.Do(ctx, key, func(work context.Context) (news.Summary, error) {
+		return s.summarizeMiss(work, a, hash, key)
 	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return news.Summary{}, res.Err
+	if err != nil {
+		if ctx.Err() != nil && err == context.Cause(ctx) {
+			return news.Summary{}, fmt.Errorf("summarize: %w", err)
 		}
-		sum := res.Val.(news.Summary)
-		// Callers of one flight share the value: give each its own lists.
-		sum.KeyPoints = slices.Clone(sum.KeyPoints)
-		sum.CVEs = slices.Clone(sum.CVEs)
-		sum.Affected = slices.Clone(sum.Affected)
-		sum.Actions = slices.Clone(sum.Actions)
-		s.fill(&sum, a, hash)
-		return sum, nil
-	case <-ctx.Done():
-		return news.Summary{}, fmt.Errorf("summarize: %w", context.Cause(ctx))
+		return news.Summary{}, err
 	}
+	// Callers of one flight share the value: give each its own lists.
+	sum.KeyPoints = slices.Clone(sum.KeyPoints)
+	sum.CVEs = slices.Clone(sum.CVEs)
+	sum.Affected = slices.Clone(sum.Affected)
+	sum.Actions = slices.Clone(sum.Actions)
+	s.fill(&sum, a, hash)
+	return sum, nil
 }
 
-// summarizeMiss runs under singleflight: it re-checks the cache (a flight
-// that just ended may have filled it), calls the LLM and stores the result.
+// summarizeMiss runs in a flight: it re-checks the cache (a flight that
+// just ended may have filled it), calls the LLM and stores the result.
+// ctx ends when no caller waits any more; a summary already paid for is
+// stored all the same.
 func (s *Summarizer) summarizeMiss(ctx context.Context, a news.Article, hash, key string) (news.Summary, error) {
 	if sum, ok, err := s.cache.Summary(ctx, key); err == nil && ok {
 		sum.Cached = true
@@ -98,6 +97,7 @@ func (s *Summarizer) summarizeMiss(ctx context.Context, a news.Article, hash, ke
 		return news.Summary{}, fmt.Errorf("summarize %s: %w", describe(a), err)
 	}
 	s.fill(&sum, a, hash)
+	ctx = context.WithoutCancel(ctx) // local writes of what was paid for
 	if err := s.cache.PutArticle(ctx, a); err != nil {
 		s.log.Error("store article", "article_hash", hash, "err", err)
 	}

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/sashabaranov/go-openai"
-	"golang.org/x/sync/singleflight"
 
+	"github.com/secbrief/secbrief/internal/flight"
 	"github.com/secbrief/secbrief/news"
 )
 
@@ -151,7 +151,7 @@ type Summarizer struct {
 	opts   Options
 	log    *slog.Logger
 	sem    chan struct{}
-	flight singleflight.Group
+	flight flight.Group[news.Summary]
 }
 
 // New returns a Summarizer calling the LLM through client and caching in
