@@ -28,9 +28,9 @@ func (a *Admin) feedsList(ctx context.Context, rep *reply) error {
 			b.WriteString("**" + title + "** ")
 		}
 		fmt.Fprintf(&b, "<%s>", f.URL)
-		// LastError is the poller's kind-level text (FeedProblem); it is
-		// sanitized all the same, as a row written by an older version
-		// holds the raw error.
+		// LastError is the poller's kind-level text (FeedProblem; migration
+		// 007 replaced the raw errors older versions stored). It is
+		// sanitized all the same: stored text is not trusted to be postable.
 		lastError := render.Truncate(render.Sanitize(f.LastError, nil), 200)
 		switch {
 		case f.Disabled():
