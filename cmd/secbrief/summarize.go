@@ -14,6 +14,7 @@ import (
 	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
+	"github.com/secbrief/secbrief/summarizer"
 )
 
 // maxInputBytes caps a file or stdin read by summarize.
@@ -52,13 +53,8 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	if *dryRun {
-		est := a.sum.Estimate(art)
-		requests := est.Chunks
-		if est.Chunks > 1 {
-			requests++ // the combine request
-		}
-		fmt.Fprintf(e.stdout, "# %s\n\nsource: %s\nmodel: %s\nestimated tokens: %d in %d chunk(s), %d request(s)\n\n%s\n",
-			art.Title, orDash(art.URL), a.cfg.LLM.Model, est.Tokens, est.Chunks, requests, art.Text)
+		fmt.Fprintf(e.stdout, "# %s\n\nsource: %s\nmodel: %s\n%s\n\n%s\n",
+			art.Title, orDash(art.URL), a.cfg.LLM.Model, estimateLine(a.sum.Estimate(art)), art.Text)
 		return nil
 	}
 	s, err := a.sum.Summarize(ctx, art)
@@ -104,6 +100,20 @@ func (a *app) readInput(ctx context.Context, arg string, stdin io.Reader) (news.
 		return news.Article{}, errors.New("input is empty")
 	}
 	return article.Parse(body, nil, "")
+}
+
+// estimateLine is the dry run's cost line, with the figures the real run
+// uses (Estimate and Summarize follow one plan).
+func estimateLine(est summarizer.Estimate) string {
+	if est.Calls == 0 {
+		return fmt.Sprintf("estimated tokens: %d; llm.max_input_tokens leaves no room for this article's requests (title too long?): no request", est.Tokens)
+	}
+	chunks := fmt.Sprintf("%d chunk(s)", est.Chunks)
+	if est.Parts > est.Chunks {
+		chunks = fmt.Sprintf("the first %d of %d chunks (llm.max_chunks), %s", est.Chunks, est.Parts, render.CoverageNote(est.Coverage))
+	}
+	return fmt.Sprintf("estimated tokens: %d in %s; %d request(s), %d if the summary needs its repair",
+		est.Tokens, chunks, est.Calls, est.MaxCalls)
 }
 
 func orDash(s string) string {
