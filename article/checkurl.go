@@ -16,7 +16,7 @@ import (
 func CheckURL(raw string, p Policy) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("invalid URL: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
 	}
 	if err := checkParsedURL(u, p); err != nil {
 		return nil, err
@@ -30,7 +30,7 @@ func checkParsedURL(u *url.URL, p Policy) error {
 	switch scheme := strings.ToLower(u.Scheme); scheme {
 	case "http", "https":
 	case "":
-		return fmt.Errorf("invalid URL %q: no scheme (want http or https)", u.Redacted())
+		return fmt.Errorf("%w %q: no scheme (want http or https)", ErrInvalidURL, u.Redacted())
 	default:
 		return &RefusedError{Kind: RefusedScheme, Subject: "scheme " + strconv.Quote(scheme), Reason: "not http or https"}
 	}
@@ -39,12 +39,12 @@ func checkParsedURL(u *url.URL, p Policy) error {
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
-		return fmt.Errorf("invalid URL %q: no host", u.Redacted())
+		return fmt.Errorf("%w %q: no host", ErrInvalidURL, u.Redacted())
 	}
 	if port := u.Port(); port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n <= 0 || n > 65535 {
-			return fmt.Errorf("invalid URL %q: bad port %q", u.Redacted(), port)
+			return fmt.Errorf("%w %q: bad port %q", ErrInvalidURL, u.Redacted(), port)
 		}
 		if !p.portAllowed(n) {
 			return &RefusedError{Kind: RefusedPort, Subject: "port " + port, Reason: "not 80 or 443"}
@@ -62,7 +62,7 @@ func checkHost(host string, p Policy) error {
 		return checkAddr(addr, p)
 	}
 	if strings.ContainsAny(host, ":%[]") {
-		return fmt.Errorf("invalid host %q", host)
+		return fmt.Errorf("%w: invalid host %q", ErrInvalidURL, host)
 	}
 	if addr, ok := parseLegacyIPv4(host); ok {
 		// 2130706433, 0x7f.1, 017700000001, 127.1: resolvers may read

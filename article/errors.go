@@ -66,6 +66,10 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("%s is %s and not allowed", e.Subject, e.Reason)
 }
 
+// ErrInvalidURL means a URL (given, or a redirect's target) does not parse,
+// or lacks a scheme or a host, or has a bad port.
+var ErrInvalidURL = errors.New("invalid URL")
+
 // ErrTooManyRedirects means the page redirected more than
 // Policy.MaxRedirects times.
 var ErrTooManyRedirects = errors.New("too many redirects")

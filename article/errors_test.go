@@ -75,6 +75,14 @@ func TestRefusalKinds(t *testing.T) {
 	}
 }
 
+func TestInvalidURLIsTyped(t *testing.T) {
+	for _, raw := range []string{"example.com/story", "http://", "http://example.com:99999/", "http://exa mple.com/"} {
+		if _, err := CheckURL(raw, Policy{}); !errors.Is(err, ErrInvalidURL) {
+			t.Errorf("CheckURL(%q) = %v, want ErrInvalidURL", raw, err)
+		}
+	}
+}
+
 func TestTooManyRedirectsIsTyped(t *testing.T) {
 	env := newTestEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Path+"x", http.StatusFound)

@@ -73,6 +73,8 @@ func UserMessage(err error) string {
 		return "I can't fetch that link: it " + refusalText(refused.Kind) + "."
 	case errors.Is(err, article.ErrTooManyRedirects):
 		return "That link redirects too many times; I stopped following it."
+	case errors.Is(err, article.ErrInvalidURL):
+		return "That isn't a valid web link: give a full http:// or https:// URL."
 	case errors.Is(err, article.ErrNoArticle):
 		return "I couldn't find article text on that page (it may be a login wall, a cookie banner or a script-only page). Try pasting the text with `/summarize` and no URL."
 	case errors.As(err, &unsupported):

@@ -28,6 +28,10 @@ func TestUserMessage(t *testing.T) {
 		{"user error as is", userErrorf("Your question is empty."), "Your question is empty."},
 		{"rate limited", &RateLimitedError{Wait: 39500 * time.Millisecond}, "Try again in 40 s"},
 		{"refused url", wrap(&article.RefusedError{Kind: article.RefusedAddress, Subject: "address 169.254.169.254", Reason: "link-local"}), "it points to a private or local address"},
+		{"invalid url", fmt.Errorf("%w \"example.com\": no scheme", article.ErrInvalidURL), "full http:// or https:// URL"},
+		{"redirect loop", wrap(fmt.Errorf("stopped after 5 redirects: %w", article.ErrTooManyRedirects)), "redirects too many times"},
+		{"not a page, made-up type", wrap(&article.UnsupportedTypeError{MediaType: "[x](https://evil.example)"}), "(unknown content type)"},
+		{"odd status", wrap(&article.StatusError{Code: 599, Status: "599 <@123>"}), "HTTP 599 when"},
 		{"no article", wrap(article.ErrNoArticle), "couldn't find article text"},
 		{"not a page", wrap(&article.UnsupportedTypeError{MediaType: "application/pdf"}), "content type application/pdf"},
 		{"too large", wrap(article.ErrTooLarge), "too large"},
@@ -101,6 +105,12 @@ func TestFeedProblem(t *testing.T) {
 		{&feeds.StatusError{URL: "http://10.0.0.1/x", Code: 404}, "HTTP 404 Not Found"},
 		{fmt.Errorf("get: %w", &net.DNSError{Err: "no such host", Name: "x"}), "does not resolve"},
 		{errors.New("dial tcp 10.0.0.1:443: weird"), "could not be fetched"},
+		{fmt.Errorf("get: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused 10.0.0.1")}), "could not be reached"},
+		{fmt.Errorf("get: %w", context.DeadlineExceeded), "took too long"},
+		{fmt.Errorf("%w \"x\": no host", article.ErrInvalidURL), "not a valid http or https URL"},
+		{fmt.Errorf("get http://10.0.0.1/: %w", &article.RefusedError{Kind: article.RefusedAddress, Subject: "address 10.0.0.1", Reason: "private"}), "the link points to a private or local address"},
+		{fmt.Errorf("get: %w", &article.RefusedError{Kind: article.RefusedScheme, Subject: `scheme "gopher"`, Reason: "not http"}), "the link is not an http or https link"},
+		{&feeds.LinkedFeedsError{Page: "http://10.0.0.1/", Errs: []error{&feeds.StatusError{URL: "http://10.0.0.1/f", Code: 410}}}, "the page links a feed, but the site answered HTTP 410 Gone"},
 	} {
 		got := FeedProblem(tt.err)
 		if !strings.Contains(got, tt.want) || strings.Contains(got, "10.0.0.1") {

@@ -44,6 +44,8 @@ func FeedProblem(err error) string {
 		return "the link " + refusalText(refused.Kind)
 	case errors.Is(err, article.ErrTooManyRedirects):
 		return "the link redirects too many times"
+	case errors.Is(err, article.ErrInvalidURL):
+		return "the link is not a valid http or https URL"
 	case errors.As(err, &status):
 		return fmt.Sprintf("the site answered HTTP %d %s", status.Code, http.StatusText(status.Code))
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
