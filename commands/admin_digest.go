@@ -166,7 +166,10 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 	case err != nil:
 		return err
 	}
-	msg := fmt.Sprintf("Posted a digest of %d stories", len(res.Digest.Stories))
+	msg := "Posted a digest of " + countOf(len(res.Digest.Stories), "story", "stories")
+	if n := len(res.Digest.Headlines); n > 0 {
+		msg += fmt.Sprintf(", and listed %d more by headline", n)
+	}
 	if res.Digest.More > 0 {
 		msg += fmt.Sprintf(" (%d more did not fit)", res.Digest.More)
 	}
@@ -208,4 +211,12 @@ func discordTime(t time.Time) string {
 		return "never"
 	}
 	return fmt.Sprintf("<t:%d:f> (<t:%d:R>)", t.Unix(), t.Unix())
+}
+
+// countOf is n with the singular or plural noun: "1 story", "2 stories".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

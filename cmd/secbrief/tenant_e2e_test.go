@@ -88,3 +88,23 @@ func TestFeedTextNeverAnswersForItsLink(t *testing.T) {
 		t.Errorf("the digest thread's answer lacks the text its digest summarized:\n%s", q.Text())
 	}
 }
+
+// TestDigestNowCountsHeadlines: stories past digest.max_items are listed by
+// headline (no LLM call for them), and /digest now says so.
+func TestDigestNowCountsHeadlines(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cfg.Digest.MaxItems = 1
+	h.start()
+	feedA, feedB := serveFeeds(h)
+	for _, u := range []string{feedA, feedB} {
+		h.settled(h.dispatch(feedsAdd(u)))
+	}
+	got := finalText(h.settled(h.dispatch(digestCmd("now"))))
+	if !strings.Contains(got.text, "Posted a digest of 1 story, and listed 1 more by headline.") {
+		t.Fatalf("/digest now: %+v", got)
+	}
+	if calls := h.llm.Calls(); calls > 1+3 {
+		t.Errorf("LLM calls = %d for a digest of one summarized story", calls)
+	}
+}
