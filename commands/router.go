@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/internal/flight"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/summarizer"
 )
@@ -125,7 +125,7 @@ type Router struct {
 	extensions []Extension
 
 	userLimit, askLimit *Limiter
-	inflight            singleflight.Group
+	inflight            flight.Group[answer] // fetch and summary of one link
 	hot                 *hotAnswers
 	threadSlots         chan struct{} // bounds concurrent thread openings
 	pending             *firstAnswers // interactions awaiting their first response

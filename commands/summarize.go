@@ -135,12 +135,15 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 	if err := r.deferLLMWork(ctx, rep, private); err != nil {
 		return err
 	}
-	work, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
-	defer cancel()
-	v, err, _ := r.inflight.Do(link, func() (any, error) {
+	// Interactions asking for one link share the fetch and the summary: the
+	// work goes on while any of them waits, and stops when the last one
+	// left (its token expired, or the bot is shutting down).
+	ans, err := r.inflight.Do(ctx, link, func(ctx context.Context) (answer, error) {
+		work, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
+		defer cancel()
 		a, err := r.fetcher.Fetch(work, link)
 		if err != nil {
-			return nil, err
+			return answer{}, err
 		}
 		if a.URL != link {
 			// Map the link as given too (the article may live at a canonical
@@ -153,7 +156,7 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 		}
 		s, err := r.summarizer.Summarize(work, a)
 		if err != nil {
-			return nil, err
+			return answer{}, err
 		}
 		ans := newAnswer(a, s)
 		r.hot.put(link, ans)
@@ -162,7 +165,7 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 	if err != nil {
 		return err
 	}
-	return r.deliver(ctx, rep, v.(answer), private)
+	return r.deliver(ctx, rep, ans, private)
 }
 
 // deferLLMWork refuses work for a guild whose token budget is spent, then
