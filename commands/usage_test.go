@@ -1,14 +1,19 @@
 package commands
 
 import (
+	"context"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
+	"github.com/secbrief/secbrief/storage"
 )
 
 // usageToday is the test's "now": late on 2 March west of UTC, already
@@ -114,4 +119,85 @@ func TestUsageIsRegistered(t *testing.T) {
 		return
 	}
 	t.Error("/usage is not among the Router's commands")
+}
+
+// respondRecorder is a Discord that records initial responses; any other
+// call panics, which the handler under test must not make.
+type respondRecorder struct {
+	Discord
+	responses []*discordgo.InteractionResponse
+}
+
+func (d *respondRecorder) InteractionRespond(_ *discordgo.Interaction, r *discordgo.InteractionResponse, _ ...discordgo.RequestOption) error {
+	d.responses = append(d.responses, r)
+	return nil
+}
+
+// TestUsageCommand: through the Router, with the store on SQLite, /usage
+// answers once, privately and without pings, from this guild's rows only;
+// it refuses members without Manage Server and direct messages.
+func TestUsageCommand(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "usage.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for _, u := range []news.Usage{
+		{GuildID: "1", Day: "2026-03-03", Model: "m", PromptTokens: 4000, CompletionTokens: 321},
+		{GuildID: "1", Day: "2026-02-24", Model: "m", PromptTokens: 5555}, // 8 days back: not shown
+		{GuildID: "2", Day: "2026-03-03", Model: "other-guild-model", PromptTokens: 888888},
+		{GuildID: "", Day: "2026-03-02", Model: "m", PromptTokens: 777777},
+	} {
+		if err := st.AddUsage(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	invoke := func(guildID string, perms int64) *discordgo.InteractionResponse {
+		t.Helper()
+		d := &respondRecorder{}
+		r := New(d, nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }}, slog.New(slog.DiscardHandler))
+		i := &discordgo.Interaction{ID: "9", Type: discordgo.InteractionApplicationCommand, GuildID: guildID,
+			Data: discordgo.ApplicationCommandInteractionData{Name: cmdUsage}}
+		if guildID != "" {
+			i.Member = &discordgo.Member{User: &discordgo.User{ID: "5"}, Permissions: perms}
+		} else {
+			i.User = &discordgo.User{ID: "5"}
+		}
+		if err := r.HandleInteraction(ctx, i); err != nil {
+			t.Fatalf("HandleInteraction: %v", err)
+		}
+		if len(d.responses) != 1 {
+			t.Fatalf("%d responses, want 1", len(d.responses))
+		}
+		resp := d.responses[0]
+		if resp.Data == nil || resp.Data.Flags&discordgo.MessageFlagsEphemeral == 0 {
+			t.Fatalf("response is not ephemeral: %+v", resp.Data)
+		}
+		if err := render.CheckAllowedMentions(resp.Data.AllowedMentions); err != nil {
+			t.Errorf("response can ping: %v", err)
+		}
+		return resp
+	}
+
+	got := invoke("1", discordgo.PermissionManageGuild).Data.Content
+	for _, want := range []string{"**Today:** 4,321 of 10,000 tokens (43%), 5,679 left.", "`2026-03-03` 4,321\n`2026-03-02` 0\n", "**Total:** 4,321 tokens, all with `m`."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/usage lacks %q:\n%s", want, got)
+		}
+	}
+	for _, leak := range []string{"other-guild-model", "888,888", "777,777", "5,555", "2026-02-24"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("/usage shows %q, which is not this guild's last 7 days:\n%s", leak, got)
+		}
+	}
+	if got := invoke("1", discordgo.PermissionAdministrator).Data.Content; !strings.Contains(got, "4,321") {
+		t.Errorf("an Administrator is refused: %s", got)
+	}
+	if got := invoke("1", discordgo.PermissionSendMessages).Data.Content; !strings.Contains(got, "Manage Server") || strings.Contains(got, "4,321") {
+		t.Errorf("a member without Manage Server got: %s", got)
+	}
+	if got := invoke("", 0).Data.Content; !strings.Contains(got, "only works in a server") {
+		t.Errorf("a direct message got: %s", got)
+	}
 }
