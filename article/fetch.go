@@ -41,8 +41,10 @@ func newFetcher(p Policy, logger *slog.Logger, resolve resolveFunc) *Fetcher {
 var errIdle = errors.New("no data received")
 
 // Fetch downloads rawURL and extracts its article. Errors wrap
-// *RefusedError, *StatusError, ErrUnsupportedType, ErrTooLarge, ErrTimeout
-// or ErrNoArticle where they apply.
+// ErrInvalidURL, *RefusedError, ErrTooManyRedirects, *StatusError,
+// *UnsupportedTypeError (ErrUnsupportedType), ErrTooLarge, ErrTimeout or
+// ErrNoArticle where they apply; their text names addresses and hosts, for
+// the log: show users the kind (RefusedError.Kind), not the text.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (news.Article, error) {
 	u, err := CheckURL(rawURL, f.policy)
 	if err != nil {
