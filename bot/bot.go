@@ -47,6 +47,8 @@ type Options struct {
 	// Message Content intent not enabled in the Developer Portal: close
 	// code 4014) shows up as no READY.
 	ReadyTimeout time.Duration
+	// Now is the clock interaction tokens expire by (time.Now when nil).
+	Now func() time.Time
 }
 
 // Observer records the bot's operating figures (package metrics).
@@ -144,6 +146,9 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 	}
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = 60 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	if opts.Token == "" {
 		opts.Token = strings.TrimPrefix(session.Token, "Bot ") // the session's, as NewSession set it
@@ -395,6 +400,11 @@ func (b *Bot) onReady(r *discordgo.Ready) {
 
 func (b *Bot) onInteraction(i *discordgo.Interaction) {
 	b.serve("interaction", func(ctx context.Context) error {
+		ctx, cancel := b.interactionContext(ctx, i)
+		defer cancel()
+		if ctx.Err() != nil {
+			return fmt.Errorf("interaction arrived after its token expired (is the system clock right?): %w", context.Cause(ctx))
+		}
 		return b.handler.HandleInteraction(ctx, i)
 	}, "interaction_id", i.ID, "guild_id", i.GuildID, "channel_id", i.ChannelID)
 }
