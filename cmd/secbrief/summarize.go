@@ -47,6 +47,9 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
+	// SIGINT or SIGTERM ends ctx and the LLM call with it; the store
+	// closes once that call has stopped.
+	defer a.sum.Wait()
 
 	art, err := a.readInput(ctx, fs.Arg(0), e.stdin)
 	if err != nil {
@@ -58,6 +61,9 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 		return nil
 	}
 	s, err := a.sum.Summarize(ctx, art)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted: %w", err)
+	}
 	if err != nil {
 		return err
 	}
