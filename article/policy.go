@@ -8,15 +8,18 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/secbrief/secbrief/internal/defaults"
 )
 
-// Defaults applied to zero Policy fields.
+// Defaults applied to zero Policy fields: those of the fetch.* keys
+// (internal/defaults, which config.Default takes too).
 const (
-	DefaultMaxBytes     = 5 << 20
-	DefaultTimeout      = 20 * time.Second
-	DefaultIdleTimeout  = 10 * time.Second
-	DefaultMaxRedirects = 5
-	DefaultUserAgent    = "secbrief/1 (+https://github.com/secbrief/secbrief)"
+	DefaultMaxBytes     = defaults.FetchMaxBytes
+	DefaultTimeout      = defaults.FetchTimeout
+	DefaultIdleTimeout  = defaults.FetchIdleTimeout
+	DefaultMaxRedirects = defaults.FetchMaxRedirects
+	DefaultUserAgent    = defaults.FetchUserAgent
 )
 
 // Policy is what a fetch may do. The zero value is usable: zero fields take

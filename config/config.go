@@ -6,7 +6,7 @@
 // at the repository root documents each of them.
 package config
 
-import "time"
+import "github.com/secbrief/secbrief/internal/defaults"
 
 // Config is the whole configuration of one secbrief process.
 type Config struct {
@@ -180,26 +180,28 @@ func DefaultFeeds() []string {
 }
 
 // Default returns the configuration used for every key a file leaves out.
+// A key whose package also defaults a zero option takes the one value both
+// share (internal/defaults).
 func Default() Config {
 	return Config{
 		LLM: LLMConfig{
 			BaseURL:         DefaultBaseURL,
-			Model:           "gpt-4o-mini",
-			Concurrency:     4,
-			Timeout:         Duration(60 * time.Second),
-			MaxRetries:      3,
-			MaxInputTokens:  6000,
-			MaxOutputTokens: 1200,
-			MaxChunks:       8,
-			Language:        "English",
+			Model:           defaults.LLMModel,
+			Concurrency:     defaults.LLMConcurrency,
+			Timeout:         Duration(defaults.LLMTimeout),
+			MaxRetries:      defaults.LLMMaxRetries,
+			MaxInputTokens:  defaults.LLMMaxInputTokens,
+			MaxOutputTokens: defaults.LLMMaxOutputTokens,
+			MaxChunks:       defaults.LLMMaxChunks,
+			Language:        defaults.LLMLanguage,
 		},
 		Storage: StorageConfig{Path: "secbrief.db"},
 		Fetch: FetchConfig{
-			Timeout:      Duration(20 * time.Second),
-			IdleTimeout:  Duration(10 * time.Second),
-			MaxBytes:     5 << 20,
-			MaxRedirects: 5,
-			UserAgent:    "secbrief/1 (+https://github.com/secbrief/secbrief)",
+			Timeout:      Duration(defaults.FetchTimeout),
+			IdleTimeout:  Duration(defaults.FetchIdleTimeout),
+			MaxBytes:     defaults.FetchMaxBytes,
+			MaxRedirects: defaults.FetchMaxRedirects,
+			UserAgent:    defaults.FetchUserAgent,
 		},
 		Discord: DiscordConfig{
 			AutoThread: true,
@@ -211,14 +213,14 @@ func Default() Config {
 			ThreadTurnsPerHour:  30,
 		},
 		Feeds: FeedsConfig{
-			PollInterval: Duration(15 * time.Minute),
-			MaxFailures:  5,
+			PollInterval: Duration(defaults.FeedPollInterval),
+			MaxFailures:  defaults.FeedMaxFailures,
 			Defaults:     DefaultFeeds(),
 		},
 		Digest: DigestConfig{
-			Lookback: Duration(24 * time.Hour),
-			MaxItems: 15,
-			Grace:    Duration(6 * time.Hour),
+			Lookback: Duration(defaults.DigestLookback),
+			MaxItems: defaults.DigestMaxItems,
+			Grace:    Duration(defaults.DigestGrace),
 		},
 		Log: LogConfig{Level: "info", Format: "text"},
 	}

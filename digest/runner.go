@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/storage"
 )
@@ -37,10 +38,10 @@ var (
 
 // Defaults for zero Config fields.
 const (
-	DefaultMaxItems    = 15
-	DefaultLookback    = 24 * time.Hour
+	DefaultMaxItems    = defaults.DigestMaxItems // digest.max_items's default
+	DefaultLookback    = defaults.DigestLookback // digest.lookback's default
 	DefaultWindow      = 72 * time.Hour
-	DefaultConcurrency = 4
+	DefaultConcurrency = defaults.LLMConcurrency // main passes llm.concurrency
 	DefaultTeaserRunes = 600
 	// DefaultMaxPostAttempts bounds the failed attempts to post one
 	// recorded digest (its first post and its resumes).

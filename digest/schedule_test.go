@@ -8,7 +8,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/secbrief/secbrief/config"
+	"github.com/secbrief/secbrief/internal/schedule"
 	"github.com/secbrief/secbrief/storage"
 )
 
@@ -89,7 +89,8 @@ func TestSchedulerRunsOncePerDayAcrossDST(t *testing.T) {
 			var sched cron.Schedule
 			var err error
 			if tc.spec != "" {
-				sched, err = (config.DigestChannel{Schedule: tc.spec, Timezone: tc.tz}).Cron()
+				sched, err = schedule.Parse(tc.spec, tc.tz) // as config.DigestChannel.Cron
+
 			} else {
 				sched, err = DailyAt("02:30", tc.tz)
 			}

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/secbrief/secbrief/internal/defaults"
 )
 
 // DefaultGrace is how late a missed digest may still be posted
-// (digest.grace).
-const DefaultGrace = 6 * time.Hour
+// (digest.grace's default).
+const DefaultGrace = defaults.DigestGrace
 
 // SchedulerConfig wires a Scheduler. Run is required.
 type SchedulerConfig struct {

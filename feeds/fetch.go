@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secbrief/secbrief/internal/defaults"
 )
 
 // DefaultMaxBodyBytes caps a feed body (CISA's 10 full advisories come to
-// 829 KB).
-const DefaultMaxBodyBytes = 10 << 20
+// 829 KB): fetch.max_bytes's default, as for a page.
+const DefaultMaxBodyBytes = defaults.FetchMaxBytes
 
 // maxRetryAfter bounds a server's Retry-After, so a typo cannot park a feed
 // for years.

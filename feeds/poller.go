@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/news"
 )
 
@@ -35,14 +36,15 @@ type Store interface {
 // Options tune a Poller. Zero values take the defaults.
 type Options struct {
 	// PollInterval is how often Run polls and how long a healthy feed waits
-	// between polls (default 15m).
+	// between polls (default DefaultPollInterval).
 	PollInterval time.Duration
 	// Workers bounds concurrent fetches (default 8).
 	Workers int
 	// FeedTimeout bounds one feed's fetch and read (default 30s), so a slow
 	// feed never holds the others.
 	FeedTimeout time.Duration
-	// MaxFailures consecutive failures disable a feed (default 10).
+	// MaxFailures consecutive failures disable a feed (default
+	// DefaultMaxFailures).
 	MaxFailures int
 	// MaxBackoff caps the wait after failures (default 24h).
 	MaxBackoff time.Duration
@@ -56,7 +58,8 @@ type Options struct {
 	// PollFeeds to skip it (default 1m): many guilds whose digests run at
 	// the same minute share one fetch of a common feed, not one each.
 	Fresh time.Duration
-	// UserAgent is sent with every request.
+	// UserAgent is sent with every request; empty leaves it to the client
+	// (the SSRF-safe client sends fetch.user_agent).
 	UserAgent string
 	// OnDisabled is called once when a feed gets disabled, with the error
 	// of its last poll, so the channels that use it can be told.
@@ -112,7 +115,7 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.PollInterval <= 0 {
-		opts.PollInterval = 15 * time.Minute
+		opts.PollInterval = DefaultPollInterval
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 8
@@ -121,7 +124,7 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 		opts.FeedTimeout = 30 * time.Second
 	}
 	if opts.MaxFailures <= 0 {
-		opts.MaxFailures = 10
+		opts.MaxFailures = DefaultMaxFailures
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 24 * time.Hour
@@ -134,9 +137,6 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 	}
 	if opts.Fresh <= 0 {
 		opts.Fresh = time.Minute
-	}
-	if opts.UserAgent == "" {
-		opts.UserAgent = "secbrief (+https://github.com/secbrief/secbrief)"
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -161,8 +161,17 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 	return &Poller{client: client, store: store, opts: opts, logger: logger, parse: Parse}
 }
 
-// DefaultRetention is Options.Retention's default.
-const DefaultRetention = 30 * 24 * time.Hour
+// Defaults of zero Options fields; those of feeds.poll_interval and
+// feeds.max_failures come from internal/defaults, which config.Default
+// takes too.
+const (
+	// DefaultPollInterval is Options.PollInterval's default.
+	DefaultPollInterval = defaults.FeedPollInterval
+	// DefaultMaxFailures is Options.MaxFailures's default.
+	DefaultMaxFailures = defaults.FeedMaxFailures
+	// DefaultRetention is Options.Retention's default.
+	DefaultRetention = 30 * 24 * time.Hour
+)
 
 // pruneEvery is how often Run prunes old items.
 const pruneEvery = 24 * time.Hour

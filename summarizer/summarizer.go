@@ -17,6 +17,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/internal/flight"
 	"github.com/secbrief/secbrief/news"
 )
@@ -50,19 +51,20 @@ type Cache interface {
 	AddUsage(ctx context.Context, u news.Usage) error
 }
 
-// Defaults applied by New to zero Options fields.
+// Defaults applied by New to zero Options fields: those of the llm.* keys
+// (internal/defaults, which config.Default takes too).
 const (
-	DefaultModel           = "gpt-4o-mini"
-	DefaultLanguage        = "English"
-	DefaultMaxInputTokens  = 6000
-	DefaultMaxOutputTokens = 1200
-	DefaultConcurrency     = 4
-	DefaultMaxRetries      = 3
+	DefaultModel           = defaults.LLMModel
+	DefaultLanguage        = defaults.LLMLanguage
+	DefaultMaxInputTokens  = defaults.LLMMaxInputTokens
+	DefaultMaxOutputTokens = defaults.LLMMaxOutputTokens
+	DefaultConcurrency     = defaults.LLMConcurrency
+	DefaultMaxRetries      = defaults.LLMMaxRetries
 	DefaultMaxRetryWait    = 30 * time.Second
-	DefaultTimeout         = 90 * time.Second
+	DefaultTimeout         = defaults.LLMTimeout
 	// DefaultMaxChunks is how many parts of a long article get notes; the
 	// rest of a longer page is left out (and the summary says so).
-	DefaultMaxChunks = 8
+	DefaultMaxChunks = defaults.LLMMaxChunks
 	// MinInputTokens is the smallest accepted MaxInputTokens: the summary
 	// prompt alone estimates at ~650 tokens, and the combine step of a long
 	// article needs room for notes besides.

@@ -53,6 +53,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	d.poller = feeds.New(article.NewClient(a.policy), a.store, feeds.Options{
 		PollInterval: fc.PollInterval.Duration(),
 		MaxFailures:  fc.MaxFailures,
+		MaxBodyBytes: a.cfg.Fetch.MaxBytes.Bytes(), // fetch.max_bytes covers feeds too
 		UserAgent:    a.cfg.Fetch.UserAgent,
 		ErrorText:    commands.FeedProblem, // shown by /feeds list: kinds only
 		OnDisabled: func(ctx context.Context, feedURL string, err error) {

@@ -1,0 +1,46 @@
+// Package defaults holds, once, the default of each configuration key that
+// a package also applies to a zero option: config.Default and the packages
+// (summarizer, article, feeds, digest) both take these values, so the
+// documented configuration and a package used without it cannot disagree.
+// It imports nothing, so every package, and every package's tests, may
+// import it.
+package defaults
+
+import "time"
+
+// llm.*: the summarizer.
+const (
+	LLMModel           = "gpt-4o-mini"
+	LLMLanguage        = "English"
+	LLMConcurrency     = 4
+	LLMTimeout         = 60 * time.Second
+	LLMMaxRetries      = 3
+	LLMMaxInputTokens  = 6000
+	LLMMaxOutputTokens = 1200
+	LLMMaxChunks       = 8
+)
+
+// fetch.*: the article fetcher and, for the body cap, the feed poller.
+const (
+	FetchTimeout      = 20 * time.Second
+	FetchIdleTimeout  = 10 * time.Second
+	FetchMaxBytes     = 5 << 20
+	FetchMaxRedirects = 5
+	FetchUserAgent    = "secbrief/1 (+https://github.com/secbrief/secbrief)"
+)
+
+// feeds.*: the feed poller.
+const (
+	FeedPollInterval = 15 * time.Minute
+	// FeedMaxFailures: with the backoff doubling from the poll interval,
+	// five failures in a row take hours, so a brief outage does not
+	// disable a feed.
+	FeedMaxFailures = 5
+)
+
+// digest.*: the digest runner and scheduler.
+const (
+	DigestLookback = 24 * time.Hour
+	DigestMaxItems = 15
+	DigestGrace    = 6 * time.Hour
+)
