@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secbrief/secbrief/summarizer"
 )
 
 // Need names something a subcommand is about to use, so that Validate also
@@ -31,16 +33,9 @@ const (
 	minOutputTokens = 100
 )
 
-// The combining request of a long article holds the summary prompt and the
-// article's header (about 650–750 tokens; combineReserve keeps a margin for
-// long titles and URLs) and the notes on every chunk, each at least
-// minNoteTokens plus its "Notes on part i of n" line. The summarizer sizes
-// the notes by the same rule (summarizer.MinNoteTokens).
-const (
-	combineReserve = 800
-	minNoteTokens  = 100 + 12
-	maxChunks      = 64
-)
+// maxChunks bounds llm.max_chunks: a summary costs up to max_chunks + 2
+// calls.
+const maxChunks = 64
 
 // Validate checks every value and returns all problems at once, joined with
 // errors.Join; each is a *FieldError naming its key. needs adds the checks
@@ -118,7 +113,8 @@ func (l LLMConfig) validate(v *validator, needLLM bool) {
 	v.between("llm.max_retries", int64(l.MaxRetries), 0, 10)
 	v.atLeast("llm.max_input_tokens", int64(l.MaxInputTokens), minInputTokens)
 	v.atLeast("llm.max_output_tokens", int64(l.MaxOutputTokens), minOutputTokens)
-	if fit := (l.MaxInputTokens - combineReserve) / minNoteTokens; l.MaxChunks < 1 || l.MaxChunks > maxChunks {
+	// The notes on every chunk must fit the one combining request.
+	if fit := summarizer.MaxChunksFor(l.MaxInputTokens); l.MaxChunks < 1 || l.MaxChunks > maxChunks {
 		v.between("llm.max_chunks", int64(l.MaxChunks), 1, maxChunks)
 	} else if l.MaxInputTokens >= minInputTokens && l.MaxChunks > fit {
 		v.add("llm.max_chunks", "must be ≤ %d with llm.max_input_tokens %d: the notes on every chunk must fit one "+

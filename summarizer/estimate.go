@@ -11,6 +11,24 @@ import (
 // notes of a long article's parts would say next to nothing.
 const MinNoteTokens = 100
 
+// headerReserve is the room MaxChunksFor keeps for an article's title,
+// site, URL and date in the combine request (an ordinary header takes
+// 20–90 estimated tokens; a longer one gets fewer chunks, see noteBudget).
+const headerReserve = 120
+
+// MaxChunksFor is the most chunks whose notes, at least MinNoteTokens
+// each, fit one combine request within maxInputTokens for an article with
+// an ordinary header: the largest Options.MaxChunks (llm.max_chunks) worth
+// setting for that budget; 0 when none fits.
+func MaxChunksFor(maxInputTokens int) int {
+	s := &Summarizer{opts: Options{Language: DefaultLanguage}}
+	empty, err := s.combineMessages(news.Article{}, "")
+	if err != nil {
+		return 0
+	}
+	return max(maxInputTokens-estimateMessages(empty)-headerReserve, 0) / (MinNoteTokens + noteFraming)
+}
+
 // noteFraming is the estimated cost of one note's "Notes on part i of n:"
 // line and the blank line after it in the combine request, with room for
 // five-digit part numbers.

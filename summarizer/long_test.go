@@ -7,9 +7,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
 
-	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/internal/fakellm"
 	"github.com/secbrief/secbrief/news"
 )
@@ -301,35 +301,29 @@ func TestNoRoomForNotes(t *testing.T) {
 	}
 }
 
-// TestConfigBudgetsFitNotes: every llm.max_input_tokens and llm.max_chunks
-// that config accepts gives an ordinary long article that many chunks, with
-// notes of at least MinNoteTokens (config checks the same rule with its
-// own constants: this keeps the two in step).
-func TestConfigBudgetsFitNotes(t *testing.T) {
+// TestMaxChunksFor: the chunks MaxChunksFor allows a budget (what config
+// accepts as llm.max_chunks) all get notes of at least MinNoteTokens for an
+// article with an ordinary long header.
+func TestMaxChunksFor(t *testing.T) {
 	a := longArticle(1)
 	a.Title = "Critical flaw in Acme VPN appliances exploited in the wild, CISA warns agencies to patch now"
 	a.Site = "BleepingComputer"
 	a.URL = "https://www.bleepingcomputer.com/news/security/acme-vpn-appliances-hit-by-critical-flaw-exploited-in-attacks/"
-	for _, budget := range []int{1024, 1500, 2000, 6000, 32000} {
-		c := config.Default()
-		c.LLM.MaxInputTokens = budget
-		accepted := 0
-		for n := 1; n <= 64; n++ {
-			c.LLM.MaxChunks = n
-			if c.Validate() == nil {
-				accepted = n
-			}
+	a.Published = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	last := 0
+	for _, tt := range []struct{ budget, atLeast int }{
+		{MinInputTokens, 1}, {2000, 8}, {DefaultMaxInputTokens, DefaultMaxChunks}, {32000, 64},
+	} {
+		n := MaxChunksFor(tt.budget)
+		if n < tt.atLeast || n < last {
+			t.Errorf("MaxChunksFor(%d) = %d, want at least %d and %d", tt.budget, n, tt.atLeast, last)
 		}
-		if accepted == 0 {
-			t.Errorf("config accepts no llm.max_chunks with llm.max_input_tokens %d", budget)
-			continue
-		}
+		last = n
 		s := New(NewClient("http://127.0.0.1:1/v1", "", nil), nil,
-			Options{MaxInputTokens: budget, MaxChunks: accepted, MaxOutputTokens: 100000}, nil)
+			Options{MaxInputTokens: tt.budget, MaxChunks: n, MaxOutputTokens: 100000}, nil)
 		chunks, noteTokens, err := s.noteBudget(a)
-		if err != nil || chunks != accepted || noteTokens < MinNoteTokens {
-			t.Errorf("max_input_tokens %d, max_chunks %d: %d chunks, notes of %d tokens, err %v",
-				budget, accepted, chunks, noteTokens, err)
+		if err != nil || chunks != n || noteTokens < MinNoteTokens {
+			t.Errorf("budget %d, max_chunks %d: %d chunks, notes of %d tokens, err %v", tt.budget, n, chunks, noteTokens, err)
 		}
 	}
 }
