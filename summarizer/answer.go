@@ -77,7 +77,27 @@ func (s *Summarizer) Answer(ctx context.Context, q Question) (string, error) {
 	if reply == "" {
 		return "", fmt.Errorf("answer: %w: empty reply", ErrInvalidOutput)
 	}
+	reply, invented := knownIDs(q.groundTexts()...).ground(reply)
+	if invented > 0 {
+		s.log.Warn("answer named ids absent from its sources, replaced",
+			"purpose", "answer", "guild_id", guildFrom(ctx), "invented_ids", invented)
+	}
 	return reply, nil
+}
+
+// groundTexts are the texts an answer's CVE and GHSA ids must come from
+// (ground.go): each source as the model saw it (header with title, URL and
+// summary; article text), the question and the thread's earlier questions.
+// Earlier answers are the model's own words and vouch for nothing.
+func (q Question) groundTexts() []string {
+	texts := []string{q.Text}
+	for i, src := range q.Sources {
+		texts = append(texts, sourceHeader(i+1, src), src.Article.Text)
+	}
+	for _, t := range q.Turns {
+		texts = append(texts, t.Question)
+	}
+	return texts
 }
 
 // answerMessages builds the request: system prompt, fence instructions, the

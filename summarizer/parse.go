@@ -64,25 +64,38 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 // OpenAI-compatible servers produce despite response_format.
 var codeFence = regexp.MustCompile("(?s)^```[a-zA-Z]*\\s*\\n(.*?)\\n?```$")
 
-// parseSummary validates a model reply against the schema and article
+// parseSummary is decodeSummary with one log line when the model named
+// ids its article does not (see ground.go).
+func (s *Summarizer) parseSummary(reply, articleText string) (news.Summary, error) {
+	sum, invented, err := decodeSummary(reply, articleText)
+	if err == nil && invented > 0 {
+		s.log.Warn("summary named ids absent from the article, replaced",
+			"purpose", "summary", "invented_ids", invented)
+	}
+	return sum, err
+}
+
+// decodeSummary validates a model reply against the schema and article
 // text: required keys present (title, tldr, key_points, severity), a known
 // severity, strings trimmed, lists de-duplicated and capped, CVE ids
-// normalized and dropped unless the article text names them.
-func parseSummary(reply, articleText string) (news.Summary, error) {
+// normalized and dropped unless the article text names them, and CVE and
+// GHSA ids in the text fields grounded in the article text (ground.go).
+// It returns how many ids it replaced in the text fields.
+func decodeSummary(reply, articleText string) (news.Summary, int, error) {
 	reply = strings.TrimSpace(reply)
 	if m := codeFence.FindStringSubmatch(reply); m != nil {
 		reply = strings.TrimSpace(m[1])
 	}
 	if reply == "" {
-		return news.Summary{}, errors.New("empty reply")
+		return news.Summary{}, 0, errors.New("empty reply")
 	}
 	dec := json.NewDecoder(strings.NewReader(reply))
 	var w wireSummary
 	if err := dec.Decode(&w); err != nil {
-		return news.Summary{}, fmt.Errorf("not a JSON object of the schema: %w", err)
+		return news.Summary{}, 0, fmt.Errorf("not a JSON object of the schema: %w", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return news.Summary{}, errors.New("text after the JSON object")
+		return news.Summary{}, 0, errors.New("text after the JSON object")
 	}
 	var missing []string
 	for _, k := range []struct {
@@ -97,47 +110,73 @@ func parseSummary(reply, articleText string) (news.Summary, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return news.Summary{}, fmt.Errorf("missing keys: %s", strings.Join(missing, ", "))
+		return news.Summary{}, 0, fmt.Errorf("missing keys: %s", strings.Join(missing, ", "))
 	}
 	sev, err := news.ParseSeverity(*w.Severity)
 	if err != nil {
-		return news.Summary{}, err
+		return news.Summary{}, 0, err
 	}
+	g := &grounder{known: knownIDs(articleText)}
 	s := news.Summary{
-		Title:     clip(*w.Title, maxTitleRunes),
-		TLDR:      clip(*w.TLDR, maxTLDRRunes),
-		KeyPoints: cleanList(w.KeyPoints.items, maxKeyPoints),
+		Title:     g.clip(*w.Title, maxTitleRunes),
+		TLDR:      g.clip(*w.TLDR, maxTLDRRunes),
+		KeyPoints: g.cleanList(w.KeyPoints.items, maxKeyPoints),
 		Severity:  sev,
 		CVEs:      keepCVEs(w.CVEs.items, articleText),
-		Affected:  cleanList(w.Affected.items, maxAffected),
-		Actions:   cleanList(w.Actions.items, maxActions),
+		Affected:  g.cleanList(w.Affected.items, maxAffected),
+		Actions:   g.cleanList(w.Actions.items, maxActions),
 	}
 	if s.Title == "" {
-		return news.Summary{}, errors.New("empty title")
+		return news.Summary{}, 0, errors.New("empty title")
 	}
 	if s.TLDR == "" {
-		return news.Summary{}, errors.New("empty tldr")
+		return news.Summary{}, 0, errors.New("empty tldr")
 	}
-	return s, nil
+	return s, g.replaced, nil
 }
 
 // clip collapses whitespace and cuts s to n runes, ending in "…" when cut.
+// The cut goes before an ASCII word it would split when that keeps at
+// least half of s's room: cut inside, "CVE-2024-12345" would name
+// CVE-2024-1234.
 func clip(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	r := []rune(s)
 	if len(r) <= n {
 		return s
 	}
-	return strings.TrimSpace(string(r[:n-1])) + "…"
+	cut := n - 1
+	if start := wordStart(r, cut); start >= cut/2 {
+		cut = start
+	}
+	return strings.TrimSpace(string(r[:cut])) + "…"
 }
 
-// cleanList trims, drops empty and case-insensitive duplicate items, and
-// keeps at most n. It never returns nil.
-func cleanList(items []string, n int) []string {
+// wordStart is where the ASCII word (letters, digits, "_") that a cut at
+// i would split starts, or i when the cut splits none.
+func wordStart(r []rune, i int) int {
+	if i == 0 || i >= len(r) || !asciiWord(r[i]) {
+		return i
+	}
+	for i > 0 && asciiWord(r[i-1]) {
+		i--
+	}
+	return i
+}
+
+// asciiWord reports the runes regexp's \b counts as word characters.
+func asciiWord(c rune) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// cleanList trims and grounds items, drops empty and case-insensitive
+// duplicate ones (grounding can make two alike), and keeps at most n. It
+// never returns nil.
+func (g *grounder) cleanList(items []string, n int) []string {
 	out := []string{}
 	seen := map[string]bool{}
 	for _, it := range items {
-		it = clip(it, maxItemRunes)
+		it = g.clip(it, maxItemRunes)
 		k := strings.ToLower(it)
 		if it == "" || seen[k] {
 			continue
@@ -152,8 +191,9 @@ func cleanList(items []string, n int) []string {
 }
 
 // cvePattern matches CVE ids, tolerating lower case and the dash variants
-// and spaces that appear in prose and model output.
-var cvePattern = regexp.MustCompile(`(?i)\bCVE[\s\-‐‑–—_]?(\d{4})[\s\-‐‑–—_](\d{4,7})\b`)
+// and spaces that appear in prose and model output. The sequence number
+// has no upper bound: an invented eight-digit id must be caught too.
+var cvePattern = regexp.MustCompile(`(?i)\bCVE[\s\-‐‑–—_]?(\d{4})[\s\-‐‑–—_](\d{4,})\b`)
 
 // CVEs returns the distinct CVE ids named in text, normalized, in order of
 // first appearance.

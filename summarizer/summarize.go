@@ -179,7 +179,7 @@ func (s *Summarizer) generate(ctx context.Context, a news.Article) (news.Summary
 	if err != nil {
 		return news.Summary{}, err
 	}
-	sum, perr := parseSummary(reply, a.Text)
+	sum, perr := s.parseSummary(reply, a.Text)
 	if perr != nil {
 		s.log.Warn("invalid summary reply, asking for a repair", "err", perr)
 		if sum, err = s.repair(ctx, reply, perr, a.Text); err != nil {
@@ -205,7 +205,7 @@ func (s *Summarizer) repair(ctx context.Context, bad string, reason error, artic
 	if err != nil {
 		return news.Summary{}, err
 	}
-	sum, err := parseSummary(reply, articleText)
+	sum, err := s.parseSummary(reply, articleText)
 	if err != nil {
 		return news.Summary{}, fmt.Errorf("%w: %w (after one repair attempt)", ErrInvalidOutput, err)
 	}
