@@ -284,14 +284,20 @@ func TestTooShort(t *testing.T) {
 	}
 }
 
-func TestCallerCancelLeavesFlight(t *testing.T) {
+func TestCallerCancelStopsItsLoneCall(t *testing.T) {
 	e := newEnv(t, Options{})
-	arrived, release := make(chan struct{}), make(chan struct{})
+	first, arrived, hungUp := make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{}, 1)
+	first <- struct{}{}
 	e.llm.SetResponder(func(r fakellm.Request) fakellm.Response {
-		close(arrived)
-		<-release
-		return fakellm.DefaultResponder(r)
+		select {
+		case <-first: // the first request waits until its client leaves
+			arrived <- struct{}{}
+			return fakellm.Blocked()
+		default:
+			return fakellm.DefaultResponder(r)
+		}
 	})
+	e.llm.OnHangUp(func(fakellm.Request) { hungUp <- struct{}{} })
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() {
@@ -303,14 +309,15 @@ func TestCallerCancelLeavesFlight(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
-	// The call goes on for whoever asks next: no second LLM call.
-	close(release)
+	// Nobody waits for the call any more: it is cancelled, and whoever
+	// asks next gets a call of their own.
+	recv(t, hungUp, "cancelled request at the LLM")
 	sum, err := e.s.Summarize(t.Context(), advisory(1))
 	if err != nil || sum.Title == "" {
-		t.Fatalf("second caller: %v", err)
+		t.Fatalf("next caller: %v", err)
 	}
-	if e.llm.Calls() != 1 {
-		t.Errorf("%d calls, want 1", e.llm.Calls())
+	if e.llm.Calls() != 2 {
+		t.Errorf("%d calls, want 2", e.llm.Calls())
 	}
 }
 
