@@ -26,6 +26,7 @@ func runBot(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
+	defer a.sum.Wait() // summary calls cancelled at shutdown stop before the store closes
 	defer tuneGC(e.getenv)()
 	b, dg, err := a.newBot()
 	if err != nil {
