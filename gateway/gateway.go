@@ -75,6 +75,28 @@ type Options struct {
 	// (default 60s). The first retry after a working connection is
 	// immediate.
 	MaxBackoff time.Duration
+	// Clock times heartbeats and the waits between connections, and says
+	// how long a connection lasted (default the wall clock). Tests pass a
+	// fake one that moves only when told.
+	Clock Clock
+}
+
+// Clock is the time source of a Conn.
+type Clock interface {
+	Now() time.Time
+	// NewTimer returns a channel that receives once d has passed, and a
+	// function that stops the timer.
+	NewTimer(d time.Duration) (c <-chan time.Time, stop func() bool)
+}
+
+// wallClock is the real time.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
 }
 
 // CloseError is a close code with which Discord refused the session for
@@ -136,6 +158,9 @@ func New(opts Options) *Conn {
 	if opts.Observe == nil {
 		opts.Observe = func(string) {}
 	}
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
+	}
 	return &Conn{opts: opts, log: opts.Log}
 }
 
@@ -148,7 +173,7 @@ func (c *Conn) Run(ctx context.Context) error {
 	failedResumes := 0
 	for {
 		resuming := c.sessionID != ""
-		began := time.Now()
+		began := c.opts.Clock.Now()
 		worked, err := c.connect(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -159,7 +184,7 @@ func (c *Conn) Run(ctx context.Context) error {
 			return err
 		}
 		switch {
-		case worked && time.Since(began) >= stableConnection:
+		case worked && c.opts.Clock.Now().Sub(began) >= stableConnection:
 			backoff, failedResumes = 0, 0
 		case worked:
 			// Up, then lost at once: keep backing off, or a server that
@@ -179,10 +204,12 @@ func (c *Conn) Run(ctx context.Context) error {
 			wait = time.Second + rand.N(4*time.Second)
 		}
 		c.log.Warn("gateway connection lost", "err", err, "resumable", c.sessionID != "", "retry_in", wait)
+		timer, stop := c.opts.Clock.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			stop()
 			return nil
-		case <-time.After(wait):
+		case <-timer:
 		}
 		backoff = min(max(2*backoff, time.Second), c.opts.MaxBackoff)
 	}
@@ -231,7 +258,7 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 	if h.HeartbeatInterval <= 0 {
 		return false, fmt.Errorf("gateway HELLO: heartbeat_interval %d", h.HeartbeatInterval)
 	}
-	hb := newHeartbeat(w, time.Duration(h.HeartbeatInterval)*time.Millisecond, c.seq)
+	hb := newHeartbeat(w, c.opts.Clock, time.Duration(h.HeartbeatInterval)*time.Millisecond, c.seq)
 	defer hb.stop()
 	if c.sessionID != "" {
 		err = w.send(6, map[string]any{"token": "Bot " + c.opts.Token, "session_id": c.sessionID, "seq": c.seq})
@@ -385,6 +412,7 @@ type writer struct {
 func (w *writer) send(op int, d any) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// Socket deadlines guard I/O on the wall clock, whatever Options.Clock.
 	_ = w.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	return w.ws.WriteJSON(map[string]any{"op": op, "d": d})
 }

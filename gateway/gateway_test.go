@@ -100,16 +100,22 @@ func TestEventsInOrder(t *testing.T) {
 
 func TestHeartbeatsAcked(t *testing.T) {
 	t.Parallel()
-	srv := fakediscord.New(t, fakediscord.Options{HeartbeatInterval: 150 * time.Millisecond})
+	srv := fakediscord.New(t, fakediscord.Options{}) // Discord's 41.25 s, on the fake clock
 	r := start(t, srv, Options{})
 	r.waitReady(t)
-	// A beat sent before the previous one's ACK would make the connection
-	// a zombie and resume it: the ACKs must be read.
-	if err := srv.Wait(testCtx(t), func() bool { return srv.Heartbeats() >= 4 }); err != nil {
-		t.Fatalf("heartbeats = %d: %v", srv.Heartbeats(), err)
+	// A beat sent before the previous one's ACK was read would make the
+	// connection a zombie and resume it: the ACKs must be read. Each ACK is
+	// on the wire before the message dispatched after it, so once that
+	// message arrives the ACK was read, however slow the machine.
+	for n := 1; n <= 4; n++ {
+		r.beat(t, n)
+		r.messageIDs(t, dispatchMessage(t, srv, fmt.Sprint("after beat ", n)))
 	}
 	if n, res := len(srv.Identifies()), srv.Resumes(); n != 1 || res != 0 || !r.alive() {
 		t.Errorf("identifies = %d, resumes = %d, running %v; want one unbroken session", n, res, r.alive())
+	}
+	if asked := r.clock.Asked(); len(asked) != 5 || asked[1] != 41250*time.Millisecond || asked[0] > asked[1] {
+		t.Errorf("heartbeat timers %v, want a first beat within the interval, then every 41.25s", asked)
 	}
 }
 

@@ -10,10 +10,11 @@ import (
 // fraction of it, as Discord asks) and tracks the ACKs: a beat sent while
 // the previous one is still unacknowledged marks the connection a zombie.
 type heartbeat struct {
-	w    *writer
-	now  chan struct{}
-	done chan struct{}
-	wg   sync.WaitGroup
+	w     *writer
+	clock Clock
+	now   chan struct{}
+	done  chan struct{}
+	wg    sync.WaitGroup
 
 	mu       sync.Mutex
 	seq      int64
@@ -21,22 +22,22 @@ type heartbeat struct {
 	dead     bool
 }
 
-func newHeartbeat(w *writer, interval time.Duration, seq int64) *heartbeat {
-	h := &heartbeat{w: w, seq: seq, now: make(chan struct{}, 1), done: make(chan struct{})}
+func newHeartbeat(w *writer, clock Clock, interval time.Duration, seq int64) *heartbeat {
+	h := &heartbeat{w: w, clock: clock, seq: seq, now: make(chan struct{}, 1), done: make(chan struct{})}
 	h.wg.Go(func() { h.run(interval) })
 	return h
 }
 
 func (h *heartbeat) run(interval time.Duration) {
-	t := time.NewTimer(rand.N(interval) + 1)
-	defer t.Stop()
+	next, stop := h.clock.NewTimer(rand.N(interval) + 1)
+	defer func() { stop() }()
 	for {
 		timed := false
 		select {
 		case <-h.done:
 			return
-		case <-t.C:
-			t.Reset(interval)
+		case <-next:
+			next, stop = h.clock.NewTimer(interval)
 			timed = true
 		case <-h.now:
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/internal/fakeclock"
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
 
@@ -37,13 +39,19 @@ func testCtx(t *testing.T) context.Context {
 // running is a Conn whose Run is serving a fake Discord.
 type running struct {
 	srv    *fakediscord.Server
+	clock  *fakeclock.Clock
 	events chan Event
 	cancel context.CancelFunc
 	done   chan error
+	// lost receives, at each lost connection, how many timers the clock
+	// had made then: the next one is Run's wait before it reconnects.
+	lost chan int
 }
 
-// start runs a Conn against srv. Unset Token, URL, Intents and MaxBackoff
-// are filled in; Dispatch is the test's. Every dispatch is checked to
+// start runs a Conn against srv on a fake clock, which only the test
+// moves: no heartbeat falls due and no backoff ends by itself. Unset Token,
+// URL, Intents and MaxBackoff are filled in; Dispatch and Observe are the
+// test's. Every dispatch is checked to
 // carry the next seq (1 on READY, a new session), so no event is lost,
 // repeated or reordered. Run is cancelled and awaited when the test ends.
 func start(t *testing.T, srv *fakediscord.Server, opts Options) *running {
@@ -64,7 +72,14 @@ func start(t *testing.T, srv *fakediscord.Server, opts Options) *running {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	r := &running{srv: srv, events: make(chan Event, 1024), done: make(chan error, 1)}
+	r := &running{srv: srv, clock: fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+		events: make(chan Event, 1024), done: make(chan error, 1), lost: make(chan int, 1024)}
+	opts.Clock = r.clock
+	opts.Observe = func(event string) {
+		if event == "lost" {
+			r.lost <- len(r.clock.Asked())
+		}
+	}
 	var last int64
 	opts.Dispatch = func(e Event) {
 		want := last + 1
@@ -135,6 +150,37 @@ func (r *running) next(t *testing.T) Event {
 		}
 	}
 	panic("unreachable")
+}
+
+// advanceRetry waits for the next lost connection and for the wait Run
+// then starts, moves the clock past that wait, and returns it.
+func (r *running) advanceRetry(t *testing.T) time.Duration {
+	t.Helper()
+	var made int
+	select {
+	case made = <-r.lost:
+	case <-time.After(guard):
+		t.Fatal("no connection was lost")
+	}
+	if err := r.clock.WaitAsked(testCtx(t), made+1); err != nil {
+		t.Fatalf("Run started no wait after the lost connection: %v", err)
+	}
+	wait := r.clock.Asked()[made]
+	r.clock.Advance(wait)
+	return wait
+}
+
+// beat moves the clock to the next heartbeat (the only timer while a
+// connection is up) and waits until the fake has counted n heartbeats.
+func (r *running) beat(t *testing.T, n int) {
+	t.Helper()
+	ctx := testCtx(t)
+	if _, err := r.clock.AdvanceToNext(ctx); err != nil {
+		t.Fatalf("no heartbeat timer: %v", err)
+	}
+	if err := r.srv.Wait(ctx, func() bool { return r.srv.Heartbeats() >= n }); err != nil {
+		t.Fatalf("heartbeats = %d, want %d: %v", r.srv.Heartbeats(), n, err)
+	}
 }
 
 // nextOf returns the next dispatch of type typ, skipping others.

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"net/url"
 	"slices"
@@ -77,10 +76,18 @@ func TestReconnectRequested(t *testing.T) {
 
 func TestZombieReconnects(t *testing.T) {
 	t.Parallel()
-	srv := fakediscord.New(t, fakediscord.Options{HeartbeatInterval: 50 * time.Millisecond})
+	srv := fakediscord.New(t, fakediscord.Options{})
 	r := start(t, srv, Options{})
 	r.waitReady(t)
 	srv.WithholdAcks(true)
+	r.beat(t, 1) // not acknowledged
+	// The next beat of the interval finds the first unacknowledged.
+	if _, err := r.clock.AdvanceToNext(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if d := r.advanceRetry(t); d != 0 {
+		t.Errorf("waited %v to resume a connection that had worked, want 0", d)
+	}
 	if err := srv.WaitResumes(testCtx(t), 1); err != nil {
 		t.Fatalf("no reconnect while heartbeats go unacknowledged: %v", err)
 	}
@@ -90,13 +97,14 @@ func TestZombieReconnects(t *testing.T) {
 
 func TestInvalidSessionIdentifiesAgain(t *testing.T) {
 	t.Parallel()
-	// Run waits 1–5 s after op 9 before it identifies, as Discord asks:
-	// one occurrence only.
 	srv := fakediscord.New(t, fakediscord.Options{})
 	r := start(t, srv, Options{})
 	first := r.waitReady(t)
 	if n := srv.InvalidateSession(false); n != 1 {
 		t.Fatalf("op 9 reached %d connections, want 1", n)
+	}
+	if d := r.advanceRetry(t); d < time.Second || d >= 5*time.Second {
+		t.Errorf("waited %v after op 9, want 1–5 s as Discord asks", d)
 	}
 	second := r.waitReady(t) // start checks it restarts at seq 1
 	if second.SessionID == "" || second.SessionID == first.SessionID {
@@ -195,29 +203,32 @@ func TestBackoffCapped(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
 	var mu sync.Mutex
-	var calls []time.Time
+	calls := 0
 	unavailable := errors.New("gateway/bot unavailable")
 	r := start(t, srv, Options{
 		MaxBackoff: 10 * time.Millisecond,
 		URL: func(context.Context) (string, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			calls = append(calls, time.Now())
-			if len(calls) <= 3 {
+			if calls++; calls <= 3 {
 				return "", unavailable
 			}
 			return srv.GatewayURL(), nil
 		},
 	})
+	var waits []time.Duration
+	for range 3 {
+		waits = append(waits, r.advanceRetry(t))
+	}
 	r.waitReady(t)
+	// Uncapped, the waits would be 0, 1 s and 2 s.
+	if want := []time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond}; !slices.Equal(waits, want) {
+		t.Errorf("waits before the retries = %v, want %v", waits, want)
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(calls) != 4 {
-		t.Fatalf("URL asked %d times, want 4 (3 failures, then a session)", len(calls))
-	}
-	// Uncapped, the waits would be 0, 1 s and 2 s.
-	if took := calls[3].Sub(calls[0]); took >= 2*time.Second {
-		t.Errorf("3 retries took %v, want waits capped at MaxBackoff 10ms", took)
+	if calls != 4 {
+		t.Fatalf("URL asked %d times, want 4 (3 failures, then a session)", calls)
 	}
 }
 
@@ -294,7 +305,15 @@ func TestUnreachableResumeHostStartsNewSession(t *testing.T) {
 	first := r.waitReady(t)
 	refuse.Store(true)
 	srv.DropConnection()
+	// The drop, then three refused resumes; the third gives the session up.
+	var waits []time.Duration
+	for range 4 {
+		waits = append(waits, r.advanceRetry(t))
+	}
 	second := r.waitReady(t) // start checks the new session restarts at seq 1
+	if want := []time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}; !slices.Equal(waits, want) {
+		t.Errorf("waits = %v, want %v", waits, want)
+	}
 	if second.SessionID == first.SessionID {
 		t.Errorf("still session %s after the resume host stayed unreachable", first.SessionID)
 	}
@@ -309,22 +328,46 @@ func TestUnreachableResumeHostStartsNewSession(t *testing.T) {
 func TestShortLivedConnectionsBackOff(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	logs := &lockedBuffer{}
-	r := start(t, srv, Options{MaxBackoff: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	r := start(t, srv, Options{MaxBackoff: 20 * time.Millisecond})
 	r.waitReady(t)
+	var waits []time.Duration
 	for n := 1; n <= 2; n++ {
 		srv.DropConnection()
+		waits = append(waits, r.advanceRetry(t))
 		if err := srv.WaitResumes(testCtx(t), n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var waits []string
-	for _, line := range strings.Split(logs.String(), "\n") {
-		if i := strings.Index(line, "retry_in="); i >= 0 && strings.Contains(line, "gateway connection lost") {
-			waits = append(waits, line[i+len("retry_in="):])
-		}
+	if want := []time.Duration{0, 20 * time.Millisecond}; !slices.Equal(waits, want) {
+		t.Errorf("retry waits after two quick losses = %v, want %v", waits, want)
 	}
-	if len(waits) < 2 || waits[0] != "0s" || waits[1] == "0s" {
-		t.Errorf("retry waits after two quick losses = %q, want 0s then a backoff", waits)
+}
+
+// TestStableConnectionResetsBackOff: a connection that lasted
+// stableConnection is retried at once when lost, whatever came before.
+func TestStableConnectionResetsBackOff(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(t, fakediscord.Options{HeartbeatInterval: time.Hour})
+	r := start(t, srv, Options{MaxBackoff: 20 * time.Millisecond})
+	r.waitReady(t)
+	srv.DropConnection()
+	r.advanceRetry(t) // at once: the first loss
+	if err := srv.WaitResumes(testCtx(t), 1); err != nil {
+		t.Fatal(err)
 	}
+	srv.DropConnection()
+	if d := r.advanceRetry(t); d != 20*time.Millisecond {
+		t.Fatalf("second quick loss waited %v, want the backoff 20ms", d)
+	}
+	if err := srv.WaitResumes(testCtx(t), 2); err != nil {
+		t.Fatal(err)
+	}
+	// Up for stableConnection on the clock (the hour's heartbeat does not
+	// fall due), then lost: retried at once.
+	r.clock.Advance(stableConnection)
+	srv.DropConnection()
+	if d := r.advanceRetry(t); d != 0 {
+		t.Errorf("loss after a stable connection waited %v, want 0", d)
+	}
+	checkResumed(t, r)
 }

@@ -158,12 +158,16 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		switch frame.Op {
 		case 1:
 			s.mu.Lock()
-			s.heartbeats++
 			withhold := s.withholdAcks
 			s.mu.Unlock()
 			if !withhold {
 				_ = c.writeJSON(map[string]any{"op": 11, "s": nil, "t": nil, "d": nil})
 			}
+			// Counted once acknowledged: what a test sends after seeing the
+			// count reaches the client after the ACK.
+			s.mu.Lock()
+			s.heartbeats++
+			s.mu.Unlock()
 			s.changed.broadcast()
 		case 2:
 			if sess != nil {
