@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,25 @@ import (
 // bytes per interaction for as long as it runs.
 type Client struct {
 	*discordgo.Session
+	// Sleep waits out a 429 on an interaction route, returning early with
+	// ctx's error; nil means a timer on the wall clock. Tests pass a fake
+	// clock's, so a rate limit costs them no time.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// sleep waits d on the Client's clock.
+func (c Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // maxInteraction429 is how many times a request on an interaction route is
@@ -73,12 +93,10 @@ func (c Client) interactionRequest(method, uri string, body []byte, options ...d
 			rateLimited++
 			var rl discordgo.TooManyRequests
 			_ = discordgo.Unmarshal(data, &rl)
-			select {
-			case <-time.After(min(max(rl.RetryAfter, 0), time.Minute)):
-				continue
-			case <-cfg.Request.Context().Done():
-				return nil, fmt.Errorf("%s interaction route: rate limited: %w", method, cfg.Request.Context().Err())
+			if err := c.sleep(cfg.Request.Context(), min(max(rl.RetryAfter, 0), time.Minute)); err != nil {
+				return nil, fmt.Errorf("%s interaction route: rate limited: %w", method, err)
 			}
+			continue
 		}
 		rerr := &discordgo.RESTError{Request: cfg.Request, Response: resp, ResponseBody: data}
 		var msg discordgo.APIErrorMessage

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,8 +116,15 @@ func TestInteractionRouteRetries429(t *testing.T) {
 		return nil
 	}}
 	b, _ := serving(t, srv, h, Options{})
-	client = Client{Session: b.Session()}
-	srv.Inject429("POST", "/interactions/", 2, 20*time.Millisecond, false)
+	var mu sync.Mutex
+	var slept []time.Duration
+	client = Client{Session: b.Session(), Sleep: func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		slept = append(slept, d) // no wall-clock wait: the fake's 429 is over at once
+		return nil
+	}}
+	srv.Inject429("POST", "/interactions/", 2, 3*time.Second, false)
 	d, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping"))
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +148,11 @@ func TestInteractionRouteRetries429(t *testing.T) {
 	}
 	if saw != 2 {
 		t.Errorf("%d 429s answered, want the 2 injected", saw)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []time.Duration{3 * time.Second, 3 * time.Second}; !slices.Equal(slept, want) {
+		t.Errorf("waited %v, want the Retry-After of each 429: %v", slept, want)
 	}
 }
 

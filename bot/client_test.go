@@ -10,17 +10,20 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/secbrief/secbrief/internal/fakeclock"
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
 
 // TestClientEditsAreRateLimitedPerInteraction: one interaction's edit
 // stuck behind a 429 must not hold up another interaction's edit, as it
-// does with discordgo's shared webhook bucket.
+// does with discordgo's shared webhook bucket. The 429's wait is on a fake
+// clock, so "stuck" is exact, not a duration on a loaded machine.
 func TestClientEditsAreRateLimitedPerInteraction(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
+	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	release := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
-	edited := [2]chan time.Time{make(chan time.Time, 1), make(chan time.Time, 1)}
+	edited := [2]chan struct{}{make(chan struct{}, 1), make(chan struct{}, 1)}
 	var n atomic.Int32
 	var client Client
 	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
@@ -36,11 +39,11 @@ func TestClientEditsAreRateLimitedPerInteraction(t *testing.T) {
 		if _, err := client.InteractionResponse(i); err != nil {
 			return err
 		}
-		edited[k] <- time.Now()
+		edited[k] <- struct{}{}
 		return nil
 	}}
 	b, ctx := serving(t, srv, h, Options{})
-	client = Client{Session: b.Session()}
+	client = Client{Session: b.Session(), Sleep: clock.Sleep}
 	for range 2 {
 		if _, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping")); err != nil {
 			t.Fatal(err)
@@ -51,19 +54,24 @@ func TestClientEditsAreRateLimitedPerInteraction(t *testing.T) {
 	}
 	srv.Inject429("PATCH", "/webhooks/", 1, 6*time.Second, false)
 	close(release[0])
-	if _, err := srv.WaitFor(ctx, func(r fakediscord.Request) bool { return r.Method == "PATCH" && r.Status == 429 }); err != nil {
-		t.Fatal(err)
+	if err := clock.WaitPending(ctx, 1); err != nil {
+		t.Fatalf("the first edit is not waiting out its 429: %v", err)
 	}
-	begin := time.Now()
 	close(release[1])
 	select {
-	case at := <-edited[1]:
-		if d := at.Sub(begin); d > 4*time.Second {
-			t.Errorf("second interaction's edit took %v: it waited behind the first's 429", d)
-		}
+	case <-edited[1]:
 	case <-time.After(20 * time.Second):
-		t.Fatal("second edit never finished")
+		t.Fatal("second edit never finished: it waits behind the first's 429")
 	}
+	select {
+	case <-edited[0]:
+		t.Fatal("first edit finished before its 429's wait ended")
+	default:
+	}
+	if got := clock.Pending(); len(got) != 1 || got[0] != 6*time.Second {
+		t.Fatalf("pending waits %v, want the first edit's 6s", got)
+	}
+	clock.Advance(6 * time.Second)
 	select {
 	case <-edited[0]:
 	case <-time.After(20 * time.Second):
