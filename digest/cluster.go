@@ -2,101 +2,82 @@ package digest
 
 import (
 	"cmp"
-	"math"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/secbrief/secbrief/news"
 )
 
-// Clustering thresholds. Title similarity is the IDF-weighted overlap
-// coefficient of the two titles' token sets (shared weight over the
-// lighter title's weight), with the IDF computed over the batch being
-// clustered and generic security words down-weighted: words that many of
-// the day's items share (a vendor's name on its own blog, "ransomware")
-// weigh little, and the words that name an event (a product, a victim, a
-// sum of money) weigh much. First sentences are deliberately not compared:
-// advisories of one series share boilerplate openings.
+// Clustering limits.
 const (
-	// titleMatch: titles at least this similar are the same story.
-	titleMatch = 0.55
-	// minShared is the least number of shared title tokens; one shared
-	// word (a vendor, "npm") is never enough.
-	minShared = 2
-	// leadRunes is how much of the content counts as "first sentences"
-	// when checking a title's acronyms against the other item.
-	leadRunes = 300
+	// leadRunes is how much of an item's content clustering reads: its
+	// first sentences, where an article names what it is about.
+	leadRunes = 600
 	// roundupCVEs: an item naming more CVEs than this is a roundup (a
 	// Patch Tuesday list, an advisory of top exploited flaws); its CVEs
 	// link it to other items only when they appear in its title.
 	roundupCVEs = 8
 )
 
-// clusterItem is an item with the features clustering compares.
+// clusterItem is an item with the features clustering compares. Term
+// slices hold vocabulary ids, sorted.
 type clusterItem struct {
-	item  news.Item
-	cves  []string // every CVE of the item (for the story)
-	link  []string // the CVEs that may link it to other items
-	title map[string]bool
-	// titleWeight is the summed IDF weight of title.
-	titleWeight float64
-	// text is the token set of the title and first sentences.
-	text map[string]bool
-	// acronyms are the title's all-caps words (ISPM, SIEM, SMA), lowercased.
-	acronyms []string
+	item news.Item
+	cves []string // every CVE of the item (for the story)
+	// ids are the CVE and GHSA ids that may link it to other items.
+	ids []string
+	// titleKey is the title's tokens, for "the same headline".
+	titleKey string
+	// terms are the tokens of the title and the content's first part.
+	terms []int32
+	// names and titleNames are the rare names among terms and among the
+	// title's tokens (those it does not write in lower case).
+	names, titleNames []int32
+	// self are the words of the item's outlet its title names: a vendor's
+	// post about itself ("CrowdStrike Named a Leader…").
+	self []int32
 }
 
-// Cluster groups items into stories: items that share a CVE id, or whose
-// titles (and first sentences) are near-duplicates, and that were published
-// within window of each other, form one story (transitively). The lead of
-// each story is the item with the most content (full text beats a teaser),
-// the earliest on a tie; the others are "also covered by". Stories come out
-// in the order of their first item in items; items with a zero Published time
-// are taken to be within window of every other item.
+// Cluster groups items into stories the way a reader would: items that
+// share a CVE or GHSA id, carry the same headline, or name the same rare
+// things (ToolShell, SharePoint, Clorox, NetNut; see sameStory), and were
+// published within window of each other, form one story (transitively).
+// Rarity is counted over items alone (the run's own window, one channel's
+// feeds): nothing outside the call changes its stories. Only pairs that
+// share an id, a headline or a rare name are compared (an inverted index),
+// so a run of many items costs about as much as their words.
+//
+// The lead of each story is the item with the most content (full text
+// beats a teaser), the earliest on a tie; the others are "also covered
+// by". Stories come out in the order of their first item in items; items
+// with a zero Published time are taken to be within window of every other
+// item.
 func Cluster(items []news.Item, window time.Duration) []news.Story {
+	voc := newVocab()
 	cs := make([]clusterItem, len(items))
-	df := map[string]int{}
+	ids := map[string][]int{}
+	titles := map[string][]int{}
 	for i, it := range items {
-		c := clusterItem{item: it, cves: CVEs(it.Title, it.Content), title: set(tokens(it.Title))}
-		c.text = set(tokens(it.Title + " " + leadText(it.Content, leadRunes)))
-		c.acronyms = acronyms(it.Title)
-		c.link = c.cves
-		if len(c.cves) > roundupCVEs {
-			c.link = CVEs(it.Title)
+		cs[i] = newClusterItem(it, voc)
+		for _, id := range cs[i].ids {
+			ids[id] = append(ids[id], i)
 		}
-		for t := range c.title {
-			df[t]++
+		if cs[i].titleKey != "" {
+			titles[cs[i].titleKey] = append(titles[cs[i].titleKey], i)
 		}
-		cs[i] = c
 	}
-	// The weights are fixed for the batch: compute each token's once, and
-	// each title's total once, not again for every pair compared.
-	idf := make(map[string]float64, len(df))
-	for t, n := range df {
-		w := math.Log((float64(len(items)) + 1) / (float64(n) + 0.5))
-		if generic[t] {
-			w *= genericWeight
-		}
-		idf[t] = w
-	}
+	f := newFeatures(voc, len(items))
 	for i := range cs {
-		for t := range cs[i].title {
-			cs[i].titleWeight += idf[t]
-		}
+		cs[i].names = f.names(cs[i].terms)
+		cs[i].titleNames = f.names(cs[i].titleNames)
 	}
 
 	uf := newUnionFind(len(cs))
-	for i := range cs {
-		for j := i + 1; j < len(cs); j++ {
-			if !near(cs[i].item.Published, cs[j].item.Published, window) {
-				continue
-			}
-			if sameStory(cs[i], cs[j], idf) {
-				uf.union(i, j)
-			}
-		}
-	}
+	linkByKey(cs, ids, window, uf)
+	linkByKey(cs, titles, window, uf)
+	linkByNames(cs, f, window, uf)
 
 	groups := uf.groups()
 	stories := make([]news.Story, 0, len(groups))
@@ -104,6 +85,70 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 		stories = append(stories, story(cs, idx))
 	}
 	return stories
+}
+
+// newClusterItem reads it's ids and terms, interning the terms in voc and
+// counting each term's evidence (df, how it is written) there. Its
+// titleNames hold all its title's terms until newFeatures can tell names.
+func newClusterItem(it news.Item, voc *vocab) clusterItem {
+	c := clusterItem{item: it, cves: CVEs(it.Title, it.Content)}
+	c.ids = c.cves
+	if len(c.cves) > roundupCVEs {
+		c.ids = CVEs(it.Title)
+	}
+	c.ids = append(slices.Clone(c.ids), GHSAs(it.Title, it.Content)...)
+	title, lead := itemText(it)
+	tc, caps := headlineCase(title)
+	seen := map[int32]bool{}
+	var key []string
+	add := func(ws []textWord, inTitle bool) {
+		for _, w := range ws {
+			id := voc.id(w.term)
+			switch w.c {
+			case caseName:
+				voc.named[id]++
+			case caseLower:
+				voc.lower[id]++
+			}
+			if inTitle {
+				key = append(key, w.term)
+				if w.c != caseLower {
+					// A word the title writes in lower case is no name
+					// in it ("health agencies"), whatever it is elsewhere.
+					c.titleNames = append(c.titleNames, id)
+				}
+			}
+			if !seen[id] {
+				seen[id] = true
+				voc.df[id]++
+				c.terms = append(c.terms, id)
+			}
+		}
+	}
+	add(words(title, tc, caps), true)
+	add(words(lead, false, false), false)
+	slices.Sort(c.terms)
+	slices.Sort(c.titleNames)
+	c.titleNames = slices.Compact(c.titleNames)
+	slices.Sort(key)
+	c.titleKey = strings.Join(slices.Compact(key), " ")
+	for _, p := range publisherTerms(it.FeedTitle) {
+		if id, ok := voc.ids[p]; ok && slices.Contains(c.titleNames, id) {
+			c.self = append(c.self, id)
+		}
+	}
+	return c
+}
+
+// names returns the rare names among terms (sorted, so sorted).
+func (f *features) names(terms []int32) []int32 {
+	var out []int32
+	for _, t := range terms {
+		if f.name[t] {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // MergeByCVE joins stories that share a CVE id once more CVEs are known:
@@ -157,57 +202,6 @@ func MergeByCVE(stories []news.Story, window time.Duration) []news.Story {
 	return out
 }
 
-// sameStory reports whether a and b cover the same event: they share a
-// CVE id, or their titles are near-duplicates and do not each name a
-// different acronym (a "SIEM" report is not an "ISPM" report).
-func sameStory(a, b clusterItem, idf map[string]float64) bool {
-	for _, id := range a.link {
-		if slices.Contains(b.link, id) {
-			return true
-		}
-	}
-	shared, sim := overlap(a, b, idf)
-	if len(a.title) > 0 && shared == len(a.title) && shared == len(b.title) {
-		return true // the same title
-	}
-	if shared < minShared || sim < titleMatch {
-		return false
-	}
-	return !conflict(a, b)
-}
-
-// conflict reports whether each title names an acronym that the other item
-// does not mention in its title or first sentences.
-func conflict(a, b clusterItem) bool {
-	missing := func(x, y clusterItem) bool {
-		for _, ac := range x.acronyms {
-			if !y.text[ac] {
-				return true
-			}
-		}
-		return false
-	}
-	return missing(a, b) && missing(b, a)
-}
-
-// overlap returns how many title tokens a and b share and their
-// IDF-weighted overlap coefficient: the weight of the shared tokens over
-// the weight of the lighter title.
-func overlap(a, b clusterItem, idf map[string]float64) (int, float64) {
-	var inter float64
-	shared := 0
-	for t := range a.title {
-		if b.title[t] {
-			inter += idf[t]
-			shared++
-		}
-	}
-	if lighter := min(a.titleWeight, b.titleWeight); lighter > 0 {
-		return shared, inter / lighter
-	}
-	return shared, 0
-}
-
 // story builds the story of the items at idx.
 func story(cs []clusterItem, idx []int) news.Story {
 	members := make([]clusterItem, len(idx))
@@ -241,14 +235,6 @@ func near(a, b time.Time, window time.Duration) bool {
 	}
 	d := a.Sub(b)
 	return d <= window && d >= -window
-}
-
-func set(ts []string) map[string]bool {
-	m := make(map[string]bool, len(ts))
-	for _, t := range ts {
-		m[t] = true
-	}
-	return m
 }
 
 // unionFind is a disjoint-set forest with path halving.

@@ -10,77 +10,123 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// groupA is the 2025-07-24 snapshot set of SOURCES.md group A.
-var groupA = []string{"bleepingcomputer-2025-07-24.xml", "securityweek-2025-07-24.xml", "databreaches-2025-07-25.xml",
-	"microsoft-security-2025-07-24.xml", "cisa-advisories-2025-07-21.xml", "crowdstrike-2025-07-24.xml"}
-
-// groupB is the 2026-07 snapshot set (group B).
-var groupB = []string{"krebsonsecurity-2026-07-04.xml", "bleepingcomputer-2026-07-05.xml",
-	"thehackernews-2026-07-05.xml", "darkreading-2026-07-03.xml"}
-
-// storyOf returns the story whose items include a title starting with prefix.
-func storyOf(t *testing.T, stories []news.Story, prefix string) news.Story {
+// corpusItem finds the item of a corpus feed file whose title starts with
+// prefix.
+func corpusItem(t *testing.T, items []news.Item, file, prefix string) news.Item {
 	t.Helper()
-	for _, s := range stories {
+	for _, it := range items {
+		if it.FeedURL == corpusFeedURL(file) && strings.HasPrefix(it.Title, prefix) {
+			return it
+		}
+	}
+	t.Fatalf("no item %q in %s", prefix, file)
+	return news.Item{}
+}
+
+// storyIndex maps each item (feed and id) to the index of its story.
+func storyIndex(stories []news.Story) map[string]int {
+	m := map[string]int{}
+	for i, s := range stories {
 		for _, it := range append([]news.Item{s.Lead}, s.Others...) {
-			if strings.HasPrefix(it.Title, prefix) {
-				return s
-			}
+			m[corpusKey(it.FeedURL, it.ID)] = i
 		}
 	}
-	t.Fatalf("no story with an item titled %q", prefix)
-	return news.Story{}
+	return m
 }
 
-func together(s news.Story, prefix string) bool {
-	for _, it := range append([]news.Item{s.Lead}, s.Others...) {
-		if strings.HasPrefix(it.Title, prefix) {
-			return true
-		}
+// ref names a corpus item: its feed file and the start of its title.
+type ref struct{ file, title string }
+
+const (
+	bc25 = "bleepingcomputer-2025-07-24.xml"
+	sw25 = "securityweek-2025-07-24.xml"
+	db25 = "databreaches-2025-07-25.xml"
+	ms25 = "microsoft-security-2025-07-24.xml"
+	cs25 = "crowdstrike-2025-07-24.xml"
+	bc26 = "bleepingcomputer-2026-07-05.xml"
+	kr26 = "krebsonsecurity-2026-07-04.xml"
+)
+
+// TestClusterCorpusHardCases clusters all items of all corpus files in one
+// run and checks the hard cases one by one: each group is one
+// story, and the items of each "apart" list are all in different stories.
+func TestClusterCorpusHardCases(t *testing.T) {
+	items := corpusItems(t, corpusFiles(t)...)
+	story := storyIndex(Cluster(items, DefaultWindow))
+	of := func(r ref) int {
+		return story[corpusKey(corpusFeedURL(r.file), corpusItem(t, items, r.file, r.title).ID)]
 	}
-	return false
-}
-
-func TestClusterCorpus(t *testing.T) {
-	a := Cluster(corpusItems(t, groupA...), DefaultWindow)
-	b := Cluster(corpusItems(t, groupB...), DefaultWindow)
-	tests := []struct {
-		name    string
-		stories []news.Story
-		items   []string // title prefixes
-		same    bool
+	together := []struct {
+		name  string
+		items []ref
 	}{
-		{"Clorox sues Cognizant, three outlets", a, []string{"Hackers fooled Cognizant", "Clorox Sues Cognizant", "Clorox Files $380M"}, true},
-		{"SonicWall SMA 100, two outlets", a, []string{"SonicWall urges admins", "SonicWall Patches Critical SMA 100"}, true},
-		{"near miss: Toptal npm vs NPM phishing", a, []string{"Hackers breach Toptal", "High-Value NPM Developers"}, false},
-		{"near miss: CrowdStrike npm vs Toptal", a, []string{"CrowdStrike Falcon Prevents Supply Chain", "Hackers breach Toptal"}, false},
-		{"vendor name: two Microsoft posts", a, []string{"Microsoft Sentinel data lake", "Disrupting active exploitation"}, false},
-		{"vendor name: Microsoft Forrester vs Gartner", a, []string{"Microsoft is named a Leader", "\u200b\u200bForrester names Microsoft"}, false},
-		{"vendor name: two GigaOm radars", a, []string{"CrowdStrike Named a Leader and Fast Mover", "CrowdStrike Named a Leader in the 2025 GigaOm SIEM"}, false},
-		{"one series, two advisories", a, []string{"#StopRansomware: Medusa", "#StopRansomware: Ghost"}, false},
-		{"Popa botnet two weeks apart", b, []string{"FBI Seizes NetNut", "\u2018Popa\u2019 Botnet"}, false},
+		{"ToolShell, five outlets, only Microsoft names the CVEs", []ref{{ms25, "Disrupting active exploitation"},
+			{bc25, "Microsoft: SharePoint flaws exploited"}, {sw25, "ToolShell Attacks Hit"},
+			{cs25, "CrowdStrike Detects and Blocks Initial SharePoint"}, {db25, "U.S. nuclear and health agencies"}}},
+		{"Clorox sues Cognizant, three outlets worded differently", []ref{{bc25, "Hackers fooled Cognizant"},
+			{sw25, "Clorox Sues Cognizant"}, {db25, "Clorox Files $380M"}}},
+		{"SonicWall SMA 100, two outlets", []ref{{bc25, "SonicWall urges admins"}, {sw25, "SonicWall Patches Critical SMA 100"}}},
+		{"NetNut takedown, two outlets", []ref{{kr26, "FBI Seizes NetNut"}, {bc26, "NetNut proxy network disrupted"}}},
+		{"compromised npm packages, CrowdStrike and SecurityWeek", []ref{{cs25, "CrowdStrike Falcon Prevents Supply Chain"},
+			{sw25, "High-Value NPM Developers"}}},
 	}
-	for _, tc := range tests {
+	for _, tc := range together {
 		t.Run(tc.name, func(t *testing.T) {
-			s := storyOf(t, tc.stories, tc.items[0])
-			for _, other := range tc.items[1:] {
-				storyOf(t, tc.stories, other) // the item exists
-				if got := together(s, other); got != tc.same {
-					t.Errorf("%q with %q: together=%v, want %v", tc.items[0], other, got, tc.same)
+			want := of(tc.items[0])
+			for _, r := range tc.items[1:] {
+				if of(r) != want {
+					t.Errorf("%s %q is not in the story of %q", r.file, r.title, tc.items[0].title)
 				}
 			}
 		})
 	}
-	// Reported, not required (see the package report): SharePoint across
-	// five outlets and NetNut across two stay separate with this method.
-	sp := storyOf(t, a, "Disrupting active exploitation")
-	if !slices.Contains(sp.CVEs, "CVE-2025-53770") || sp.Lead.FeedTitle != "Microsoft Security Blog" {
-		t.Errorf("SharePoint story lead %q CVEs %v, want Microsoft's full text with CVE-2025-53770", sp.Lead.FeedTitle, sp.CVEs)
+
+	var cisa, jvnLG []ref
+	for _, it := range items {
+		switch {
+		case it.FeedURL == corpusFeedURL("cisa-advisories-2025-07-21.xml"):
+			cisa = append(cisa, ref{"cisa-advisories-2025-07-21.xml", it.Title})
+		case it.FeedURL == corpusFeedURL("jvndb-2025-04-13.xml") && strings.Contains(it.Title, "LG Simple Editor"):
+			jvnLG = append(jvnLG, ref{"jvndb-2025-04-13.xml", it.Title})
+		}
+	}
+	if len(cisa) != 10 || len(jvnLG) != 3 {
+		t.Fatalf("%d CISA advisories and %d JVN LG Simple Editor items, want 10 and 3", len(cisa), len(jvnLG))
+	}
+	apart := []struct {
+		name  string
+		items []ref
+	}{
+		{"Toptal's npm breach vs the npm phishing campaign", []ref{{bc25, "Hackers breach Toptal"}, {sw25, "High-Value NPM Developers"}}},
+		{"Toptal's npm breach vs CrowdStrike's npm post", []ref{{bc25, "Hackers breach Toptal"}, {cs25, "CrowdStrike Falcon Prevents Supply Chain"}}},
+		{"Microsoft's Gartner post vs CrowdStrike's", []ref{{ms25, "Microsoft is named a Leader in the 2025 Gartner"},
+			{cs25, "CrowdStrike Named a Leader in 2025 Gartner"}}},
+		{"the CISA advisories, #StopRansomware included", cisa},
+		{"JVN's three LG Simple Editor vulnerabilities", jvnLG},
+		{"Krebs' June Popa story vs the July NetNut takedown (7 days)", []ref{{kr26, "‘Popa’ Botnet"}, {kr26, "FBI Seizes NetNut"}}},
+		{"Krebs' June Popa story vs BleepingComputer's takedown (7 days)", []ref{{kr26, "‘Popa’ Botnet"}, {bc26, "NetNut proxy network"}}},
+		{"vendor name: two Microsoft posts", []ref{{ms25, "Microsoft Sentinel data lake"}, {ms25, "Disrupting active exploitation"}}},
+		{"vendor name: two GigaOm radars", []ref{{cs25, "CrowdStrike Named a Leader and Fast Mover"}, {cs25, "CrowdStrike Named a Leader in the 2025 GigaOm SIEM"}}},
+		{"OpenAI: two ChatGPT features and Altman on voice fraud", []ref{{bc25, "OpenAI confirms ChatGPT Agent"},
+			{bc25, "ChatGPT is rolling out"}, {sw25, "OpenAI’s Sam Altman"}}},
+		{"Endpoint in two vendors' product names", []ref{{cs25, "Stop Remote Ransomware Attacks with Falcon Endpoint"},
+			{ms25, "Microsoft is named a Leader in the 2025 Gartner"}}},
+	}
+	for _, tc := range apart {
+		t.Run("apart: "+tc.name, func(t *testing.T) {
+			seen := map[int]ref{}
+			for _, r := range tc.items {
+				if other, ok := seen[of(r)]; ok {
+					t.Errorf("%q and %q are one story", other.title, r.title)
+				}
+				seen[of(r)] = r
+			}
+		})
 	}
 }
 
 func TestClusterConstructed(t *testing.T) {
-	all := corpusItems(t, groupA...)
+	all := corpusItems(t, corpusFiles(t)...)
 	find := func(prefix string) news.Item {
 		for _, it := range all {
 			if strings.HasPrefix(it.Title, prefix) {
@@ -92,6 +138,9 @@ func TestClusterConstructed(t *testing.T) {
 	}
 	ms := find("Disrupting active exploitation")
 	bc := find("Microsoft: SharePoint flaws exploited")
+	kr, bcNetNut := find("FBI Seizes NetNut"), find("NetNut proxy network disrupted")
+	bcNetNutLate := bcNetNut
+	bcNetNutLate.Published = kr.Published.Add(DefaultWindow + time.Hour)
 	bcCVE := bc
 	bcCVE.Content += " Microsoft assigned CVE-2025-53770 to the flaw."
 	sameTitle := find("Mitel warns of critical")
@@ -106,7 +155,9 @@ func TestClusterConstructed(t *testing.T) {
 		want  int // stories
 	}{
 		{"same CVE, different titles", []news.Item{ms, bcCVE}, 1},
-		{"same story without a shared CVE or similar title", []news.Item{ms, bc}, 2},
+		{"same story by its names, no shared CVE", []news.Item{ms, bc}, 1},
+		{"same names, no shared CVE", []news.Item{kr, bcNetNut}, 1},
+		{"same names outside the window", []news.Item{kr, bcNetNutLate}, 2},
 		{"same title, different outlets", []news.Item{find("Mitel warns of critical"), sameTitle}, 1},
 		{"same CVE outside the window", []news.Item{ms, late}, 2},
 		{"unrelated Microsoft items", []news.Item{ms, find("Microsoft Sentinel data lake"), find("Enhancing Microsoft 365 security")}, 3},
@@ -144,14 +195,6 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-func BenchmarkCluster(b *testing.B) {
-	items := corpusItems(b, append(append([]string{}, groupA...), groupB...)...)
-	b.ResetTimer()
-	for b.Loop() {
-		Cluster(items, DefaultWindow)
-	}
-}
-
 func TestMergeByCVE(t *testing.T) {
 	at := time.Date(2026, 7, 5, 0, 0, 0, 0, time.UTC)
 	roundup := make([]string, roundupCVEs+1)
@@ -176,7 +219,7 @@ func TestMergeByCVE(t *testing.T) {
 			[][]string{{"a"}, {"b"}}},
 		{"roundup does not link", []news.Story{st("a", at, true, roundup...), st("b", at, true, roundup[0])},
 			[][]string{{"a"}, {"b"}}},
-		{"outside window", []news.Story{st("a", at, true, "CVE-2025-0001"), st("b", at.Add(4*24*time.Hour), true, "CVE-2025-0001")},
+		{"outside window", []news.Story{st("a", at, true, "CVE-2025-0001"), st("b", at.Add(DefaultWindow+time.Hour), true, "CVE-2025-0001")},
 			[][]string{{"a"}, {"b"}}},
 		{"transitive", []news.Story{st("a", at, true, "CVE-2025-0001"), st("c", at, true), st("b", at, true, "CVE-2025-0001", "CVE-2025-0002"), st("d", at, false, "CVE-2025-0002")},
 			[][]string{{"a", "b", "d"}, {"c"}}},
@@ -197,4 +240,26 @@ func TestMergeByCVE(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storyOf returns the story whose items include a title starting with prefix.
+func storyOf(t *testing.T, stories []news.Story, prefix string) news.Story {
+	t.Helper()
+	for _, s := range stories {
+		if together(s, prefix) {
+			return s
+		}
+	}
+	t.Fatalf("no story with an item titled %q", prefix)
+	return news.Story{}
+}
+
+// together reports whether one of s's items has a title starting with prefix.
+func together(s news.Story, prefix string) bool {
+	for _, it := range append([]news.Item{s.Lead}, s.Others...) {
+		if strings.HasPrefix(it.Title, prefix) {
+			return true
+		}
+	}
+	return false
 }

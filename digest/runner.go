@@ -40,7 +40,7 @@ var (
 const (
 	DefaultMaxItems    = defaults.DigestMaxItems // digest.max_items's default
 	DefaultLookback    = defaults.DigestLookback // digest.lookback's default
-	DefaultWindow      = 72 * time.Hour
+	DefaultWindow      = 7 * 24 * time.Hour      // items further apart are never one story
 	DefaultConcurrency = defaults.LLMConcurrency // main passes llm.concurrency
 	DefaultTeaserRunes = 600
 	// DefaultMaxPostAttempts bounds the failed attempts to post one

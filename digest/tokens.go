@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -73,42 +72,43 @@ var stopwords = func() map[string]bool {
 	return m
 }()
 
-// generic are words of security news that occur in every other headline
-// ("critical flaw", "ransomware attack"): they count in similarity, but at
-// genericWeight of their IDF, because they do not tell stories apart.
-var generic = func() map[string]bool {
+// generic are words of security news that name no particular event: the
+// stock words of headlines ("critical flaw", "ransomware attack"), the
+// analysts' reports vendors announce ("Gartner Magic Quadrant"), product
+// categories that products are named after ("Defender for Endpoint"), agencies
+// and countries that appear in many unrelated stories. They are never
+// names, however they are capitalized: sharing them links nothing.
+var generic = stemmedSet(`attack breach bug campaign critical cyber cyberattack cybersecurity
+	data exploit exploitation flaw hack hacker malware patch ransomware rce researcher security threat actor
+	update user vulnerability zero day million billion thousand
+	gartner magic quadrant forrester wave gigaom radar frost idc leader report award
+	fbi cisa nsa doj dhs ncsc europol interpol police government federal agency
+	us usa uk eu america american china chinese russia russian iran iranian north korea korean israel israeli
+	ukraine ukrainian europe european
+	endpoint cloud network identity email mobile server platform enterprise edge firewall gateway browser
+	january february march april may june july august september october november december
+	monday tuesday wednesday thursday friday saturday sunday`)
+
+// vendors are companies so large, or blogging so much, that their name
+// alone says nothing about which story an item is ("Microsoft", "Google"):
+// they are never names. Their products (SharePoint, Chrome) are.
+var vendors = stemmedSet(`microsoft google alphabet apple amazon aws meta facebook openai
+	cisco oracle ibm intel adobe samsung crowdstrike paloalto palo alto networks mandiant
+	kaspersky eset sophos trend micro fortinet checkpoint`)
+
+// stemmedSet is the set of the stems of the words in list.
+func stemmedSet(list string) map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(`attack breach bug campaign critical cyber cyberattack cybersecurity
-		data exploit flaw hack hacker malware patch ransomware rce researcher security threat actor
-		update user vulnerability zero day million billion`) {
+	for _, w := range strings.Fields(list) {
 		m[stem(w)] = true
 	}
 	return m
-}()
-
-// genericWeight scales the IDF of generic words.
-const genericWeight = 0.3
-
-// acronymPattern finds all-caps words of three to six letters in a title,
-// which usually name a product, a standard or an organisation.
-var acronymPattern = regexp.MustCompile(`\b[A-Z]{3,6}\b`)
+}
 
 // commonAcronyms are all-caps words that name no particular thing.
-var commonAcronyms = map[string]bool{"rce": true, "cve": true, "api": true, "sql": true, "xss": true,
-	"dos": true, "ddos": true, "ceo": true, "ciso": true, "usa": true, "faq": true, "new": true}
-
-// acronyms returns the distinct acronyms of a title, lowercased and
-// stemmed like tokens, leaving out commonAcronyms.
-func acronyms(title string) []string {
-	var out []string
-	for _, m := range acronymPattern.FindAllString(title, -1) {
-		w := stem(strings.ToLower(m))
-		if !commonAcronyms[w] && !slices.Contains(out, w) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
+var commonAcronyms = stemmedSet(`rce cve api sql xss dos ddos ceo ciso cto faq new ai llm it ot iot
+	vpn mfa 2fa pdf url dns http https ssl tls apt edr xdr mdr siem soc saas gdpr hipaa pii os
+	smb tv tvs usd`)
 
 // tokens returns the normalized word tokens of s: lowercased, split at
 // anything not a letter or digit, stopwords dropped, lightly stemmed.
@@ -221,4 +221,46 @@ func leadText(content string, maxRunes int) string {
 		content = content[:i+1]
 	}
 	return content
+}
+
+// GHSAs returns the distinct GitHub advisory ids (GHSA-xxxx-xxxx-xxxx, any
+// case, as whole words) in texts, lowercased as GitHub writes them after
+// the prefix, and sorted.
+func GHSAs(texts ...string) []string {
+	var out []string
+	for _, t := range texts {
+		for i := 0; i+len("GHSA-xxxx-xxxx-xxxx") <= len(t); i++ {
+			if t[i]|0x20 != 'g' || t[i+1]|0x20 != 'h' || t[i+2]|0x20 != 's' || t[i+3]|0x20 != 'a' || t[i+4] != '-' {
+				continue
+			}
+			if i > 0 && isWordByte(t[i-1]) {
+				continue
+			}
+			end := i + len("GHSA-xxxx-xxxx-xxxx")
+			if !ghsaBody(t[i+5:end]) || end < len(t) && isWordByte(t[end]) {
+				continue
+			}
+			out = append(out, "GHSA-"+strings.ToLower(t[i+5:end]))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ghsaBody checks "xxxx-xxxx-xxxx" of GitHub's alphabet (digits 2-9 and
+// the letters c f g h j m p q r v w x, in any case).
+func ghsaBody(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if k%5 == 4 {
+			if s[k] != '-' {
+				return false
+			}
+			continue
+		}
+		c := s[k] | 0x20
+		if !(c >= '2' && c <= '9') && !strings.ContainsRune("cfghjmpqrvwx", rune(c)) {
+			return false
+		}
+	}
+	return true
 }

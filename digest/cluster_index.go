@@ -1,0 +1,70 @@
+package digest
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// linkByKey joins, for each key (a CVE or GHSA id, a title), the items
+// holding it that were published within window of each other. Items in
+// time order are joined to their predecessor when near it: the same
+// components as comparing every pair, in n log n. An undated item is near
+// everything, so it joins all of its key's items.
+func linkByKey(cs []clusterItem, keys map[string][]int, window time.Duration, uf *unionFind) {
+	for _, idx := range keys {
+		if len(idx) < 2 {
+			continue
+		}
+		slices.SortFunc(idx, func(i, j int) int {
+			return cmp.Or(cs[i].item.Published.Compare(cs[j].item.Published), cmp.Compare(i, j))
+		})
+		for k := 1; k < len(idx); k++ {
+			a, b := cs[idx[k-1]].item.Published, cs[idx[k]].item.Published
+			if a.IsZero() {
+				for _, j := range idx[k:] {
+					uf.union(idx[k-1], j)
+				}
+				continue
+			}
+			if near(a, b, window) {
+				uf.union(idx[k-1], idx[k])
+			}
+		}
+	}
+}
+
+// linkByNames compares only the pairs of items that share a rare name
+// (the candidates of an inverted index from name to items) and are
+// published within window of each other, and joins those sameStory
+// accepts. Each pair is judged once; pairs already in one story are not
+// judged again.
+func linkByNames(cs []clusterItem, f *features, window time.Duration, uf *unionFind) {
+	postings := make(map[int32][]int)
+	for i := range cs {
+		for _, t := range cs[i].names {
+			postings[t] = append(postings[t], i)
+		}
+	}
+	mark := make([]int, len(cs)) // mark[j] == i+1: pair (i, j) judged
+	for i := range cs {
+		for _, t := range cs[i].names {
+			list := postings[t]
+			// Items are appended in index order: the candidates after i
+			// start past i's own place.
+			start, _ := slices.BinarySearch(list, i+1)
+			for _, j := range list[start:] {
+				if mark[j] == i+1 {
+					continue
+				}
+				mark[j] = i + 1
+				if !near(cs[i].item.Published, cs[j].item.Published, window) || uf.find(i) == uf.find(j) {
+					continue
+				}
+				if f.sameStory(&cs[i], &cs[j]) {
+					uf.union(i, j)
+				}
+			}
+		}
+	}
+}
