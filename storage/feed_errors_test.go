@@ -2,11 +2,9 @@ package storage
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 )
 
 // Databases written before feed errors were kind-level hold raw errors
@@ -16,23 +14,7 @@ import (
 func TestMigrationForgetsRawFeedErrors(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.db")
 	ctx := context.Background()
-	upTo6 := fstest.MapFS{}
-	err := fs.WalkDir(migrationFiles, "migrations", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if name := filepath.Base(p); name < "007" {
-			body, err := fs.ReadFile(migrationFiles, p)
-			if err != nil {
-				return err
-			}
-			upTo6[name] = &fstest.MapFile{Data: body}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	upTo6 := migrationsBefore(t, "007")
 	old := openTestStoreAt(t, path, withMigrations(upTo6))
 	raw := `fetch https://feed.example/rss: Get "http://10.0.0.1/rss": dial tcp 10.0.0.1:80: connect: connection refused`
 	if _, err := old.write.ExecContext(ctx, `INSERT INTO feeds (url, title, failures, last_error, disabled_at, created_at)

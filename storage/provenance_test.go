@@ -55,24 +55,7 @@ func TestFeedTextNeverStandsForItsLink(t *testing.T) {
 func TestMigrationForgetsURLMappings(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.db")
 	ctx := context.Background()
-	upTo5 := fstest.MapFS{}
-	err := fs.WalkDir(migrationFiles, "migrations", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		name := filepath.Base(p)
-		if name < "006" {
-			body, err := fs.ReadFile(migrationFiles, p)
-			if err != nil {
-				return err
-			}
-			upTo5[name] = &fstest.MapFile{Data: body}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	upTo5 := migrationsBefore(t, "006")
 	old := openTestStoreAt(t, path, withMigrations(upTo5))
 	if _, err := old.write.ExecContext(ctx, `INSERT INTO articles (hash, url, title, text, fetched_at) VALUES ('h', 'https://victim.example/', 't', 'forged', 1)`); err != nil {
 		t.Fatal(err)
@@ -91,4 +74,28 @@ func TestMigrationForgetsURLMappings(t *testing.T) {
 	if a, ok, err := s.Article(ctx, "h"); err != nil || !ok || !strings.Contains(a.Text, "forged") {
 		t.Errorf("after migration Article(h) = %+v, %v, %v; want the article kept", a, ok, err)
 	}
+}
+
+// migrationsBefore is the embedded migrations numbered below first (e.g.
+// "006"), as a migrations FS: a database as an older release left it.
+func migrationsBefore(t *testing.T, first string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(migrationFiles, "migrations", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if name := filepath.Base(p); name < first {
+			body, err := fs.ReadFile(migrationFiles, p)
+			if err != nil {
+				return err
+			}
+			fsys[name] = &fstest.MapFile{Data: body}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys
 }
