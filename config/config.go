@@ -124,6 +124,9 @@ type DigestConfig struct {
 	Lookback Duration `yaml:"lookback"`
 	// MaxItems is the most stories in one digest.
 	MaxItems int `yaml:"max_items"`
+	// MaxCandidates is the most unseen items one digest considers, newest
+	// first; older ones are marked seen, never posted late.
+	MaxCandidates int `yaml:"max_candidates"`
 	// Grace is how late a digest missed while the bot was down may still be
 	// posted on start.
 	Grace Duration `yaml:"grace"`
@@ -218,9 +221,10 @@ func Default() Config {
 			Defaults:     DefaultFeeds(),
 		},
 		Digest: DigestConfig{
-			Lookback: Duration(defaults.DigestLookback),
-			MaxItems: defaults.DigestMaxItems,
-			Grace:    Duration(defaults.DigestGrace),
+			Lookback:      Duration(defaults.DigestLookback),
+			MaxItems:      defaults.DigestMaxItems,
+			MaxCandidates: defaults.DigestMaxCandidates,
+			Grace:         Duration(defaults.DigestGrace),
 		},
 		Log: LogConfig{Level: "info", Format: "text"},
 	}

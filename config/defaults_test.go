@@ -42,6 +42,7 @@ func TestDefaultsAgreeWithThePackages(t *testing.T) {
 		{"feeds.max_failures is five", d.Feeds.MaxFailures, 5},
 		{"digest.lookback", d.Digest.Lookback.Duration(), digest.DefaultLookback},
 		{"digest.max_items", d.Digest.MaxItems, digest.DefaultMaxItems},
+		{"digest.max_candidates", d.Digest.MaxCandidates, digest.DefaultMaxCandidates},
 		{"digest.grace", d.Digest.Grace.Duration(), digest.DefaultGrace},
 	}
 	for _, tc := range tests {

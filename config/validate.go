@@ -190,6 +190,7 @@ func (f FeedsConfig) validate(v *validator) {
 func (d DigestConfig) validate(v *validator) {
 	v.positive("digest.lookback", d.Lookback)
 	v.between("digest.max_items", int64(d.MaxItems), 1, 100)
+	v.between("digest.max_candidates", int64(d.MaxCandidates), 1, 100000)
 	if d.Grace < 0 {
 		v.add("digest.grace", "must not be negative, got %s", d.Grace)
 	}

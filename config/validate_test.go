@@ -96,6 +96,7 @@ func TestValidate(t *testing.T) {
 		{"duplicate feed", func(c *Config) { c.Feeds.Defaults = []string{"https://a/feed", "https://a/feed"} }, nil, "feeds.defaults[1]", "duplicate of feeds.defaults[0]"},
 		{"zero lookback", func(c *Config) { c.Digest.Lookback = 0 }, nil, "digest.lookback", "positive"},
 		{"too many items", func(c *Config) { c.Digest.MaxItems = 500 }, nil, "digest.max_items", "between 1 and 100"},
+		{"no candidates", func(c *Config) { c.Digest.MaxCandidates = 0 }, nil, "digest.max_candidates", "between 1 and 100000"},
 		{"negative grace", func(c *Config) { c.Digest.Grace = Duration(-time.Hour) }, nil, "digest.grace", "negative"},
 		{"unknown time zone", func(c *Config) {
 			ch := channel

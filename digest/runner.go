@@ -67,6 +67,10 @@ type Config struct {
 
 	MaxItems int           // digest.max_items
 	Lookback time.Duration // digest.lookback
+	// MaxCandidates is digest.max_candidates: the most unseen items a
+	// digest considers, newest first (DefaultMaxCandidates); older ones are
+	// delivered unshown by it.
+	MaxCandidates int
 	Window   time.Duration // stories group items published this close
 	// GuildDailyTokens is limits.guild_daily_tokens; 0 means no budget.
 	GuildDailyTokens int
@@ -135,6 +139,9 @@ func NewRunner(cfg Config) *Runner {
 	}
 	if cfg.Lookback <= 0 {
 		cfg.Lookback = DefaultLookback
+	}
+	if cfg.MaxCandidates <= 0 {
+		cfg.MaxCandidates = DefaultMaxCandidates
 	}
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultWindow
@@ -298,6 +305,8 @@ func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
 // the LLM (PreRank), and only the first max_items + summaryMargin are
 // summarized; those are ranked (Rank) and the first max_items shown in
 // full. Every other story is listed by its headline (news.Digest.Headlines).
+// Only the newest MaxCandidates unseen items are considered; the older
+// ones are delivered by the digest without being shown (marked seen).
 func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.Digest, []storage.DigestItem, error) {
 	now := r.cfg.Now()
 	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.In(loc)}
@@ -309,6 +318,11 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 	}
 	if len(items) == 0 {
 		return d, nil, ErrNothingNew
+	}
+	items, overflow := candidates(items, r.cfg.MaxCandidates)
+	if len(overflow) > 0 {
+		r.log.Info("digest candidates capped: older items marked seen", "guild_id", t.GuildID,
+			"channel_id", t.ChannelID, "candidates", len(items), "marked_seen", len(overflow))
 	}
 	stories := Cluster(items, r.cfg.Window)
 	PreRank(stories, now, r.cfg.Lookback)
@@ -324,7 +338,8 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 	for _, s := range append(slices.Clone(demoted), rest...) {
 		d.Headlines = append(d.Headlines, headline(s))
 	}
-	return d, append(digestItems(picked, false), digestItems(rest, true)...), nil
+	delivered := append(digestItems(picked, false), digestItems(rest, true)...)
+	return d, append(delivered, overflowItems(overflow)...), nil
 }
 
 // poll polls the guild's enabled feeds, logging failures.

@@ -72,6 +72,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		WithGuild:        summarizer.WithGuild,
 		IsTeaser:         feeds.IsTeaser,
 		MaxItems:         dc.MaxItems,
+		MaxCandidates:    dc.MaxCandidates,
 		Lookback:         dc.Lookback.Duration(),
 		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
 		Concurrency:      a.cfg.LLM.Concurrency,

@@ -42,5 +42,7 @@ const (
 const (
 	DigestLookback = 24 * time.Hour
 	DigestMaxItems = 15
-	DigestGrace    = 6 * time.Hour
+	// DigestMaxCandidates: the most unseen items one digest considers.
+	DigestMaxCandidates = 2000
+	DigestGrace         = 6 * time.Hour
 )
