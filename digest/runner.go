@@ -67,11 +67,11 @@ type Config struct {
 
 	MaxItems int           // digest.max_items
 	Lookback time.Duration // digest.lookback
+	Window   time.Duration // stories group items published this close
 	// MaxCandidates is digest.max_candidates: the most unseen items a
 	// digest considers, newest first (DefaultMaxCandidates); older ones are
 	// delivered unshown by it.
 	MaxCandidates int
-	Window   time.Duration // stories group items published this close
 	// GuildDailyTokens is limits.guild_daily_tokens; 0 means no budget.
 	GuildDailyTokens int
 	// Concurrency bounds the stories summarized at once (the summarizer
