@@ -38,6 +38,8 @@ type clusterItem struct {
 	// self are the words of the item's outlet its title names: a vendor's
 	// post about itself ("CrowdStrike Named a Leader…").
 	self []int32
+	// contentRunes is the length of the content, which picks the lead.
+	contentRunes int
 }
 
 // Cluster groups items into stories the way a reader would: items that
@@ -91,7 +93,7 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 // counting each term's evidence (df, how it is written) there. Its
 // titleNames hold all its title's terms until newFeatures can tell names.
 func newClusterItem(it news.Item, voc *vocab) clusterItem {
-	c := clusterItem{item: it, cves: CVEs(it.Title, it.Content)}
+	c := clusterItem{item: it, cves: CVEs(it.Title, it.Content), contentRunes: utf8.RuneCountInString(it.Content)}
 	c.ids = c.cves
 	if len(c.cves) > roundupCVEs {
 		c.ids = CVEs(it.Title)
@@ -209,7 +211,7 @@ func story(cs []clusterItem, idx []int) news.Story {
 		members[k] = cs[i]
 	}
 	slices.SortStableFunc(members, func(a, b clusterItem) int {
-		if c := cmp.Compare(utf8.RuneCountInString(b.item.Content), utf8.RuneCountInString(a.item.Content)); c != 0 {
+		if c := cmp.Compare(b.contentRunes, a.contentRunes); c != 0 {
 			return c
 		}
 		return a.item.Published.Compare(b.item.Published)
