@@ -77,8 +77,9 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 	}
 
 	uf := newUnionFind(len(cs))
-	linkByKey(cs, ids, window, uf)
-	linkByKey(cs, titles, window, uf)
+	published := func(i int) time.Time { return cs[i].item.Published }
+	linkByKey(published, ids, window, uf)
+	linkByKey(published, titles, window, uf)
 	linkByNames(cs, f, window, uf)
 
 	groups := uf.groups()
@@ -157,26 +158,24 @@ func (f *features) names(terms []int32) []int32 {
 // after the full text of teaser items was fetched, an outlet's story often
 // names the CVE its feed's teaser did not (BleepingComputer's SharePoint
 // article and Microsoft's advisory). Stories naming more than roundupCVEs
-// ids do not link this way, and leads must be within window of each other.
+// ids do not link this way, and leads must be within window of each other;
+// stories are found through an index of their ids, not compared pairwise.
 // A merged story keeps the summary and lead of its first summarized story
 // (else its first story); the other stories' items become Others. Order
 // follows the first story of each group.
 func MergeByCVE(stories []news.Story, window time.Duration) []news.Story {
 	uf := newUnionFind(len(stories))
-	for i := range stories {
-		for j := i + 1; j < len(stories); j++ {
-			a, b := stories[i], stories[j]
-			if len(a.CVEs) > roundupCVEs || len(b.CVEs) > roundupCVEs || !near(a.Lead.Published, b.Lead.Published, window) {
-				continue
-			}
-			for _, id := range a.CVEs {
-				if slices.Contains(b.CVEs, id) {
-					uf.union(i, j)
-					break
-				}
-			}
+	byCVE := map[string][]int{}
+	for i, s := range stories {
+		if len(s.CVEs) > roundupCVEs {
+			continue
+		}
+		for _, id := range s.CVEs {
+			byCVE[id] = append(byCVE[id], i)
 		}
 	}
+	published := func(i int) time.Time { return stories[i].Lead.Published }
+	linkByKey(published, byCVE, window, uf)
 	groups := uf.groups()
 	out := make([]news.Story, 0, len(groups))
 	for _, idx := range groups {

@@ -7,20 +7,20 @@ import (
 )
 
 // linkByKey joins, for each key (a CVE or GHSA id, a title), the items
-// holding it that were published within window of each other. Items in
-// time order are joined to their predecessor when near it: the same
-// components as comparing every pair, in n log n. An undated item is near
-// everything, so it joins all of its key's items.
-func linkByKey(cs []clusterItem, keys map[string][]int, window time.Duration, uf *unionFind) {
+// (or stories) holding it that were published within window of each other.
+// In time order each is joined to its predecessor when near it: the same
+// groups as comparing every pair, in n log n. An undated one is near
+// everything, so it joins all of its key's others.
+func linkByKey(published func(int) time.Time, keys map[string][]int, window time.Duration, uf *unionFind) {
 	for _, idx := range keys {
 		if len(idx) < 2 {
 			continue
 		}
 		slices.SortFunc(idx, func(i, j int) int {
-			return cmp.Or(cs[i].item.Published.Compare(cs[j].item.Published), cmp.Compare(i, j))
+			return cmp.Or(published(i).Compare(published(j)), cmp.Compare(i, j))
 		})
 		for k := 1; k < len(idx); k++ {
-			a, b := cs[idx[k-1]].item.Published, cs[idx[k]].item.Published
+			a, b := published(idx[k-1]), published(idx[k])
 			if a.IsZero() {
 				for _, j := range idx[k:] {
 					uf.union(idx[k-1], j)
