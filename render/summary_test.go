@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,13 @@ func FuzzRender(f *testing.F) {
 	f.Add(s.Title, s.TLDR, s.KeyPoints[0], string(s.Severity), s.CVEs[0], s.Affected[0], s.Actions[0], s.SourceURL, s.Site, s.Model, sampleArticle)
 	f.Add("", "", "", "", "", "", "", "", "", "", "")
 	f.Add("[a](b)", "<@&1>", "@@everyone", "x", "CVE-2025-0001", "<<@1>>", "[x][y](z)", "https://a", "\u200b", "\xff", "[a](b)")
+	// Ids, kept and replaced as the summarizer leaves them, long ones near
+	// every cut, and pieces of ids that layout could join.
+	f.Add("CVE-2025-12345678 in Acme", "Acme fixed CVE-2025-1234567, not an unnamed CVE. ", "see GHSA-vp9c-fpxx-744v and an unnamed advisory",
+		"high", "cve-2025-1234567", "CVE 2025", "1234 5678 CVE-2025-12345678", "https://news.example/CVE-2025-99999", "CVE", "2025-0001",
+		"CVE-2025-1234567 GHSA-vp9c-fpxx-744v")
+	f.Add(strings.Repeat("CVE-2025-123456,", 20), strings.Repeat("CVE-2025-123456", 7), strings.Repeat("GHSA-2222-3333-4444-", 20),
+		"low", "CVE-2025-123456", "[CVE](https://evil.example)-2025-1234", "CVE-2025-\u200b12345", "", "", "", "")
 	f.Fuzz(func(t *testing.T, title, tldr, point, sev, cve, affected, action, sourceURL, site, model, article string) {
 		rep := func(x string, n int) []string {
 			out := make([]string, n)
@@ -164,6 +172,11 @@ func FuzzRender(f *testing.F) {
 		if err := checkMessage(msg); err != nil {
 			t.Fatal(err)
 		}
+		known := inputIDs(URLsFrom(article, sourceURL), title, tldr, point, affected, action, site, model, sourceURL)
+		idsIn(known, cve)
+		if err := checkNoNewIDs(messageText(msg), known); err != nil {
+			t.Fatal(err)
+		}
 		if err := checkURLs(embedText(msg.Embeds[0]), URLsFrom(article, sourceURL)); err != nil {
 			t.Fatal(err)
 		}
@@ -172,17 +185,29 @@ func FuzzRender(f *testing.F) {
 			{Lead: news.Item{Title: tldr, Link: sourceURL, FeedTitle: model, Content: tldr},
 				Others: []news.Item{{FeedTitle: site, Link: point}, {FeedTitle: affected, Link: action}}},
 		}}
+		digestKnown := map[string]bool{}
+		for _, st := range d.Stories {
+			maps.Copy(digestKnown, inputIDs(storyURLs(st), title, tldr, point, affected, action, site, model, sourceURL, article))
+		}
+		idsIn(digestKnown, cve)
 		for _, m := range DigestMessages(d) {
 			if err := checkMessage(m); err != nil {
+				t.Fatal(err)
+			}
+			if err := checkNoNewIDs(messageText(m), digestKnown); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if name := ThreadName(title); name == "" || utf8Len(name) > MaxThreadName || strings.ContainsRune(name, '\n') {
 			t.Fatalf("ThreadName(%q) = %q", title, name)
 		}
+		answerKnown := inputIDs(URLsFrom(article), tldr)
 		for _, part := range Answer(tldr, URLsFrom(article)) {
 			if utf8Len(part) > MaxContent {
 				t.Fatalf("answer part of %d runes", utf8Len(part))
+			}
+			if err := checkNoNewIDs(part, answerKnown); err != nil {
+				t.Fatal(err)
 			}
 			if err := CheckTextSafe(part); err != nil {
 				t.Fatal(err)
