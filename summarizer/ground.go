@@ -18,7 +18,10 @@ import (
 // CVE now" and "the CVE-2099-1 flaw" reads "the an unnamed CVE flaw":
 // clumsy now and then, but predictable and never a wrong id. Ids are
 // compared normalized: CVE ids as cvePattern reads them (any case, dash
-// variants), GHSA ids in any case.
+// variants), GHSA ids in any case. Only the model's words are grounded:
+// the cves list is filtered by keepCVEs, the fields fill sets come from
+// the article's metadata, and text from authoritative sources
+// (vulnerability data) is not the model's.
 
 // The replacements of invented ids.
 const (

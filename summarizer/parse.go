@@ -146,7 +146,7 @@ func clip(s string, n int) string {
 		return s
 	}
 	cut := n - 1
-	if start := wordStart(r, cut); start >= cut/2 {
+	if start := wordStart(r, cut); start > 0 && start >= cut/2 {
 		cut = start
 	}
 	return strings.TrimSpace(string(r[:cut])) + "…"
