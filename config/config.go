@@ -127,6 +127,9 @@ type DigestConfig struct {
 	// MaxCandidates is the most unseen items one digest considers, newest
 	// first; older ones are marked seen, never posted late.
 	MaxCandidates int `yaml:"max_candidates"`
+	// LLMMerge asks the LLM, once per digest, about the pairs of items
+	// clustering is unsure are one story.
+	LLMMerge bool `yaml:"llm_merge"`
 	// Grace is how late a digest missed while the bot was down may still be
 	// posted on start.
 	Grace Duration `yaml:"grace"`

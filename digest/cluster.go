@@ -57,6 +57,19 @@ type clusterItem struct {
 // with a zero Published time are taken to be within window of every other
 // item.
 func Cluster(items []news.Item, window time.Duration) []news.Story {
+	return link(items, window).stories()
+}
+
+// clustering is a run's items linked into stories, with the pairs it was
+// unsure about.
+type clustering struct {
+	cs     []clusterItem
+	uf     *unionFind
+	unsure []unsurePair
+}
+
+// link reads items' features and links every pair Cluster would.
+func link(items []news.Item, window time.Duration) *clustering {
 	voc := newVocab()
 	cs := make([]clusterItem, len(items))
 	ids := map[string][]int{}
@@ -80,12 +93,17 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 	published := func(i int) time.Time { return cs[i].item.Published }
 	linkByKey(published, ids, window, uf)
 	linkByKey(published, titles, window, uf)
-	linkByNames(cs, f, window, uf)
+	c := &clustering{cs: cs, uf: uf}
+	c.unsure = linkByNames(cs, f, window, uf)
+	return c
+}
 
-	groups := uf.groups()
+// stories builds the stories of the linked items.
+func (c *clustering) stories() []news.Story {
+	groups := c.uf.groups()
 	stories := make([]news.Story, 0, len(groups))
 	for _, idx := range groups {
-		stories = append(stories, story(cs, idx))
+		stories = append(stories, story(c.cs, idx))
 	}
 	return stories
 }

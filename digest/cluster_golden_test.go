@@ -127,6 +127,9 @@ func TestClusterCorpusGolden(t *testing.T) {
 	for _, p := range s.missed {
 		t.Logf("missed: %s", p)
 	}
+	for _, p := range link(items, DefaultWindow).unsure {
+		t.Logf("unsure (for digest.llm_merge's judge): %q + %q (strength %.2f)", items[p.a].Title, items[p.b].Title, p.strength)
+	}
 	if s.precision() < 0.95 || s.recall() < 0.95 {
 		t.Errorf("precision %.3f, recall %.3f; want both >= 0.95", s.precision(), s.recall())
 	}

@@ -38,8 +38,8 @@ func linkByKey(published func(int) time.Time, keys map[string][]int, window time
 // (the candidates of an inverted index from name to items) and are
 // published within window of each other, and joins those sameStory
 // accepts. Each pair is judged once; pairs already in one story are not
-// judged again.
-func linkByNames(cs []clusterItem, f *features, window time.Duration, uf *unionFind) {
+// judged again. It returns the unsure pairs.
+func linkByNames(cs []clusterItem, f *features, window time.Duration, uf *unionFind) (unsurePairs []unsurePair) {
 	postings := make(map[int32][]int)
 	for i := range cs {
 		for _, t := range cs[i].names {
@@ -61,10 +61,21 @@ func linkByNames(cs []clusterItem, f *features, window time.Duration, uf *unionF
 				if !near(cs[i].item.Published, cs[j].item.Published, window) || uf.find(i) == uf.find(j) {
 					continue
 				}
-				if f.sameStory(&cs[i], &cs[j]) {
+				switch v, strength := f.sameStory(&cs[i], &cs[j]); v {
+				case same:
 					uf.union(i, j)
+				case unsure:
+					unsurePairs = append(unsurePairs, unsurePair{i, j, strength})
 				}
 			}
 		}
 	}
+	return unsurePairs
+}
+
+// unsurePair is a pair of items clustering could not decide, with how
+// close it came (shared over missing weight).
+type unsurePair struct {
+	a, b     int
+	strength float64
 }

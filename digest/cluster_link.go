@@ -21,6 +21,19 @@ const (
 	// name one item alone carries must not outweigh two shared ones by the
 	// accident of a small run.
 	minIDFItems = 100
+	// unsureRatio: a pair whose shared weight is at least this share of
+	// its missing weight, but not more, is unsure: one an LLM judge may
+	// decide (digest.llm_merge).
+	unsureRatio = 0.5
+)
+
+// verdict is how sure clustering is that two items are one story.
+type verdict uint8
+
+const (
+	different verdict = iota
+	unsure
+	same
 )
 
 // features are the terms of one run: the vocabulary, each term's weight,
@@ -46,8 +59,8 @@ func newFeatures(voc *vocab, n int) *features {
 	return f
 }
 
-// sameStory reports whether a and b, published near each other, report
-// the same event judged by the names they carry (shared ids and identical
+// sameStory judges whether a and b, published near each other, report
+// the same event by the names they carry (shared ids and identical
 // titles are linked before, through the index):
 //   - items of one feed are its separate articles, never one story;
 //   - two vendors' posts about themselves (each title names its own
@@ -58,13 +71,15 @@ func newFeatures(voc *vocab, n int) *features {
 //     at wordWeight) must outweigh the rare names one title carries and
 //     the other item does not mention at all (Toptal's npm breach is not
 //     the npm phishing campaign: npm is shared, Toptal and GitHub are
-//     missing).
-func (f *features) sameStory(a, b *clusterItem) bool {
+//     missing). Pairs short of that by less than unsureRatio are unsure.
+//
+// strength is the shared weight over the missing weight.
+func (f *features) sameStory(a, b *clusterItem) (v verdict, strength float64) {
 	if a.item.FeedURL == b.item.FeedURL {
-		return false
+		return different, 0
 	}
 	if len(a.self) > 0 && len(b.self) > 0 && !anyIn(a.self, b.terms) && !anyIn(b.self, a.terms) {
-		return false
+		return different, 0
 	}
 	var shared, missing float64
 	inTitle := false
@@ -79,7 +94,7 @@ func (f *features) sameStory(a, b *clusterItem) bool {
 		}
 	}
 	if !inTitle {
-		return false
+		return different, 0
 	}
 	for _, t := range a.terms {
 		if f.word[t] {
@@ -89,7 +104,14 @@ func (f *features) sameStory(a, b *clusterItem) bool {
 		}
 	}
 	missing = f.missing(a, b) + f.missing(b, a)
-	return shared > missing
+	strength = shared / max(missing, 1e-9)
+	switch {
+	case shared > missing:
+		return same, strength
+	case shared >= unsureRatio*missing:
+		return unsure, strength
+	}
+	return different, strength
 }
 
 // missing is the weight of the rare names of x's title that y does not

@@ -68,6 +68,9 @@ type Config struct {
 	MaxItems int           // digest.max_items
 	Lookback time.Duration // digest.lookback
 	Window   time.Duration // stories group items published this close
+	// Judge, when set (digest.llm_merge), decides the pairs of items
+	// clustering is unsure about, in one request per digest.
+	Judge MergeJudge
 	// MaxCandidates is digest.max_candidates: the most unseen items a
 	// digest considers, newest first (DefaultMaxCandidates); older ones are
 	// delivered unshown by it.
@@ -324,7 +327,7 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 		r.log.Info("digest candidates capped: older items marked seen", "guild_id", t.GuildID,
 			"channel_id", t.ChannelID, "candidates", len(items), "marked_seen", len(overflow))
 	}
-	stories := Cluster(items, r.cfg.Window)
+	stories := r.cluster(ctx, t.GuildID, items)
 	PreRank(stories, now, r.cfg.Lookback)
 	budget := len(stories)
 	if r.cfg.MaxItems > 0 {

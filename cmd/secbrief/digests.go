@@ -73,6 +73,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		IsTeaser:         feeds.IsTeaser,
 		MaxItems:         dc.MaxItems,
 		MaxCandidates:    dc.MaxCandidates,
+		Judge:            mergeJudge(dc.LLMMerge, a.sum),
 		Lookback:         dc.Lookback.Duration(),
 		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
 		Concurrency:      a.cfg.LLM.Concurrency,
