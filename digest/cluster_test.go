@@ -263,3 +263,34 @@ func together(s news.Story, prefix string) bool {
 	}
 	return false
 }
+
+// TestClusterRarityIsTheRunsOwn: how rare a name is, and so which items
+// are one story, depends only on the items of the run (one channel's
+// window): clustering another tenant's flood of SharePoint items in
+// between changes nothing, and the same pair in a run where its shared
+// name is everywhere is judged on that run alone.
+func TestClusterRarityIsTheRunsOwn(t *testing.T) {
+	all := corpusItems(t, corpusFiles(t)...)
+	a := []news.Item{corpusItem(t, all, ms25, "Disrupting active exploitation"), corpusItem(t, all, cs25, "CrowdStrike Detects and Blocks"),
+		corpusItem(t, all, bc25, "Hackers fooled Cognizant"), corpusItem(t, all, sw25, "Clorox Sues")}
+	before := fmt.Sprint(storyIndex(Cluster(a, DefaultWindow)))
+	var flood []news.Item
+	for i := range 500 {
+		flood = append(flood, news.Item{ID: fmt.Sprint(i), FeedURL: fmt.Sprintf("https://tenant-b/%d", i%20),
+			Title: fmt.Sprintf("SharePoint story number %d", i), Content: "A SharePoint update.", Published: a[0].Published})
+	}
+	Cluster(flood, DefaultWindow)
+	if after := fmt.Sprint(storyIndex(Cluster(a, DefaultWindow))); after != before {
+		t.Fatalf("stories changed after another run: %s, then %s", before, after)
+	}
+	if got := len(Cluster(a, DefaultWindow)); got != 2 {
+		t.Fatalf("%d stories, want 2 (SharePoint, Clorox)", got)
+	}
+	// In a run where SharePoint is in every other item it is no rare
+	// name: the two items are no longer joined by it.
+	mixed := append(slices.Clone(a[:2]), flood...)
+	s := storyIndex(Cluster(mixed, DefaultWindow))
+	if s[corpusKey(a[0].FeedURL, a[0].ID)] == s[corpusKey(a[1].FeedURL, a[1].ID)] {
+		t.Fatal("a name common in the run still joined two items")
+	}
+}
