@@ -108,7 +108,7 @@ func (c *clustering) stories() []news.Story {
 	return stories
 }
 
-// newClusterItem reads it's ids and terms, interning the terms in voc and
+// newClusterItem reads its ids and terms, interning the terms in voc and
 // counting each term's evidence (df, how it is written) there. Its
 // titleNames hold all its title's terms until newFeatures can tell names.
 func newClusterItem(it news.Item, voc *vocab) clusterItem {

@@ -160,6 +160,9 @@ func TestClusterConstructed(t *testing.T) {
 		{"same names outside the window", []news.Item{kr, bcNetNutLate}, 2},
 		{"same title, different outlets", []news.Item{find("Mitel warns of critical"), sameTitle}, 1},
 		{"same CVE outside the window", []news.Item{ms, late}, 2},
+		{"same GHSA id, nothing else shared", []news.Item{
+			{ID: "g1", FeedURL: "https://a.example/feed", Title: "Widget library fixes path traversal", Content: "See GHSA-jfh8-c2jp-5v3q.", Published: ms.Published},
+			{ID: "g2", FeedURL: "https://b.example/feed", Title: "Patch your builds now", Content: "The advisory ghsa-jfh8-c2jp-5v3q is out.", Published: ms.Published}}, 1},
 		{"unrelated Microsoft items", []news.Item{ms, find("Microsoft Sentinel data lake"), find("Enhancing Microsoft 365 security")}, 3},
 	}
 	for _, tc := range tests {
@@ -184,6 +187,14 @@ func TestCVEs(t *testing.T) {
 	got := CVEs("cve-2025-53770 and CVE-2025-53770, CVE-2024-12345678", "not CVE-25-1 nor CVE-2025-123")
 	if want := []string{"CVE-2024-12345678", "CVE-2025-53770"}; !slices.Equal(got, want) {
 		t.Fatalf("CVEs = %v, want %v", got, want)
+	}
+}
+
+func TestGHSAs(t *testing.T) {
+	got := GHSAs("GHSA-jfh8-c2jp-5v3q and ghsa-JFH8-C2JP-5V3Q (again), xGHSA-jfh8-c2jp-5v3q",
+		"GHSA-abcd-c2jp-5v3q has letters outside the alphabet, GHSA-jfh8-c2jp-5v3qx runs on, GHSA-2222-3333-4444.")
+	if want := []string{"GHSA-2222-3333-4444", "GHSA-jfh8-c2jp-5v3q"}; !slices.Equal(got, want) {
+		t.Fatalf("GHSAs = %v, want %v", got, want)
 	}
 }
 
