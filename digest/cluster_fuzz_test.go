@@ -13,7 +13,8 @@ import (
 // FuzzCluster checks Cluster's invariants on arbitrary titles and texts:
 // every item lands in exactly one story, a story's CVEs are the union of its
 // items' CVEs, two items with one CVE (in a non-roundup text) share a story,
-// and identical titles share a story.
+// identical titles share a story, an item more than the window away from
+// all others is alone, and the stories do not depend on the items' order.
 func FuzzCluster(f *testing.F) {
 	f.Add("Clorox Sues Cognizant for $380M", "CVE-2025-53770 exploited", "SonicWall SMA 100", "patch now", int64(3600))
 	f.Add("", "", "ü CVE-2024-0001 ÿ", "\\x00", int64(-1))
@@ -45,6 +46,19 @@ func FuzzCluster(f *testing.F) {
 				t.Fatalf("item %s in %d stories", it.ID, seen[it.ID])
 			}
 		}
+		if !near(items[0].Published, items[1].Published, DefaultWindow) {
+			for id, st := range storyOf {
+				if id != "2" && st == storyOf["2"] {
+					t.Fatalf("item 2, %v from the others, is in the story of item %s", items[1].Published.Sub(base), id)
+				}
+			}
+		}
+		// The stories do not depend on the order items come in.
+		reversed := slices.Clone(items)
+		slices.Reverse(reversed)
+		if a, b := partition(stories), partition(Cluster(reversed, DefaultWindow)); a != b {
+			t.Fatalf("stories depend on item order: %s vs %s", a, b)
+		}
 		if len(tokens(t1)) > 0 && storyOf["1"] != storyOf["3"] {
 			t.Fatalf("identical titles %q apart", t1)
 		}
@@ -54,6 +68,21 @@ func FuzzCluster(f *testing.F) {
 			t.Fatalf("items sharing %s apart", c[0])
 		}
 	})
+}
+
+// partition writes the stories' item ids as sorted sets, sorted.
+func partition(stories []news.Story) string {
+	var sets []string
+	for _, s := range stories {
+		ids := []string{s.Lead.ID}
+		for _, o := range s.Others {
+			ids = append(ids, o.ID)
+		}
+		slices.Sort(ids)
+		sets = append(sets, strings.Join(ids, ","))
+	}
+	slices.Sort(sets)
+	return strings.Join(sets, " ")
 }
 
 // cveReference is the regular expression CVEs must agree with.
