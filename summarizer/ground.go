@@ -13,10 +13,12 @@ import (
 // when it was summarized from notes on its parts); for an answer, the
 // thread's articles and summaries and the member's questions. Any other id
 // is invented and is replaced, word for word, by "an unnamed CVE" or "an
-// unnamed advisory". The phrase stands where the id stood and nothing
-// around it is reworded, so "Patch CVE-2099-1 now" reads "Patch an unnamed
-// CVE now" and "the CVE-2099-1 flaw" reads "the an unnamed CVE flaw":
-// clumsy now and then, but predictable and never a wrong id. Ids are
+// unnamed advisory". The phrase stands where the id stood, takes the place
+// of an article before it and is capitalized at a sentence's start; nothing
+// else is reworded: "Patch CVE-2099-1 now" reads "Patch an unnamed CVE
+// now", "the CVE-2099-1 flaw" reads "an unnamed CVE flaw" and "CVE-2099-1
+// is critical." reads "An unnamed CVE is critical.": predictable, and
+// never a wrong id. Ids are
 // compared normalized: CVE ids as cvePattern reads them (any case, dash
 // variants), GHSA ids in any case. Only the model's words are grounded:
 // the cves list is filtered by keepCVEs, the fields fill sets come from
@@ -81,9 +83,35 @@ func (known idSet) ground(text string) (string, int) {
 		replace(cvePattern, cveKey, unnamedCVE)
 		replace(ghsaPattern, ghsaKey, unnamedAdvisory)
 		if replaced == before {
+			if replaced > 0 {
+				text = tidyReplacements(text)
+			}
 			return text, replaced
 		}
 	}
+}
+
+// determinedPhrase is a replacement behind an article of the sentence's
+// own ("the CVE-2099-1 flaw" became "the an unnamed CVE flaw").
+var determinedPhrase = regexp.MustCompile(`\b([Tt]he|[Aa]n?) (an unnamed (?:CVE|advisory))\b`)
+
+// leadingPhrase is a replacement that begins the text or a sentence.
+var leadingPhrase = regexp.MustCompile(`(^|[.!?:]\s+|\n\s*)an unnamed (CVE|advisory)\b`)
+
+// tidyReplacements keeps the sentences around replacements readable: the
+// phrase takes the place of an article that stood before the id ("the an
+// unnamed CVE" reads "an unnamed CVE", "The an unnamed CVE" reads "An
+// unnamed CVE"), and starts with a capital where it starts a sentence.
+// It touches nothing but the phrase and the article before it.
+func tidyReplacements(text string) string {
+	text = determinedPhrase.ReplaceAllStringFunc(text, func(m string) string {
+		sub := determinedPhrase.FindStringSubmatch(m)
+		if sub[1][0] == 'T' || sub[1][0] == 'A' {
+			return "A" + sub[2][1:]
+		}
+		return sub[2]
+	})
+	return leadingPhrase.ReplaceAllString(text, "${1}An unnamed ${2}")
 }
 
 // grounder grounds the strings of one model reply and counts what it

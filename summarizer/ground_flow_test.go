@@ -139,7 +139,7 @@ func TestLongSummaryGroundedInArticleNotNotes(t *testing.T) {
 	if e.llm.Calls() < 3 {
 		t.Fatalf("%d LLM calls: the article was not summarized in parts", e.llm.Calls())
 	}
-	if sum.TLDR != "CVE-2025-0001 and an unnamed CVE are exploited." || !slices.Equal(sum.KeyPoints, []string{"an unnamed CVE is a second flaw"}) {
+	if sum.TLDR != "CVE-2025-0001 and an unnamed CVE are exploited." || !slices.Equal(sum.KeyPoints, []string{"An unnamed CVE is a second flaw"}) {
 		t.Errorf("tldr %q key points %q", sum.TLDR, sum.KeyPoints)
 	}
 	if !slices.Equal(sum.CVEs, []string{"CVE-2025-0001"}) {
@@ -176,7 +176,7 @@ func TestAnswerGrounded(t *testing.T) {
 		{name: "id from an earlier answer",
 			question: "And that one?", reply: "CVE-2099-5555 again.",
 			turns: []news.Turn{{Question: "Any other?", Answer: "CVE-2099-5555."}},
-			want:  "an unnamed CVE again.", invented: 1},
+			want:  "An unnamed CVE again.", invented: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ func TestParseSummary(t *testing.T) {
 			`"affected":["PAN-OS (CVE 2023 44487)"],"actions":["Patch CVE-2099-0005 now"]}`,
 			replaced: 7,
 			check: func(t *testing.T, title, tldr string, kp, _, affected []string) {
-				if title != "an unnamed CVE in PAN-OS" || tldr != "CVE-2024-3400 and an unnamed CVE." {
+				if title != "An unnamed CVE in PAN-OS" || tldr != "CVE-2024-3400 and an unnamed CVE." {
 					t.Errorf("title %q tldr %q", title, tldr)
 				}
 				// Two key points alike once grounded are one.
