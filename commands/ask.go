@@ -44,7 +44,7 @@ func (r *Router) askCommand(ctx context.Context, rep *reply) error {
 	if err := r.deferLLMWork(ctx, rep, false); err != nil {
 		return err
 	}
-	answer, allowed, err := r.answer(summarizer.WithGuild(ctx, rep.i.GuildID), thread, userID(rep.i), question)
+	answer, allowed, err := r.answer(summarizer.WithGuild(ctx, payer(rep.i)), thread, userID(rep.i), question)
 	if err != nil {
 		return err
 	}

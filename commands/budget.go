@@ -3,24 +3,48 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
 )
 
 // errBudgetSpent is shown once a guild spent its daily LLM tokens.
 var errBudgetSpent = &UserError{Msg: "This server has used today's summarizer budget. It resets at 00:00 UTC; links summarized before still work."}
 
-// checkBudget refuses LLM work for a guild whose daily token budget
-// (limits.guild_daily_tokens) is spent. Direct messages have no guild
-// budget; the per-user limits still apply.
-func (r *Router) checkBudget(ctx context.Context, guildID string) error {
-	if r.opts.GuildDailyTokens <= 0 || guildID == "" {
+// errDMBudgetSpent is shown once a member spent the daily LLM tokens of
+// their direct messages with the bot.
+var errDMBudgetSpent = &UserError{Msg: "You have used today's summarizer budget for direct messages. It resets at 00:00 UTC; links summarized before still work."}
+
+// dmPayerPrefix marks the payer of LLM work asked for in a direct message:
+// the member, as a tenant of their own (usage rows show "dm:<user id>").
+const dmPayerPrefix = "dm:"
+
+// payer is who LLM work for an interaction is billed to and budgeted
+// against: its server, or in a direct message the member ("dm:<user id>"),
+// so that direct messages have a daily ceiling too and are never counted
+// as the terminal's (guild "").
+func payer(i *discordgo.Interaction) string {
+	if i.GuildID != "" {
+		return i.GuildID
+	}
+	return dmPayerPrefix + userID(i)
+}
+
+// checkBudget refuses LLM work for a payer (see payer) whose daily token
+// budget (limits.guild_daily_tokens) is spent.
+func (r *Router) checkBudget(ctx context.Context, payer string) error {
+	if r.opts.GuildDailyTokens <= 0 || payer == "" {
 		return nil
 	}
-	used, err := r.store.TokensOn(ctx, guildID, r.opts.Now().UTC().Format("2006-01-02"))
+	used, err := r.store.TokensOn(ctx, payer, r.opts.Now().UTC().Format("2006-01-02"))
 	if err != nil {
-		return fmt.Errorf("token budget of %s: %w", guildID, err)
+		return fmt.Errorf("token budget of %s: %w", payer, err)
 	}
-	if used >= r.opts.GuildDailyTokens {
-		return errBudgetSpent
+	if used < r.opts.GuildDailyTokens {
+		return nil
 	}
-	return nil
+	if strings.HasPrefix(payer, dmPayerPrefix) {
+		return errDMBudgetSpent
+	}
+	return errBudgetSpent
 }

@@ -124,7 +124,7 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 		return err
 	}
 	link := u.String()
-	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
+	ctx = summarizer.WithGuild(ctx, payer(rep.i))
 	if ans, ok := r.hot.get(link); ok {
 		return r.deliver(ctx, rep, ans, private)
 	}
@@ -168,11 +168,11 @@ func (r *Router) summarizeURL(ctx context.Context, rep *reply, rawURL string, pr
 	return r.deliver(ctx, rep, ans, private)
 }
 
-// deferLLMWork refuses work for a guild whose token budget is spent, then
+// deferLLMWork refuses work for a payer whose token budget is spent, then
 // defers the answer: what follows (fetch, LLM) may take longer than
 // Discord's 3 seconds.
 func (r *Router) deferLLMWork(ctx context.Context, rep *reply, private bool) error {
-	if err := r.checkBudget(ctx, rep.i.GuildID); err != nil {
+	if err := r.checkBudget(ctx, payer(rep.i)); err != nil {
 		return err
 	}
 	if err := rep.deferResponse(private); err != nil {
@@ -213,7 +213,7 @@ func (r *Router) summarizeText(ctx context.Context, rep *reply, text string, pri
 	if err := r.allow(r.userLimit, userID(rep.i)); err != nil {
 		return err
 	}
-	ctx = summarizer.WithGuild(ctx, rep.i.GuildID)
+	ctx = summarizer.WithGuild(ctx, payer(rep.i))
 	if err := r.deferLLMWork(ctx, rep, private); err != nil {
 		return err
 	}

@@ -1,0 +1,89 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/storage"
+)
+
+// Direct messages have a daily ceiling too: each member's direct messages
+// are a payer of their own, never the terminal's (guild "") nor unbounded.
+func TestDirectMessagesHaveADailyBudget(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "budget.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	day := usageToday.UTC().Format("2006-01-02")
+	for _, u := range []news.Usage{
+		{GuildID: "dm:5", Day: day, Model: "m", PromptTokens: 9000, CompletionTokens: 1000},
+		{GuildID: "", Day: day, Model: "m", PromptTokens: 50000}, // the terminal's own use
+		{GuildID: "1", Day: day, Model: "m", PromptTokens: 10},
+	} {
+		if err := st.AddUsage(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := New(&respondRecorder{}, nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }},
+		slog.New(slog.DiscardHandler))
+	dm := func(user string) *discordgo.Interaction {
+		return &discordgo.Interaction{User: &discordgo.User{ID: user}}
+	}
+	inGuild := &discordgo.Interaction{GuildID: "1", Member: &discordgo.Member{User: &discordgo.User{ID: "5"}}}
+	tests := []struct {
+		name  string
+		i     *discordgo.Interaction
+		payer string
+		want  error
+	}{
+		{"member whose direct messages spent the budget", dm("5"), "dm:5", errDMBudgetSpent},
+		{"another member's direct messages", dm("6"), "dm:6", nil},
+		{"the same member in a server", inGuild, "1", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := payer(tt.i); got != tt.payer {
+				t.Fatalf("payer = %q, want %q", got, tt.payer)
+			}
+			if err := r.checkBudget(ctx, payer(tt.i)); !errors.Is(err, tt.want) && err != tt.want {
+				t.Errorf("checkBudget(%s) = %v, want %v", tt.payer, err, tt.want)
+			}
+		})
+	}
+}
+
+// /summarize in a direct message is refused once that member's direct
+// messages spent the day's budget, before anything is deferred or fetched.
+func TestSummarizeInDirectMessageRespectsItsBudget(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "budget.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	day := usageToday.UTC().Format("2006-01-02")
+	if err := st.AddUsage(ctx, news.Usage{GuildID: "dm:5", Day: day, Model: "m", PromptTokens: 10000}); err != nil {
+		t.Fatal(err)
+	}
+	d := &respondRecorder{}
+	r := New(d, nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }},
+		slog.New(slog.DiscardHandler))
+	i := &discordgo.Interaction{ID: "9", Type: discordgo.InteractionApplicationCommand, User: &discordgo.User{ID: "5"},
+		Data: discordgo.ApplicationCommandInteractionData{Name: cmdSummarize, Options: []*discordgo.ApplicationCommandInteractionDataOption{
+			{Name: "url", Type: discordgo.ApplicationCommandOptionString, Value: "https://example.com/advisory"}}}}
+	if err := r.HandleInteraction(ctx, i); err != nil {
+		t.Fatalf("HandleInteraction: %v", err)
+	}
+	if len(d.responses) != 1 || d.responses[0].Data == nil || d.responses[0].Data.Content != errDMBudgetSpent.Msg {
+		t.Fatalf("responses = %+v, want the direct-message budget refusal", d.responses)
+	}
+}
