@@ -34,6 +34,13 @@ type Story struct {
 	// (LLM failure or budget spent), in which case the digest shows the
 	// headline and first sentences.
 	Summary *Summary
+	// Update marks a story the channel was already shown (by a digest
+	// posted within the last 7 days) that has news since: a CVE or GHSA id
+	// it did not name, reported exploitation, or a patch among its
+	// summary's actions. Its items are only the new outlets' ones;
+	// FirstPosted is when the channel's digest first showed the story.
+	Update      bool      `json:",omitempty"`
+	FirstPosted time.Time `json:",omitzero"`
 }
 
 // Outlets is the number of distinct feeds that carried the story.
