@@ -1,8 +1,9 @@
 // Package metrics exposes secbrief's operating figures in the Prometheus
 // text format at /metrics: events handled and how long they took, the
-// gateway connection's history, LLM tokens spent, and Go's runtime and
-// process figures. Nothing is registered globally: each Metrics has its
-// own registry.
+// gateway connection's history, LLM requests and tokens, feed polls, and
+// Go's runtime and process figures; and whether the process is healthy at
+// /healthz. Nothing is registered globally: each Metrics has its own
+// registry.
 package metrics
 
 import (
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,7 +28,20 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	gateway  *prometheus.CounterVec
 	tokens   *prometheus.CounterVec
+	llm      *prometheus.CounterVec
+	polls    *prometheus.CounterVec
+	// connected: the gateway session is up (READY or RESUMED seen since the
+	// last lost connection), for /healthz.
+	connected atomic.Bool
 }
+
+// The outcomes of one LLM request attempt (LLMRequest) and of one feed
+// poll (FeedPoll). Each is a label value, pre-set to zero so a dashboard
+// sees the series before the first event.
+var (
+	llmOutcomes  = []string{"ok", "retry", "error", "quota"}
+	pollOutcomes = []string{"ok", "not_modified", "error", "skipped"}
+)
 
 // New returns Metrics with their own registry, the Go runtime and process
 // collectors included.
@@ -50,8 +65,22 @@ func New() *Metrics {
 			Name: "secbrief_llm_tokens_total",
 			Help: "LLM tokens spent, by type (prompt, completion).",
 		}, []string{"type"}),
+		llm: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "secbrief_llm_requests_total",
+			Help: "LLM request attempts, by outcome: ok (answered), retry (failed, tried again), error (failed for good), quota (the account's quota is spent).",
+		}, []string{"outcome"}),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "secbrief_feed_polls_total",
+			Help: "Feed polls, by outcome: ok (fetched and stored), not_modified (304), error (fetch, parse or store failed), skipped (disabled, backing off or just polled).",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.handled, m.duration, m.gateway, m.tokens,
+	for _, o := range llmOutcomes {
+		m.llm.WithLabelValues(o)
+	}
+	for _, o := range pollOutcomes {
+		m.polls.WithLabelValues(o)
+	}
+	m.reg.MustRegister(m.handled, m.duration, m.gateway, m.tokens, m.llm, m.polls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -63,8 +92,27 @@ func (m *Metrics) Handled(kind, outcome string, took time.Duration) {
 }
 
 // GatewayEvent records a gateway connection event: ready, resumed or lost.
+// /healthz reports the session up after ready or resumed, down after lost.
 func (m *Metrics) GatewayEvent(event string) {
 	m.gateway.WithLabelValues(event).Inc()
+	switch event {
+	case "ready", "resumed":
+		m.connected.Store(true)
+	case "lost":
+		m.connected.Store(false)
+	}
+}
+
+// LLMRequest records the outcome of one LLM request attempt: ok, retry,
+// error or quota.
+func (m *Metrics) LLMRequest(outcome string) {
+	m.llm.WithLabelValues(outcome).Inc()
+}
+
+// FeedPoll records the outcome of one feed poll: ok, not_modified, error or
+// skipped.
+func (m *Metrics) FeedPoll(outcome string) {
+	m.polls.WithLabelValues(outcome).Inc()
 }
 
 // Tokens records LLM tokens spent.
@@ -78,10 +126,12 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Serve serves /metrics on ln until ctx ends.
-func (m *Metrics) Serve(ctx context.Context, ln net.Listener, log *slog.Logger) error {
+// Serve serves /metrics and /healthz (asking store whether it answers) on
+// ln until ctx ends.
+func (m *Metrics) Serve(ctx context.Context, ln net.Listener, store Pinger, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /healthz", m.Health(store, log))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
 	stop := context.AfterFunc(ctx, func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)

@@ -37,6 +37,12 @@ func TestServeReportsWhatWasRecorded(t *testing.T) {
 	m.GatewayEvent("resumed")
 	m.Tokens(1200, 300)
 	m.Tokens(800, -1) // a negative count is no count
+	m.LLMRequest("retry")
+	m.LLMRequest("ok")
+	m.LLMRequest("quota")
+	m.FeedPoll("not_modified")
+	m.FeedPoll("not_modified")
+	m.FeedPoll("skipped")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,7 +50,7 @@ func TestServeReportsWhatWasRecorded(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Serve(ctx, ln, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- m.Serve(ctx, ln, &fakeStore{}, slog.New(slog.DiscardHandler)) }()
 	got := scrape(t, "http://"+ln.Addr().String()+"/metrics")
 	for _, want := range []string{
 		`secbrief_events_handled_total{kind="interaction",outcome="ok"} 2`,
@@ -57,11 +63,28 @@ func TestServeReportsWhatWasRecorded(t *testing.T) {
 		`secbrief_gateway_events_total{event="lost"} 1`,
 		`secbrief_llm_tokens_total{type="prompt"} 2000`,
 		`secbrief_llm_tokens_total{type="completion"} 300`,
+		`secbrief_llm_requests_total{outcome="ok"} 1`,
+		`secbrief_llm_requests_total{outcome="retry"} 1`,
+		`secbrief_llm_requests_total{outcome="quota"} 1`,
+		`secbrief_llm_requests_total{outcome="error"} 0`, // present before the first error
+		`secbrief_feed_polls_total{outcome="not_modified"} 2`,
+		`secbrief_feed_polls_total{outcome="skipped"} 1`,
+		`secbrief_feed_polls_total{outcome="ok"} 0`,
+		`secbrief_feed_polls_total{outcome="error"} 0`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	// The session resumed after it was lost, the store answers: healthy.
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz: %d, want 200", resp.StatusCode)
 	}
 	cancel()
 	select {

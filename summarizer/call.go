@@ -34,6 +34,12 @@ type request struct {
 // complete sends req, retrying 429s, 5xx, timeouts and connection errors
 // with exponential backoff and jitter (Retry-After honoured, capped by
 // MaxRetryWait). It returns the reply's content.
+//
+// Options.Observe is told each attempt's outcome: ok (the server answered
+// with a completion), retry (it failed and will be tried again), error (it
+// failed for good: not retryable, out of retries, or a reply without
+// choices) or quota (ErrQuota). An attempt the caller's context ended is
+// not the LLM's doing and is not told.
 func (s *Summarizer) complete(ctx context.Context, req request) (string, error) {
 	creq := s.chatRequest(req)
 	for attempt := 0; ; attempt++ {
@@ -41,20 +47,29 @@ func (s *Summarizer) complete(ctx context.Context, req request) (string, error) 
 		if err == nil {
 			s.recordUsage(ctx, req, resp)
 			if len(resp.Choices) == 0 {
+				s.opts.Observe("error")
 				return "", fmt.Errorf("%s reply: %w: no choices", req.purpose, ErrInvalidOutput)
 			}
+			s.opts.Observe("ok")
 			return resp.Choices[0].Message.Content, nil
 		}
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("%s request: %w", req.purpose, context.Cause(ctx))
 		}
 		retry, status := classify(err)
-		if errors.Is(err, ErrQuota) || !retry {
+		if errors.Is(err, ErrQuota) {
+			s.opts.Observe("quota")
+			return "", fmt.Errorf("%s request: %w", req.purpose, err)
+		}
+		if !retry {
+			s.opts.Observe("error")
 			return "", fmt.Errorf("%s request: %w", req.purpose, err)
 		}
 		if attempt >= s.opts.MaxRetries {
+			s.opts.Observe("error")
 			return "", fmt.Errorf("%s request: %w after %d attempts: %w", req.purpose, ErrUnavailable, attempt+1, err)
 		}
+		s.opts.Observe("retry")
 		wait, fromHeader := s.retryAfter(resp.Header())
 		if !fromHeader {
 			wait = backoff(attempt)

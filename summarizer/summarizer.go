@@ -104,6 +104,9 @@ type Options struct {
 	// Sleep waits between retries; nil means a timer that ends early when
 	// ctx is done. Tests inject one that records the durations.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Observe, when set, is told the outcome of every request attempt (see
+	// complete): ok, retry, error or quota (package metrics counts them).
+	Observe func(outcome string)
 }
 
 func (o Options) withDefaults() Options {
@@ -141,6 +144,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleep
+	}
+	if o.Observe == nil {
+		o.Observe = func(string) {}
 	}
 	return o
 }

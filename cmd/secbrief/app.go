@@ -121,6 +121,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 		Concurrency:     cfg.LLM.Concurrency,
 		MaxRetries:      zeroMeansNone(cfg.LLM.MaxRetries),
 		Timeout:         cfg.LLM.Timeout.Duration(),
+		Observe:         m.LLMRequest,
 	}, logger)
 	policy := fetchPolicy(cfg.Fetch)
 	return &app{

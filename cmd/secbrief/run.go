@@ -49,7 +49,7 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 		served := make(chan struct{})
 		go func() {
 			defer close(served)
-			if err := a.metrics.Serve(ctx, ln, a.log); err != nil {
+			if err := a.metrics.Serve(ctx, ln, a.store, a.log); err != nil {
 				a.log.Error("metrics endpoint stopped", "err", err)
 			}
 		}()
