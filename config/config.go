@@ -24,8 +24,16 @@ type Config struct {
 // LLMConfig says which OpenAI-compatible API summarizes and answers, and how
 // much of it one process may use.
 type LLMConfig struct {
+	// APIType is "openai" for any OpenAI-compatible API, or "azure" for
+	// Azure OpenAI, where BaseURL is the resource's endpoint and Model the
+	// deployment's name.
+	APIType string `yaml:"api_type"`
+	// APIVersion is Azure OpenAI's api-version, e.g. 2024-10-21; only with
+	// APIType azure.
+	APIVersion string `yaml:"api_version"`
 	// BaseURL is the API root, e.g. https://api.openai.com/v1 or an Ollama
-	// server's http://localhost:11434/v1.
+	// server's http://localhost:11434/v1; its default is $OPENAI_BASE_URL
+	// when set.
 	BaseURL string `yaml:"base_url"`
 	// APIKey is sent as a bearer token; empty is fine for local servers.
 	APIKey Secret `yaml:"api_key"`
@@ -167,8 +175,17 @@ type MetricsConfig struct {
 	Listen string `yaml:"listen"`
 }
 
-// DefaultBaseURL is the default llm.base_url.
+// DefaultBaseURL is the default llm.base_url when $OPENAI_BASE_URL is not
+// set.
 const DefaultBaseURL = "https://api.openai.com/v1"
+
+// The values of llm.api_type.
+const (
+	// APITypeOpenAI is any OpenAI-compatible API (the default).
+	APITypeOpenAI = "openai"
+	// APITypeAzure is Azure OpenAI.
+	APITypeAzure = "azure"
+)
 
 // DefaultFeeds is the curated list of security news feeds a new guild
 // starts with when feeds.defaults is left out.
@@ -191,6 +208,7 @@ func DefaultFeeds() []string {
 func Default() Config {
 	return Config{
 		LLM: LLMConfig{
+			APIType:         APITypeOpenAI,
 			BaseURL:         DefaultBaseURL,
 			Model:           defaults.LLMModel,
 			Concurrency:     defaults.LLMConcurrency,

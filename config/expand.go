@@ -11,6 +11,18 @@ type substitution struct {
 	ref   string // the text as written, e.g. "${OPENAI_API_KEY}"
 	value string
 	line  int
+	// column is where the value starts in the expanded line (1-based),
+	// which locates its key in the parsed document.
+	column int
+	// unset: the variable was empty or unset and had no ":-" default, so
+	// the key got nothing (Check warns about it).
+	unset bool
+}
+
+// name returns the variable's name, e.g. "OPENAI_API_KEY".
+func (s substitution) name() string {
+	name, _, _ := strings.Cut(s.ref[2:len(s.ref)-1], ":-")
+	return name
 }
 
 // expansion is the result of expanding one file.
@@ -37,6 +49,7 @@ func expand(text string, getenv func(string) string) (expansion, error) {
 		subs      []substitution
 		line      = 1
 		lineStart = 0
+		outStart  = 0 // where the current line starts in b
 	)
 	b.Grow(len(text))
 	for i := 0; i < len(text); {
@@ -50,6 +63,7 @@ func expand(text string, getenv func(string) string) (expansion, error) {
 			i += n + 1
 			line++
 			lineStart = i
+			outStart = b.Len()
 			continue
 		}
 		c := text[i]
@@ -57,6 +71,7 @@ func expand(text string, getenv func(string) string) (expansion, error) {
 		case c == '\n':
 			line++
 			lineStart = i + 1
+			outStart = b.Len() + 1
 		case c == '$' && strings.HasPrefix(text[i:], "$${"):
 			b.WriteString("${")
 			i += 3
@@ -81,8 +96,9 @@ func expand(text string, getenv func(string) string) (expansion, error) {
 				return expansion{}, &FileError{Line: line, Column: i - lineStart + 1,
 					Msg: ref + ": the value holds a line break"}
 			}
+			subs = append(subs, substitution{ref: ref, value: v, line: line,
+				column: b.Len() - outStart + 1, unset: v == "" && !hasDef})
 			b.WriteString(v)
-			subs = append(subs, substitution{ref: ref, value: v, line: line})
 			i += len(ref)
 			continue
 		}

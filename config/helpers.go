@@ -55,9 +55,12 @@ func (d DigestChannel) Cron() (cron.Schedule, error) {
 	return schedule.Parse(d.Schedule, d.Timezone)
 }
 
-// NeedsAPIKey reports whether base_url is OpenAI's own API, which refuses
-// requests without a key; local servers (Ollama, llama.cpp) need none.
+// NeedsAPIKey reports whether the API refuses requests without a key:
+// OpenAI's own and Azure OpenAI; local servers (Ollama, llama.cpp) need none.
 func (l LLMConfig) NeedsAPIKey() bool {
+	if l.APIType == APITypeAzure {
+		return true
+	}
 	u, err := url.Parse(l.BaseURL)
 	return err == nil && strings.EqualFold(u.Hostname(), "api.openai.com")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -33,66 +34,139 @@ func Resolve(flagPath string, getenv func(string) string) string {
 // left empty from the environment: llm.api_key from OPENAI_API_KEY and
 // discord.token from DISCORD_TOKEN. With path "" no file is read. getenv is
 // usually os.Getenv; nil means an empty environment. Load checks syntax,
-// keys and types (errors are *FileError, with the line); call Validate for
-// the values.
+// keys and types, and reports every such problem (each a *FileError, with
+// the line; several are joined with errors.Join); call Validate for the
+// values, or Check for both at once.
 func Load(path string, getenv func(string) string) (Config, error) {
+	cfg, doc, err := load(path, getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := joinErrors(doc.errs); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// load is Load keeping the partly decoded configuration and what Check
+// needs of the document. Its error is for a file that cannot be read.
+func load(path string, getenv func(string) string) (Config, document, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	cfg := Default()
+	cfg := envDefault(getenv)
+	var doc document
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return Config{}, fmt.Errorf("read config: %w", err)
+			return Config{}, document{}, fmt.Errorf("read config: %w", err)
 		}
-		if cfg, err = Parse(path, data, getenv); err != nil {
-			return Config{}, err
-		}
+		cfg, doc = parse(path, data, getenv)
 	}
 	cfg.fillFromEnv(getenv)
-	return cfg, nil
+	return cfg, doc, nil
 }
 
 // Parse decodes a configuration file's content over Default after ${VAR}
 // expansion (see Expand). Unknown keys, type errors, several documents and
-// syntax errors are reported as *FileError naming name, the line and the key.
-// Parse does not fill secrets from the environment; Load does.
+// syntax errors are reported as *FileError naming name, the line and the
+// key; every unknown key and every bad value is reported, joined with
+// errors.Join. Parse takes llm.base_url's default from OPENAI_BASE_URL
+// but does not fill secrets from the environment; Load does.
 func Parse(name string, data []byte, getenv func(string) string) (Config, error) {
-	cfg := Default()
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	cfg, doc := parse(name, data, getenv)
+	if err := joinErrors(doc.errs); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// document is what parse learnt of a file besides the configuration.
+type document struct {
+	name string
+	body ast.Node // nil when the file is empty or did not parse
+	exp  expansion
+	errs []error // *FileError, in file order
+}
+
+// parse decodes data over the environment's defaults and returns what
+// decoded along with every problem found.
+func parse(name string, data []byte, getenv func(string) string) (Config, document) {
+	cfg := envDefault(getenv)
+	doc := document{name: name}
 	exp, err := expand(string(data), getenv)
 	if err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
 			fe.File = name
 		}
-		return Config{}, err
+		doc.errs = []error{err}
+		return cfg, doc
 	}
+	doc.exp = exp
 	file, err := parser.ParseBytes([]byte(exp.text), 0)
 	if err != nil {
-		return Config{}, fileError(name, err, nil, exp)
+		doc.errs = []error{fileError(name, err, nil, exp)}
+		return cfg, doc
 	}
 	var body ast.Node
-	for _, doc := range file.Docs {
-		if doc == nil || doc.Body == nil {
+	for _, d := range file.Docs {
+		if d == nil || d.Body == nil {
 			continue
 		}
 		if body != nil {
-			return Config{}, fileError(name, &nodeError{msg: "only one YAML document is allowed", tok: doc.Body.GetToken()}, nil, exp)
+			doc.errs = []error{fileError(name, &nodeError{msg: "only one YAML document is allowed", tok: d.Body.GetToken()}, nil, exp)}
+			return cfg, doc
 		}
-		body = doc.Body
+		body = d.Body
 	}
 	if body == nil {
-		return cfg, nil // empty, or comments only
+		return cfg, doc // empty, or comments only
 	}
+	doc.body = body
 	if err := yaml.NodeToValue(body, &cfg, yaml.Strict()); err != nil {
-		return Config{}, fileError(name, err, body, exp)
+		// The library stops at the first problem: decode again key by key
+		// to find them all.
+		cfg = envDefault(getenv)
+		errs, ok := decodeEach(body, reflect.ValueOf(&cfg).Elem())
+		if !ok || len(errs) == 0 {
+			errs = []error{err}
+		}
+		for _, e := range errs {
+			doc.errs = append(doc.errs, fileError(name, e, body, exp))
+		}
 	}
 	for i := range cfg.Digest.Channels {
 		if cfg.Digest.Channels[i].Timezone == "" {
 			cfg.Digest.Channels[i].Timezone = "UTC"
 		}
 	}
-	return cfg, nil
+	return cfg, doc
+}
+
+// joinErrors returns nil, the one error, or all of them joined.
+func joinErrors(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// EnvBaseURL names the environment variable that gives llm.base_url's
+// default, as in OpenAI's own clients.
+const EnvBaseURL = "OPENAI_BASE_URL"
+
+// envDefault is Default with llm.base_url taken from $OPENAI_BASE_URL
+// when set.
+func envDefault(getenv func(string) string) Config {
+	cfg := Default()
+	if u := strings.TrimSpace(getenv(EnvBaseURL)); u != "" {
+		cfg.LLM.BaseURL = u
+	}
+	return cfg
 }
 
 // fillFromEnv fills the secrets the file left empty from the conventional

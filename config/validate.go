@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,8 +105,13 @@ func (v *validator) httpURL(key, s string) bool {
 
 func (l LLMConfig) validate(v *validator, needLLM bool) {
 	v.httpURL("llm.base_url", l.BaseURL)
+	l.validateAPIType(v)
 	if needLLM && l.APIKey == "" && l.NeedsAPIKey() {
-		v.add("llm.api_key", "required for api.openai.com: set it, or OPENAI_API_KEY in the environment")
+		where := "api.openai.com"
+		if l.APIType == APITypeAzure {
+			where = "Azure OpenAI"
+		}
+		v.add("llm.api_key", "required for %s: set it, or OPENAI_API_KEY in the environment", where)
 	}
 	v.notEmpty("llm.model", l.Model)
 	v.atLeast("llm.concurrency", int64(l.Concurrency), 1)
@@ -122,6 +128,30 @@ func (l LLMConfig) validate(v *validator, needLLM bool) {
 	}
 	v.notEmpty("llm.language", l.Language)
 }
+
+// validateAPIType checks llm.api_type and what Azure needs with it.
+func (l LLMConfig) validateAPIType(v *validator) {
+	switch l.APIType {
+	case APITypeOpenAI:
+		if l.APIVersion != "" {
+			v.add("llm.api_version", "only applies with llm.api_type azure")
+		}
+	case APITypeAzure:
+		if l.APIVersion == "" {
+			v.add("llm.api_version", "required with llm.api_type azure, e.g. 2024-10-21")
+		} else if !apiVersion.MatchString(l.APIVersion) {
+			v.add("llm.api_version", "must look like 2024-10-21 or 2025-01-01-preview, got %q", l.APIVersion)
+		}
+		if u, err := url.Parse(l.BaseURL); err == nil && strings.EqualFold(u.Hostname(), "api.openai.com") {
+			v.add("llm.base_url", "with llm.api_type azure, give your resource's endpoint, e.g. https://NAME.openai.azure.com")
+		}
+	default:
+		v.add("llm.api_type", "must be openai or azure, got %q", l.APIType)
+	}
+}
+
+// apiVersion is the shape of Azure's api-version values.
+var apiVersion = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[a-z0-9]+)?$`)
 
 func (f FetchConfig) validate(v *validator) {
 	for i, s := range f.AllowNetworks {
