@@ -64,6 +64,7 @@ func Cluster(items []news.Item, window time.Duration) []news.Story {
 // unsure about.
 type clustering struct {
 	cs     []clusterItem
+	f      *features
 	uf     *unionFind
 	unsure []unsurePair
 }
@@ -93,7 +94,7 @@ func link(items []news.Item, window time.Duration) *clustering {
 	published := func(i int) time.Time { return cs[i].item.Published }
 	linkByKey(published, ids, window, uf)
 	linkByKey(published, titles, window, uf)
-	c := &clustering{cs: cs, uf: uf}
+	c := &clustering{cs: cs, f: f, uf: uf}
 	c.unsure = linkByNames(cs, f, window, uf)
 	return c
 }
@@ -194,6 +195,14 @@ func MergeByCVE(stories []news.Story, window time.Duration) []news.Story {
 	}
 	published := func(i int) time.Time { return stories[i].Lead.Published }
 	linkByKey(published, byCVE, window, uf)
+	return joinGroups(stories, uf)
+}
+
+// joinGroups merges the stories of each of uf's groups: a merged story
+// keeps the summary and lead of its first summarized story (else its first
+// story); the other stories' items become Others and the CVEs are the
+// union. Order follows the first story of each group.
+func joinGroups(stories []news.Story, uf *unionFind) []news.Story {
 	groups := uf.groups()
 	out := make([]news.Story, 0, len(groups))
 	for _, idx := range groups {

@@ -34,6 +34,13 @@ const (
 // judge error the stories are Cluster's and the error says why.
 func ClusterJudged(ctx context.Context, items []news.Item, window time.Duration, judge MergeJudge) ([]news.Story, error) {
 	c := link(items, window)
+	err := c.judge(ctx, judge)
+	return c.stories(), err
+}
+
+// judge asks judge about c's unsure pairs that are not one story yet, the
+// surest first, at most maxJudgedPairs, and joins those it says are one.
+func (c *clustering) judge(ctx context.Context, judge MergeJudge) error {
 	var pairs []unsurePair
 	for _, p := range c.unsure {
 		if c.uf.find(p.a) != c.uf.find(p.b) {
@@ -41,7 +48,7 @@ func ClusterJudged(ctx context.Context, items []news.Item, window time.Duration,
 		}
 	}
 	if len(pairs) == 0 {
-		return c.stories(), nil
+		return nil
 	}
 	slices.SortStableFunc(pairs, func(x, y unsurePair) int { return cmp.Compare(y.strength, x.strength) })
 	pairs = pairs[:min(len(pairs), maxJudgedPairs)]
@@ -54,14 +61,14 @@ func ClusterJudged(ctx context.Context, items []news.Item, window time.Duration,
 		err = fmt.Errorf("%d verdicts for %d pairs", len(verdicts), len(pairs))
 	}
 	if err != nil {
-		return c.stories(), fmt.Errorf("merge judge: %w", err)
+		return fmt.Errorf("merge judge: %w", err)
 	}
 	for k, p := range pairs {
 		if verdicts[k] {
 			c.uf.union(p.a, p.b)
 		}
 	}
-	return c.stories(), nil
+	return nil
 }
 
 // judgeText is what the judge reads of an item: its title and first
@@ -70,21 +77,21 @@ func judgeText(it news.Item) string {
 	return it.Title + " | " + leadText(it.Content, judgeLeadRunes)
 }
 
-// cluster groups a guild's items into stories: with Config.Judge (and the
+// cluster links a guild's items into stories: with Config.Judge (and the
 // guild's token budget not spent) the unsure pairs are judged, billed to
 // the guild; a judge failure is logged and leaves them apart.
-func (r *Runner) cluster(ctx context.Context, guildID string, items []news.Item) []news.Story {
+func (r *Runner) cluster(ctx context.Context, guildID string, items []news.Item) *clustering {
+	c := link(items, r.cfg.Window)
 	if r.cfg.Judge == nil {
-		return Cluster(items, r.cfg.Window)
+		return c
 	}
 	var spent atomic.Bool
 	if r.budgetSpent(ctx, guildID, &spent) {
 		r.log.Info("llm merge skipped: daily token budget spent", "guild_id", guildID)
-		return Cluster(items, r.cfg.Window)
+		return c
 	}
-	stories, err := ClusterJudged(r.cfg.WithGuild(ctx, guildID), items, r.cfg.Window, r.cfg.Judge)
-	if err != nil {
+	if err := c.judge(r.cfg.WithGuild(ctx, guildID), r.cfg.Judge); err != nil {
 		r.log.Warn("llm merge failed; unsure pairs kept apart", "guild_id", guildID, "err", err)
 	}
-	return stories
+	return c
 }

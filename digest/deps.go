@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
@@ -23,6 +24,8 @@ type Store interface {
 	AbandonDigest(ctx context.Context, id int64) error
 	RecordDigestFailure(ctx context.Context, id int64) (int, error)
 	GuildFeeds(ctx context.Context, guildID string) ([]news.FeedState, error)
+	PostedStories(ctx context.Context, channelID string, since time.Time) ([]storage.PostedStory, error)
+	RecordUnshown(ctx context.Context, run storage.DigestRun) (int64, error)
 }
 
 var _ Store = (*storage.Store)(nil)

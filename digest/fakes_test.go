@@ -26,6 +26,8 @@ type fakeSummarizer struct {
 	calls int
 	cache map[string]news.Summary
 	fail  bool
+	// actions and affected are what every summary advises and names.
+	actions, affected []string
 }
 
 func newFakeSummarizer() *fakeSummarizer {
@@ -45,7 +47,7 @@ func (f *fakeSummarizer) Cached(_ context.Context, a news.Article) (news.Summary
 func (f *fakeSummarizer) Summarize(ctx context.Context, a news.Article) (news.Summary, error) {
 	f.mu.Lock()
 	f.calls++
-	fail := f.fail
+	fail, actions, affected := f.fail, f.actions, f.affected
 	f.mu.Unlock()
 	if fail {
 		return news.Summary{}, errors.New("llm unavailable")
@@ -54,7 +56,8 @@ func (f *fakeSummarizer) Summarize(ctx context.Context, a news.Article) (news.Su
 	if strings.Contains(strings.ToLower(a.Title), "critical") {
 		sev = news.SeverityCritical
 	}
-	s := news.Summary{Title: a.Title, TLDR: "tldr", Severity: sev, ArticleHash: a.Hash(), SourceURL: a.URL}
+	s := news.Summary{Title: a.Title, TLDR: "tldr", Severity: sev, ArticleHash: a.Hash(), SourceURL: a.URL,
+		Actions: actions, Affected: affected}
 	f.mu.Lock()
 	f.cache[a.Hash()] = s
 	f.mu.Unlock()

@@ -270,10 +270,18 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 	}
 
 	d, items, err := r.build(ctx, t, loc)
-	if errors.Is(err, ErrNothingNew) && scheduled {
-		// Remember that the slot ran, so a restart does not run it again.
-		if _, cerr := r.cfg.Store.CreateDigest(ctx, storage.DigestRun{GuildID: t.GuildID,
-			ChannelID: t.ChannelID, Slot: slot, Digest: d}); cerr != nil && !errors.Is(cerr, storage.ErrDigestExists) {
+	if errors.Is(err, ErrNothingNew) && (scheduled || len(items) > 0) {
+		// Remember that the slot ran, so a restart does not run it again,
+		// and mark seen the items the digest decided not to show.
+		run := storage.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: items}
+		var cerr error
+		if len(items) > 0 {
+			_, cerr = r.cfg.Store.RecordUnshown(ctx, run)
+			log.Info("nothing new to show; items marked seen", "items", len(items))
+		} else {
+			_, cerr = r.cfg.Store.CreateDigest(ctx, run)
+		}
+		if cerr != nil && !errors.Is(cerr, storage.ErrDigestExists) {
 			return Result{}, cerr
 		}
 	}
@@ -310,6 +318,12 @@ func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
 // full. Every other story is listed by its headline (news.Digest.Headlines).
 // Only the newest MaxCandidates unseen items are considered; the older
 // ones are delivered by the digest without being shown (marked seen).
+// Items are clustered together with the stories the channel was posted
+// within PostedWindow: new coverage of one of those is shown once more, as
+// an Update with the new links only, when it has news (a new CVE or GHSA
+// id, reported exploitation, a patch among its summary's actions), and is
+// otherwise delivered unshown. When nothing is left to show, build returns
+// ErrNothingNew with the items to deliver unshown.
 func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.Digest, []storage.DigestItem, error) {
 	now := r.cfg.Now()
 	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.In(loc)}
@@ -327,13 +341,22 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 		r.log.Info("digest candidates capped: older items marked seen", "guild_id", t.GuildID,
 			"channel_id", t.ChannelID, "candidates", len(items), "marked_seen", len(overflow))
 	}
-	stories := r.cluster(ctx, t.GuildID, items)
+	posted, err := r.postedStories(ctx, t, now, items)
+	if err != nil {
+		return d, nil, err
+	}
+	stories, ups, feats := r.clusterWithPosted(ctx, t.GuildID, items, posted)
 	PreRank(stories, now, r.cfg.Lookback)
 	budget := len(stories)
 	if r.cfg.MaxItems > 0 {
 		budget = r.cfg.MaxItems + summaryMargin
 	}
-	picked, rest := r.summarize(ctx, t.GuildID, stories, budget)
+	picked, rest := r.summarize(ctx, t.GuildID, stories, budget, feats)
+	// New coverage of a story the channel was posted is shown only when it
+	// has news; otherwise it is delivered unshown (marked seen), a picked
+	// one without a summary offered once more like any other.
+	picked, seenPicked := r.splitUpdates(t, picked, ups)
+	rest, seenRest := r.splitUpdates(t, rest, ups)
 	Rank(picked)
 	shown, _ := Cap(picked, r.cfg.MaxItems)
 	demoted := picked[len(shown):]
@@ -341,8 +364,13 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 	for _, s := range append(slices.Clone(demoted), rest...) {
 		d.Headlines = append(d.Headlines, headline(s))
 	}
-	delivered := append(digestItems(picked, false), digestItems(rest, true)...)
-	return d, append(delivered, overflowItems(overflow)...), nil
+	delivered := slices.Concat(digestItems(slices.Concat(picked, seenPicked), false),
+		digestItems(slices.Concat(rest, seenRest), true), overflowItems(overflow))
+	if len(d.Stories) == 0 && len(d.Headlines) == 0 {
+		// Nothing to show; the items are still delivered (RecordUnshown).
+		return d, delivered, ErrNothingNew
+	}
+	return d, delivered, nil
 }
 
 // poll polls the guild's enabled feeds, logging failures.
@@ -388,7 +416,7 @@ func digestItems(stories []news.Story, headlineOnly bool) []storage.DigestItem {
 // their content, and no summary, which keeps a recorded digest of hundreds
 // of stories small.
 func headline(s news.Story) news.Story {
-	h := news.Story{Lead: s.Lead, CVEs: s.CVEs}
+	h := news.Story{Lead: s.Lead, CVEs: s.CVEs, Update: s.Update, FirstPosted: s.FirstPosted}
 	h.Lead.Content = ""
 	for _, o := range s.Others {
 		o.Content = ""

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -31,7 +32,7 @@ const summaryMargin = 3
 // guild's daily token budget is spent; its items are then delivered as
 // unsummarized and offered to the channel's next digest once more, to be
 // summarized then.
-func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.Story, n int) (picked, rest []news.Story) {
+func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.Story, n int, f *features) (picked, rest []news.Story) {
 	ctx = r.cfg.WithGuild(ctx, guildID)
 	n = min(max(n, 0), len(stories))
 	// First the text of every picked lead: the fetched full text may name
@@ -72,7 +73,24 @@ func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.S
 		})
 	}
 	_ = g.Wait() // failures degrade the story
-	return picked, rest
+	return joinSummarized(picked, f, r.cfg.Window), rest
+}
+
+// joinSummarized joins the summarized stories that the summaries show to
+// be one: those whose summaries name a common CVE id (MergeByCVE, with the
+// summaries' ids added to the stories'), then those whose summaries'
+// affected products share the run's rare names (mergeByAffected, f being
+// the run's clustering features).
+func joinSummarized(stories []news.Story, f *features, window time.Duration) []news.Story {
+	for i, s := range stories {
+		if s.Summary == nil || len(s.Summary.CVEs) == 0 {
+			continue
+		}
+		cves := append(slices.Clone(s.CVEs), CVEs(s.Summary.CVEs...)...)
+		slices.Sort(cves)
+		stories[i].CVEs = slices.Compact(cves)
+	}
+	return mergeByAffected(MergeByCVE(stories, window), f, window)
 }
 
 // itemKey identifies an item across feeds.
