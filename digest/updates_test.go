@@ -147,7 +147,7 @@ func TestPostedStoryOlderThanAWeekIsNew(t *testing.T) {
 func TestOtherChannelsPostedStoriesDoNotCount(t *testing.T) {
 	e := newEnv(t)
 	r := e.runner(Config{})
-	e.postFirst(t, r, guild, "c2")    // another channel of the guild
+	e.postFirst(t, r, guild, "c2")     // another channel of the guild
 	e.postFirst(t, r, "g2", "c-other") // another guild
 	e.clock.Advance(time.Hour)
 	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
