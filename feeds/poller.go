@@ -70,6 +70,12 @@ type Options struct {
 	// address, a dial error or the server's text (commands.FeedProblem).
 	// The default says only that the poll failed; the log has the error.
 	ErrorText func(err error) string
+	// OnPoll, when set, is told the outcome of each feed a round of
+	// polling took up: "ok" (fetched, items stored), "not_modified" (304),
+	// "error" (the fetch, the parse or storing failed) or "skipped" (left
+	// alone: disabled, backing off, or polled moments ago by another
+	// caller). A poll cut short by shutdown is not told.
+	OnPoll func(outcome string)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// NewTicker returns Run's tick channel and its stop function (default a
@@ -140,6 +146,9 @@ func New(client *http.Client, store Store, opts Options, logger *slog.Logger) *P
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.OnPoll == nil {
+		opts.OnPoll = func(string) {}
 	}
 	if opts.NewTicker == nil {
 		opts.NewTicker = func(d time.Duration) (<-chan time.Time, func()) {
@@ -223,6 +232,7 @@ func (p *Poller) PollFeeds(ctx context.Context, urls []string) (Result, error) {
 	for _, u := range urls {
 		st, err := p.store.FeedState(ctx, u)
 		if err != nil {
+			p.opts.OnPoll("error")
 			errs = append(errs, fmt.Errorf("feed state %s: %w", u, err))
 			continue
 		}
@@ -230,9 +240,11 @@ func (p *Poller) PollFeeds(ctx context.Context, urls []string) (Result, error) {
 			st.URL = u
 		}
 		if st.Disabled() || (st.Failures > 0 && st.NextPollAt.After(now)) {
+			p.opts.OnPoll("skipped")
 			continue
 		}
 		if st.Failures == 0 && !st.LastPolledAt.IsZero() && now.Sub(st.LastPolledAt) < p.opts.Fresh {
+			p.opts.OnPoll("skipped")
 			continue
 		}
 		states = append(states, st)
@@ -279,6 +291,7 @@ func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) Resul
 	cur, err := p.store.FeedState(ctx, snapshot.URL)
 	if err != nil {
 		if ctx.Err() == nil {
+			p.opts.OnPoll("error")
 			p.logger.ErrorContext(ctx, "poll feed: read state", "feed_url", snapshot.URL, "err", err)
 		}
 		return Result{}
@@ -287,9 +300,20 @@ func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) Resul
 		cur.URL = snapshot.URL
 	}
 	if cur.Disabled() || cur.LastPolledAt.After(snapshot.LastPolledAt) {
+		p.opts.OnPoll("skipped")
 		return Result{}
 	}
-	return p.pollOne(ctx, cur)
+	res := p.pollOne(ctx, cur)
+	switch {
+	case res.Polled == 0: // shutting down: not the feed's doing
+	case res.Failed > 0:
+		p.opts.OnPoll("error")
+	case res.NotModified > 0:
+		p.opts.OnPoll("not_modified")
+	default:
+		p.opts.OnPoll("ok")
+	}
+	return res
 }
 
 // prune deletes the items of Options.Retention ago, logging the outcome.

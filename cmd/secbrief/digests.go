@@ -56,6 +56,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		MaxBodyBytes: a.cfg.Fetch.MaxBytes.Bytes(), // fetch.max_bytes covers feeds too
 		UserAgent:    a.cfg.Fetch.UserAgent,
 		ErrorText:    commands.FeedProblem, // shown by /feeds list: kinds only
+		OnPoll:       a.metrics.FeedPoll,
 		OnDisabled: func(ctx context.Context, feedURL string, err error) {
 			if notify != nil {
 				a.announceDisabled(ctx, notify, feedURL, err, d.operatorDigests())
