@@ -18,6 +18,8 @@ import (
 //     big vendors and generic words are never names, so "Microsoft"
 //     alone joins nothing;
 //   - stories that both name CVE ids but share none are different flaws;
+//   - stories with an outlet in common are that outlet's separate
+//     articles (JVN's three LG Simple Editor advisories);
 //   - leads must be published within window of each other.
 //
 // Terms the run's items never use have no rarity and do not count.
@@ -47,7 +49,7 @@ func mergeByAffected(stories []news.Story, f *features, window time.Duration) []
 					continue
 				}
 				if near(stories[i].Lead.Published, stories[j].Lead.Published, window) &&
-					!differentFlaws(stories[i], stories[j]) && f.sameAffected(names[i], names[j]) {
+					!differentFlaws(stories[i], stories[j]) && !shareOutlet(stories[i], stories[j]) && f.sameAffected(names[i], names[j]) {
 					uf.union(i, j)
 				}
 			}
@@ -101,4 +103,18 @@ func differentFlaws(a, b news.Story) bool {
 		}
 	}
 	return true
+}
+
+// shareOutlet reports whether a feed carried items of both a and b.
+func shareOutlet(a, b news.Story) bool {
+	feeds := map[string]bool{}
+	for _, it := range append([]news.Item{a.Lead}, a.Others...) {
+		feeds[it.FeedURL] = true
+	}
+	for _, it := range append([]news.Item{b.Lead}, b.Others...) {
+		if feeds[it.FeedURL] {
+			return true
+		}
+	}
+	return false
 }
