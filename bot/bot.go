@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -42,13 +44,18 @@ type Options struct {
 	// Observer, when set, is told how each handled event went and what the
 	// gateway connection does (package metrics).
 	Observer Observer
-	// ReadyTimeout bounds the wait for the first READY after connecting
-	// (default 60s); Discord refusing the session (a bad token, or the
+	// ReadyTimeout is how long Run waits for the first READY before it
+	// warns that the session is not up yet (default 60s). Run keeps trying
+	// whatever the wait: an unreachable Discord may come back. Discord
+	// refusing the session (a bad token: 401 or close code 4004; the
 	// Message Content intent not enabled in the Developer Portal: close
-	// code 4014) shows up as no READY.
+	// code 4014) ends Run at once with an error that says so.
 	ReadyTimeout time.Duration
 	// Now is the clock interaction tokens expire by (time.Now when nil).
 	Now func() time.Time
+	// Clock times the gateway's heartbeats and reconnect waits, and
+	// ReadyTimeout (the wall clock when nil). Tests pass a fake one.
+	Clock gateway.Clock
 }
 
 // Observer records the bot's operating figures (package metrics).
@@ -56,7 +63,8 @@ type Observer interface {
 	// Handled is told each event's kind (interaction, message), outcome
 	// (ok, error, panic) and how long its handler ran.
 	Handled(kind, outcome string, took time.Duration)
-	// GatewayEvent is told "ready", "resumed" and "lost".
+	// GatewayEvent is told "ready", "resumed", "lost" (an open connection
+	// ended) and "failed" (an attempt opened none).
 	GatewayEvent(event string)
 }
 
@@ -90,6 +98,9 @@ type Bot struct {
 	// set, no handler starts.
 	gate    sync.Mutex
 	closing bool
+
+	// gatewayBotURL is where GET /gateway/bot goes, named in its errors.
+	gatewayBotURL string
 
 	mu         sync.Mutex
 	registered bool
@@ -150,30 +161,62 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Clock == nil {
+		opts.Clock = gateway.WallClock{}
+	}
 	if opts.Token == "" {
 		opts.Token = strings.TrimPrefix(session.Token, "Bot ") // the session's, as NewSession set it
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{session: session, opts: opts, log: logger, handler: handler, ctx: ctx, cancel: cancel, ready: make(chan struct{}),
-		decode: make(chan func(), decodeQueue)}
+		decode: make(chan func(), decodeQueue), gatewayBotURL: restURL(opts.APIBaseURL, discordgo.EndpointGatewayBot)}
 	b.gw = gateway.New(gateway.Options{
 		Token:      opts.Token,
 		Intents:    int(Intents(opts.MessageContentIntent)),
 		ShardID:    opts.ShardID,
 		ShardCount: opts.ShardCount,
-		URL: func(ctx context.Context) (string, error) {
-			g, err := session.GatewayBot(discordgo.WithContext(ctx))
-			if err != nil {
-				return "", err
-			}
-			return g.URL, nil
-		},
-		Dialer:   gatewayDialer(),
-		Dispatch: b.dispatch,
-		Log:      logger,
-		Observe:  b.gatewayEvent,
+		URL:        b.gatewayURL,
+		Dialer:     gatewayDialer(),
+		Dispatch:   b.dispatch,
+		Log:        logger,
+		Observe:    b.gatewayEvent,
+		Clock:      opts.Clock,
 	})
 	return b
+}
+
+// gatewayURL asks Discord where to connect (GET /gateway/bot). Its errors
+// name the URL actually dialled (discord.api_base_url's, when set, not
+// discord.com's): a 401 wraps gateway.ErrInvalidToken, which ends Run; no
+// answer at all is a network problem, retried.
+func (b *Bot) gatewayURL(ctx context.Context) (string, error) {
+	g, err := b.session.GatewayBot(discordgo.WithContext(ctx))
+	if err == nil {
+		return g.URL, nil
+	}
+	var rerr *discordgo.RESTError
+	var uerr *url.Error
+	switch {
+	case errors.As(err, &rerr) && rerr.Response.StatusCode == http.StatusUnauthorized:
+		return "", fmt.Errorf("GET %s answered %s (%w)", b.gatewayBotURL, rerr.Response.Status, gateway.ErrInvalidToken)
+	case errors.As(err, &rerr):
+		return "", fmt.Errorf("GET %s answered %s", b.gatewayBotURL, rerr.Response.Status)
+	case errors.As(err, &uerr) && networkProblem(uerr.Err):
+		// uerr names the request's URL, discord.com's; the rewritten one
+		// is what was dialled.
+		return "", fmt.Errorf("network problem: GET %s: %w", b.gatewayBotURL, uerr.Err)
+	case errors.As(err, &uerr):
+		return "", fmt.Errorf("GET %s: %w", b.gatewayBotURL, uerr.Err)
+	}
+	return "", fmt.Errorf("GET %s: %w", b.gatewayBotURL, err)
+}
+
+// networkProblem reports whether err is the network's: a name that did not
+// resolve, a connection refused, reset or timed out.
+func networkProblem(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) || errors.As(err, &dns)
 }
 
 func (b *Bot) gatewayEvent(event string) {
@@ -299,18 +342,24 @@ func (b *Bot) Run(ctx context.Context) error {
 		return <-gwDone
 	}
 	b.log.Info("discord gateway connecting", "shard_id", b.opts.ShardID, "shard_count", max(b.opts.ShardCount, 1))
-	select {
-	case <-b.ready:
-	case <-ctx.Done():
-	case err := <-gwDone:
-		stopGW()
-		b.drain()
-		return b.openError(err)
-	case <-time.After(b.opts.ReadyTimeout):
-		err := b.notReady()
-		b.drain()
-		_ = closeGW()
-		return err
+	late, stopLate := b.opts.Clock.NewTimer(b.opts.ReadyTimeout)
+	defer stopLate()
+	for waiting := true; waiting; {
+		select {
+		case <-b.ready:
+			waiting = false
+		case <-ctx.Done():
+			waiting = false
+		case err := <-gwDone:
+			stopGW()
+			b.drain()
+			return b.openError(err)
+		case <-late:
+			// The gateway logs each failed attempt; this says the bot is
+			// not serving yet, and that it has not given up.
+			late = nil
+			b.log.Warn("discord session not ready yet; still trying", "waited", b.opts.ReadyTimeout)
+		}
 	}
 	select {
 	case <-ctx.Done():
@@ -330,25 +379,15 @@ const intentHint = "discord.message_content_intent is true: switch on Message Co
 
 // openError explains why the gateway refused the session.
 func (b *Bot) openError(err error) error {
+	if errors.Is(err, gateway.ErrInvalidToken) {
+		return fmt.Errorf("discord.token is invalid: %w; copy the bot token again from the Developer Portal "+
+			"(Bot → Reset Token)", err)
+	}
 	var ce *gateway.CloseError
-	if errors.As(err, &ce) {
-		switch ce.Code {
-		case 4014:
-			return fmt.Errorf("discord gateway: %w (%s)", err, intentHint)
-		case 4004:
-			return fmt.Errorf("discord gateway: %w (discord.token is not a valid bot token)", err)
-		}
+	if errors.As(err, &ce) && ce.Code == 4014 {
+		return fmt.Errorf("discord gateway: %w (%s)", err, intentHint)
 	}
 	return fmt.Errorf("discord gateway: %w", err)
-}
-
-// notReady explains a session that never became READY.
-func (b *Bot) notReady() error {
-	hint := "check discord.token"
-	if b.opts.MessageContentIntent {
-		hint = intentHint + "; or check discord.token"
-	}
-	return fmt.Errorf("discord did not accept the session within %s: %s", b.opts.ReadyTimeout, hint)
 }
 
 // drain stops new handlers, waits up to ShutdownTimeout for the running

@@ -46,14 +46,34 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	// headers and body can be shared (Request.Clone would copy them).
 	out := new(http.Request)
 	*out = *req
-	u := *req.URL
-	u.Scheme, u.Host = t.to.Scheme, t.to.Host
-	if p := strings.TrimSuffix(t.to.Path, "/"); p != "" {
-		u.Path = p + req.URL.Path
-		u.RawPath = ""
-	}
-	out.URL, out.Host = &u, t.to.Host
+	out.URL, out.Host = t.target(req.URL), t.to.Host
 	return t.next.RoundTrip(out)
+}
+
+// target is where a request for Discord's u goes.
+func (t *rewriteTransport) target(u *url.URL) *url.URL {
+	v := *u
+	v.Scheme, v.Host = t.to.Scheme, t.to.Host
+	if p := strings.TrimSuffix(t.to.Path, "/"); p != "" {
+		v.Path = p + u.Path
+		v.RawPath = ""
+	}
+	return &v
+}
+
+// restURL is where a REST request for Discord's endpoint goes with
+// apiBase as discord.api_base_url ("": Discord itself): what to name when
+// it fails.
+func restURL(apiBase, endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if apiBase == "" || err != nil {
+		return endpoint
+	}
+	t, err := newRewriteTransport(apiBase, nil)
+	if err != nil {
+		return endpoint // NewSession has refused it already
+	}
+	return t.(*rewriteTransport).target(u).String()
 }
 
 // restIdleConns is how many idle REST connections are kept for reuse.

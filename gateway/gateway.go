@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"net/url"
 	"runtime"
 	"sync"
@@ -31,6 +33,12 @@ const Version = 10
 
 // errInvalidSession is Discord's op 9: the session is invalid.
 var errInvalidSession = errors.New("invalid session (op 9)")
+
+// ErrInvalidToken matches the errors with which Discord rejects the bot
+// token: Options.URL wraps it when GET /gateway/bot was answered 401, and
+// a *CloseError with code 4004 matches it. Run returns such an error at
+// once: no retry can make the token valid.
+var ErrInvalidToken = errors.New("discord rejected the bot token")
 
 // stableConnection is how long a connection must have lasted for the next
 // reconnect to be immediate.
@@ -58,7 +66,9 @@ type Options struct {
 	// shard.
 	ShardID, ShardCount int
 	// URL returns the gateway URL to connect to (GET /gateway/bot), asked
-	// again before each new session.
+	// again before each new session. An error wrapping ErrInvalidToken
+	// ends Run; any other is retried with backoff, so it should name what
+	// was asked of whom (the URL dialled).
 	URL func(ctx context.Context) (string, error)
 	// Dialer dials the websocket (default websocket.DefaultDialer).
 	Dialer *websocket.Dialer
@@ -67,9 +77,10 @@ type Options struct {
 	Dispatch func(Event)
 	// Log receives connection events; never the token.
 	Log *slog.Logger
-	// Observe, when set, is told "ready" (a new session), "resumed" and
-	// "lost" (a connection, or an attempt at one, ended other than by Run's
-	// end), on Run's goroutine.
+	// Observe, when set, is told "ready" (a new session), "resumed",
+	// "lost" (an open connection ended other than by Run's end or a refusal
+	// for good) and "failed" (an attempt never opened a connection: the
+	// gateway URL or the dial failed), on Run's goroutine.
 	Observe func(event string)
 	// MaxBackoff caps the wait between failed connection attempts
 	// (default 60s). The first retry after a working connection is
@@ -89,12 +100,14 @@ type Clock interface {
 	NewTimer(d time.Duration) (c <-chan time.Time, stop func() bool)
 }
 
-// wallClock is the real time.
-type wallClock struct{}
+// WallClock is the real time, the default Clock.
+type WallClock struct{}
 
-func (wallClock) Now() time.Time { return time.Now() }
+// Now returns time.Now().
+func (WallClock) Now() time.Time { return time.Now() }
 
-func (wallClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
+// NewTimer starts a time.Timer.
+func (WallClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
 	t := time.NewTimer(d)
 	return t.C, t.Stop
 }
@@ -110,6 +123,9 @@ type CloseError struct {
 func (e *CloseError) Error() string {
 	return fmt.Sprintf("discord closed the gateway with %d %s", e.Code, e.Reason)
 }
+
+// Is makes close code 4004 (authentication failed) match ErrInvalidToken.
+func (e *CloseError) Is(target error) bool { return target == ErrInvalidToken && e.Code == 4004 }
 
 // fatalCodes are the close codes after which Discord refuses to resume or
 // identify again with the same settings.
@@ -159,30 +175,33 @@ func New(opts Options) *Conn {
 		opts.Observe = func(string) {}
 	}
 	if opts.Clock == nil {
-		opts.Clock = wallClock{}
+		opts.Clock = WallClock{}
 	}
 	return &Conn{opts: opts, log: opts.Log}
 }
 
 // Run connects and serves events until ctx ends (it then closes the
 // connection with 1000, which ends the session on Discord) or Discord
-// refuses the session for good (*CloseError). Lost connections are resumed,
-// invalidated sessions identified again, with backoff between failures.
+// refuses the session for good (*CloseError, ErrInvalidToken). Lost
+// connections are resumed, invalidated sessions identified again, and
+// attempts that fail (Discord unreachable) retried, with backoff between
+// failures; each failure is logged once.
 func (c *Conn) Run(ctx context.Context) error {
 	backoff := time.Duration(0)
 	failedResumes := 0
+	failedAttempts := 0 // in a row, without opening a connection
 	for {
 		resuming := c.sessionID != ""
 		began := c.opts.Clock.Now()
-		worked, err := c.connect(ctx)
+		got, err := c.connect(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		c.opts.Observe("lost")
 		var ce *CloseError
-		if errors.As(err, &ce) {
+		if errors.As(err, &ce) || errors.Is(err, ErrInvalidToken) {
 			return err
 		}
+		worked := got == established
 		switch {
 		case worked && c.opts.Clock.Now().Sub(began) >= stableConnection:
 			backoff, failedResumes = 0, 0
@@ -203,7 +222,18 @@ func (c *Conn) Run(ctx context.Context) error {
 			// the connection is closed meanwhile, so nothing misses a beat.
 			wait = time.Second + rand.N(4*time.Second)
 		}
-		c.log.Warn("gateway connection lost", "err", err, "resumable", c.sessionID != "", "retry_in", wait)
+		if got == unreached {
+			// No connection was opened, so none was lost: Discord (or the
+			// REST proxy, or the network) is unreachable, or refuses.
+			failedAttempts++
+			c.opts.Observe("failed")
+			c.log.Warn("gateway connection attempt failed", "err", err, "attempt", failedAttempts,
+				"resumable", c.sessionID != "", "retry_in", wait)
+		} else {
+			failedAttempts = 0
+			c.opts.Observe("lost")
+			c.log.Warn("gateway connection lost", "err", err, "resumable", c.sessionID != "", "retry_in", wait)
+		}
 		timer, stop := c.opts.Clock.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -228,23 +258,33 @@ type frame struct {
 	D  json.RawMessage `json:"d"`
 }
 
-// connect runs one connection until it fails or ctx ends; worked reports
-// whether it reached READY or RESUMED (which resets the backoff).
-func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
+// reach is how far one connection attempt got.
+type reach int
+
+const (
+	unreached   reach = iota // no connection: the gateway URL or the dial failed
+	connected                // the websocket was open
+	established              // READY or RESUMED arrived
+)
+
+// connect runs one connection until it fails or ctx ends, and reports how
+// far it got (established resets the backoff).
+func (c *Conn) connect(ctx context.Context) (got reach, err error) {
 	base := c.resumeURL
 	if c.sessionID == "" || base == "" {
 		if base, err = c.opts.URL(ctx); err != nil {
-			return false, fmt.Errorf("gateway url: %w", err)
+			return unreached, fmt.Errorf("gateway url: %w", err)
 		}
 	}
 	u, err := gatewayURL(base)
 	if err != nil {
-		return false, err
+		return unreached, err
 	}
-	ws, _, err := c.opts.Dialer.DialContext(ctx, u, nil)
+	ws, resp, err := c.opts.Dialer.DialContext(ctx, u, nil)
 	if err != nil {
-		return false, fmt.Errorf("dial gateway: %w", err)
+		return unreached, dialError(u, resp, err)
 	}
+	got = connected
 	w := &writer{ws: ws}
 	stop := context.AfterFunc(ctx, func() { w.close(websocket.CloseNormalClosure, "") })
 	defer stop()
@@ -253,10 +293,10 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 	var buf bytes.Buffer // read through, message after message
 	var h hello
 	if err := c.expect(ws, &buf, 10, &h); err != nil {
-		return false, err
+		return got, err
 	}
 	if h.HeartbeatInterval <= 0 {
-		return false, fmt.Errorf("gateway HELLO: heartbeat_interval %d", h.HeartbeatInterval)
+		return got, fmt.Errorf("gateway HELLO: heartbeat_interval %d", h.HeartbeatInterval)
 	}
 	hb := newHeartbeat(w, c.opts.Clock, time.Duration(h.HeartbeatInterval)*time.Millisecond, c.seq)
 	defer hb.stop()
@@ -266,16 +306,16 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 		err = w.send(2, c.identify())
 	}
 	if err != nil {
-		return false, fmt.Errorf("send identify: %w", err)
+		return got, fmt.Errorf("send identify: %w", err)
 	}
 	for {
 		data, err := readMessage(ws, &buf)
 		if err != nil {
-			return worked, c.readError(err)
+			return got, c.readError(err)
 		}
 		f, err := parseFrame(data)
 		if err != nil {
-			return worked, fmt.Errorf("decode gateway payload: %w", err)
+			return got, fmt.Errorf("decode gateway payload: %w", err)
 		}
 		switch f.Op {
 		case 0:
@@ -290,12 +330,12 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 					ResumeURL string `json:"resume_gateway_url"`
 				}
 				if err := json.Unmarshal(f.D, &r); err != nil {
-					return worked, fmt.Errorf("decode READY: %w", err)
+					return got, fmt.Errorf("decode READY: %w", err)
 				}
-				c.sessionID, c.resumeURL, worked = r.SessionID, r.ResumeURL, true
+				c.sessionID, c.resumeURL, got = r.SessionID, r.ResumeURL, established
 				c.opts.Observe("ready")
 			case "RESUMED":
-				worked = true
+				got = established
 				c.log.Info("gateway session resumed", "seq", c.seq)
 				c.opts.Observe("resumed")
 			}
@@ -303,21 +343,41 @@ func (c *Conn) connect(ctx context.Context) (worked bool, err error) {
 		case 1: // Discord asks for a heartbeat now
 			hb.beatNow()
 		case 7: // reconnect and resume
-			return worked, errors.New("discord asked to reconnect (op 7)")
+			return got, errors.New("discord asked to reconnect (op 7)")
 		case 9: // invalid session; d tells whether it may be resumed
 			var resumable bool
 			_ = json.Unmarshal(f.D, &resumable)
 			if !resumable {
 				c.sessionID, c.resumeURL, c.seq = "", "", 0
 			}
-			return worked, fmt.Errorf("%w (resumable %v)", errInvalidSession, resumable)
+			return got, fmt.Errorf("%w (resumable %v)", errInvalidSession, resumable)
 		case 11:
 			hb.acked()
 		}
 		if hb.zombie() {
-			return worked, errors.New("no heartbeat ACK: connection is a zombie")
+			return got, errors.New("no heartbeat ACK: connection is a zombie")
 		}
 	}
+}
+
+// dialError says why the websocket did not open, naming the URL dialled:
+// an HTTP answer instead of the upgrade (resp), or a network problem.
+func dialError(u string, resp *http.Response, err error) error {
+	if resp != nil {
+		return fmt.Errorf("dial gateway %s: answered %s: %w", u, resp.Status, err)
+	}
+	if networkProblem(err) {
+		return fmt.Errorf("network problem: dial gateway %s: %w", u, err)
+	}
+	return fmt.Errorf("dial gateway %s: %w", u, err)
+}
+
+// networkProblem reports whether err is the network's: a name that did not
+// resolve, a connection refused, reset or timed out.
+func networkProblem(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) || errors.As(err, &dns)
 }
 
 // readMessage reads the next message through buf, which keeps its capacity

@@ -43,9 +43,20 @@ type running struct {
 	events chan Event
 	cancel context.CancelFunc
 	done   chan error
-	// lost receives, at each lost connection, how many timers the clock
-	// had made then: the next one is Run's wait before it reconnects.
+	// lost receives, at each lost connection or failed attempt, how many
+	// timers the clock had made then: the next one is Run's wait before it
+	// reconnects.
 	lost chan int
+
+	mu       sync.Mutex
+	observed []string // what Run told Observe, in order
+}
+
+// observedEvents returns what Run told Observe so far.
+func (r *running) observedEvents() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.observed...)
 }
 
 // start runs a Conn against srv on a fake clock, which only the test
@@ -76,7 +87,10 @@ func start(t *testing.T, srv *fakediscord.Server, opts Options) *running {
 		events: make(chan Event, 1024), done: make(chan error, 1), lost: make(chan int, 1024)}
 	opts.Clock = r.clock
 	opts.Observe = func(event string) {
-		if event == "lost" {
+		r.mu.Lock()
+		r.observed = append(r.observed, event)
+		r.mu.Unlock()
+		if event == "lost" || event == "failed" {
 			r.lost <- len(r.clock.Asked())
 		}
 	}

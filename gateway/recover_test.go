@@ -151,6 +151,9 @@ func TestCloseCodes(t *testing.T) {
 				if !errors.As(err, &ce) || ce.Code != tc.code || ce.Reason != tc.name {
 					t.Fatalf("Run = %v, want *CloseError %d %q", err, tc.code, tc.name)
 				}
+				if got := errors.Is(err, ErrInvalidToken); got != (tc.code == 4004) {
+					t.Errorf("errors.Is(%v, ErrInvalidToken) = %v", err, got)
+				}
 				if n, res := len(srv.Identifies()), srv.Resumes(); n != 1 || res != 0 {
 					t.Errorf("identifies = %d, resumes = %d after a fatal close; want no retry", n, res)
 				}
@@ -191,6 +194,9 @@ func TestIdentifyRefused(t *testing.T) {
 			var ce *CloseError
 			if !errors.As(err, &ce) || ce.Code != tc.wantCode {
 				t.Fatalf("Run = %v, want *CloseError %d", err, tc.wantCode)
+			}
+			if got := errors.Is(err, ErrInvalidToken); got != (tc.wantCode == 4004) {
+				t.Errorf("errors.Is(%v, ErrInvalidToken) = %v", err, got)
 			}
 			if n := len(srv.Identifies()); n != 1 || srv.Readies() != 0 {
 				t.Errorf("identifies = %d, readies = %d; want one refused IDENTIFY and no retry", n, srv.Readies())
