@@ -97,7 +97,11 @@ func addrRefusal(addr netip.Addr, p Policy) string {
 // checkAddr returns a *RefusedError when addr may not be connected to.
 func checkAddr(addr netip.Addr, p Policy) error {
 	if reason := addrRefusal(addr, p); reason != "" {
-		return &RefusedError{Kind: RefusedAddress, Subject: "address " + addr.String(), Reason: reason}
+		e := &RefusedError{Kind: RefusedAddress, Subject: "address " + addr.String(), Reason: reason}
+		if addr.IsValid() {
+			e.Key = KeyAllowNetworks
+		}
+		return e
 	}
 	return nil
 }

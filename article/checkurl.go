@@ -10,7 +10,7 @@ import (
 
 // CheckURL parses raw and applies the static part of the policy: http or
 // https only, no credentials, ports 80/443 unless allowed, no localhost
-// names, and literal IP addresses (in any notation a resolver might
+// names unless the loopback network is allowed, and literal IP addresses (in any notation a resolver might
 // accept) checked like connect-time addresses. Names are checked again
 // at connect time, against the address they resolve to.
 func CheckURL(raw string, p Policy) (*url.URL, error) {
@@ -47,16 +47,28 @@ func checkParsedURL(u *url.URL, p Policy) error {
 			return fmt.Errorf("%w %q: bad port %q", ErrInvalidURL, u.Redacted(), port)
 		}
 		if !p.portAllowed(n) {
-			return &RefusedError{Kind: RefusedPort, Subject: "port " + port, Reason: "not 80 or 443"}
+			return &RefusedError{Kind: RefusedPort, Subject: "port " + port, Reason: "not 80 or 443", Key: KeyAllowPorts}
 		}
 	}
 	return checkHost(host, p)
 }
 
+// The loopback addresses localhost names resolve to.
+var (
+	loopback4 = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	loopback6 = netip.IPv6Loopback()
+)
+
 // checkHost checks a lower-cased host name or literal address.
 func checkHost(host string, p Policy) error {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return &RefusedError{Kind: RefusedAddress, Subject: "host " + host, Reason: "local"}
+		// These names resolve to loopback addresses (RFC 6761): allowed
+		// when a loopback network is, and the address actually dialled is
+		// checked at connect time like any other.
+		if p.allowed(loopback4) || p.allowed(loopback6) {
+			return nil
+		}
+		return &RefusedError{Kind: RefusedAddress, Subject: "host " + host, Reason: "local", Key: KeyAllowNetworks}
 	}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return checkAddr(addr, p)

@@ -69,7 +69,7 @@ func dialControl(p Policy) func(network, address string, _ syscall.RawConn) erro
 			return fmt.Errorf("connect to %s: %w", address, err)
 		}
 		if !p.portAllowed(int(ap.Port())) {
-			return &RefusedError{Kind: RefusedPort, Subject: "port " + strconv.Itoa(int(ap.Port())), Reason: "not 80 or 443"}
+			return &RefusedError{Kind: RefusedPort, Subject: "port " + strconv.Itoa(int(ap.Port())), Reason: "not 80 or 443", Key: KeyAllowPorts}
 		}
 		return checkAddr(ap.Addr(), p)
 	}

@@ -57,13 +57,28 @@ type RefusedError struct {
 	Subject string
 	// Reason says why, e.g. "link-local" or "private".
 	Reason string
+	// Key is the configuration key that would allow what was refused
+	// (KeyAllowNetworks, KeyAllowPorts), or "" when none would.
+	Key string
 }
 
-// Error reads like "address 169.254.169.254 is link-local and not allowed".
-// It names the address or host, so it belongs in the log, not in a message
-// to a user.
+// The configuration keys an operator may set to allow what the policy
+// refuses; a RefusedError names the one that applies.
+const (
+	KeyAllowNetworks = "fetch.allow_networks"
+	KeyAllowPorts    = "fetch.allow_ports"
+)
+
+// Error reads like "address 169.254.169.254 is link-local and not allowed
+// (fetch.allow_networks can allow it)". It names the address or host, and
+// the key for the operator, so it belongs in the log and the terminal,
+// never in a message to a user.
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("%s is %s and not allowed", e.Subject, e.Reason)
+	msg := fmt.Sprintf("%s is %s and not allowed", e.Subject, e.Reason)
+	if e.Key != "" {
+		msg += " (" + e.Key + " can allow it)"
+	}
+	return msg
 }
 
 // ErrInvalidURL means a URL (given, or a redirect's target) does not parse,

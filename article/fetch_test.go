@@ -135,7 +135,7 @@ func TestFetchRedirectToInternalRefusedAtConnect(t *testing.T) {
 	if !errors.As(err, &refused) {
 		t.Fatalf("err = %v, want *RefusedError", err)
 	}
-	if want := "address 127.0.0.2 is loopback and not allowed"; refused.Error() != want {
+	if want := "address 127.0.0.2 is loopback and not allowed (fetch.allow_networks can allow it)"; refused.Error() != want {
 		t.Errorf("refusal %q, want %q", refused.Error(), want)
 	}
 	if n := env.dns.lookups("internal.test"); n != 1 {
@@ -245,7 +245,7 @@ func TestFetchErrors(t *testing.T) {
 	if _, err := f.Fetch(t.Context(), env.url("public.test", "/banner")); !errors.Is(err, ErrNoArticle) {
 		t.Errorf("err = %v, want ErrNoArticle", err)
 	}
-	if _, err := f.Fetch(t.Context(), "http://169.254.169.254/"); err == nil || err.Error() != "address 169.254.169.254 is link-local and not allowed" {
+	if _, err := f.Fetch(t.Context(), "http://169.254.169.254/"); err == nil || err.Error() != "address 169.254.169.254 is link-local and not allowed (fetch.allow_networks can allow it)" {
 		t.Errorf("err = %v", err)
 	}
 	if _, err := f.Fetch(t.Context(), env.url("nowhere.test", "/")); err == nil {
