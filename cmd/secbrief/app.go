@@ -44,6 +44,9 @@ func start(ctx context.Context, configFlag string, e env, needs ...config.Need) 
 		// log keeps to warnings, so the output is not buried.
 		cfg.Log.Level = "warn"
 	}
+	if e.scratch {
+		cfg.Storage.Path = ":memory:" // keeps nothing: no database file is created
+	}
 	return openApp(ctx, cfg, newLogger(cfg, e.stderr))
 }
 
@@ -149,7 +152,7 @@ func (a *app) Close() error { return a.store.Close() }
 // parseFlags parses args with fs, writing usage errors to stderr.
 func parseFlags(fs *flag.FlagSet, args []string, e env) error {
 	fs.SetOutput(e.stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}

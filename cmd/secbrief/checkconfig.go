@@ -12,6 +12,7 @@ import (
 func runCheckConfig(args []string, e env) error {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	configPath := fs.String("config", "", "configuration file (default $SECBRIEF_CONFIG)")
+	fs.Usage = flagUsage(fs, "check-config")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}

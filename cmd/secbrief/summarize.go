@@ -26,11 +26,8 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("summarize", flag.ContinueOnError)
 	configPath := fs.String("config", "", "configuration file (default $SECBRIEF_CONFIG)")
 	asJSON := fs.Bool("json", false, "print the structured summary as JSON")
-	dryRun := fs.Bool("dry-run", false, "print the extracted text and token estimate; no LLM call")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: secbrief summarize [-config FILE] [-json] [-dry-run] URL | FILE | -")
-		fs.PrintDefaults()
-	}
+	dryRun := fs.Bool("dry-run", false, "print the extracted text and token estimate; no LLM call, no database file")
+	fs.Usage = flagUsage(fs, "summarize")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
@@ -39,7 +36,14 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 		return errUsage
 	}
 	var needs []config.Need
-	if !*dryRun {
+	if *dryRun {
+		// A dry run keeps nothing: its store (the summarizer needs one) is
+		// in memory, so no database file is created.
+		e.scratch = true
+		if *asJSON {
+			fmt.Fprintln(e.stderr, "secbrief summarize: -json does not apply to -dry-run (there is no summary); printing the dry run as text")
+		}
+	} else {
 		needs = append(needs, config.NeedLLM)
 	}
 	a, err := start(ctx, *configPath, e, needs...)
