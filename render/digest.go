@@ -51,7 +51,8 @@ func DigestThreadName(d news.Digest) string {
 }
 
 // StoryEmbed renders one digest story: the headline linked to the lead
-// item, the TL;DR (or, without a summary, the first sentences marked
+// item (marked UpdateMarker, with a note of when the story was first
+// posted, for an update), the TL;DR (or, without a summary, the first sentences marked
 // NotSummarized), severity and CVEs, the other outlets' links as "Also
 // covered by", and the lead's outlet and date in the footer.
 func StoryEmbed(st news.Story) *discordgo.MessageEmbed {
@@ -60,7 +61,7 @@ func StoryEmbed(st news.Story) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{
 		Type:      discordgo.EmbedTypeRich,
 		URL:       webURL(st.Lead.Link),
-		Title:     Truncate(storyHeadline(st, allowed), MaxEmbedTitle),
+		Title:     Truncate(updateTitle(st, storyHeadline(st, allowed)), MaxEmbedTitle),
 		Color:     ColorInfo,
 		Timestamp: timestamp(st.Lead.Published),
 		Footer:    footer(Truncate(source, 200), dateText(st.Lead.Published)),
@@ -83,6 +84,10 @@ func StoryEmbed(st news.Story) *discordgo.MessageEmbed {
 		if st.Summary == nil {
 			e.Description = strings.TrimSpace(e.Description + "\n\n" + NotSummarized)
 		}
+	}
+	if note := updateNote(st); note != "" {
+		// Ahead of the text, so cutting a long description keeps it.
+		e.Description = note + "\n\n" + e.Description
 	}
 	var also []string
 	for _, o := range st.Others {
@@ -126,7 +131,7 @@ func digestCounts(d news.Digest) string {
 	if tally := severityTally(d.Stories); tally != "" {
 		line += " " + tally
 	}
-	return line
+	return line + updateCount(d.Stories)
 }
 
 // digestMore is the "…and N more" line, or "" when nothing was left out:

@@ -71,7 +71,7 @@ func headlineMessages(d news.Digest) []*discordgo.MessageSend {
 // link is shown bare: a masked link could hide where it leads.
 func headlineLine(st news.Story) string {
 	allowed := URLsFrom("", st.Lead.Link)
-	line := "• " + Truncate(storyHeadline(st, allowed), headlineTitleRunes) + " — " + Truncate(outlet(st.Lead, allowed), 60)
+	line := "• " + updateTitle(st, Truncate(storyHeadline(st, allowed), headlineTitleRunes)) + " — " + Truncate(outlet(st.Lead, allowed), 60)
 	if u := webURL(st.Lead.Link); u != "" && runeLen(u) <= headlineURLRunes {
 		line += ": " + u
 	}
@@ -91,7 +91,7 @@ func headlinesMarkdown(b *strings.Builder, d news.Digest) {
 		if title == "" {
 			title = "Untitled"
 		}
-		line := "- " + title + " — " + mdOutlet(st.Lead)
+		line := "- " + updateTitle(st, title) + " — " + mdOutlet(st.Lead)
 		if u := webURL(st.Lead.Link); u != "" {
 			line += ": " + u
 		}

@@ -8,7 +8,9 @@ import (
 )
 
 // DigestMarkdown renders d as markdown for the terminal (`secbrief digest
-// -dry-run`): the header, then per story its headline linked, severity,
+// -dry-run`): the header, then per story its headline linked (marked
+// UpdateMarker, with a note of when it was first posted, for an update of
+// an earlier story), severity,
 // CVEs, outlet and date, the TL;DR or the first sentences marked
 // NotSummarized, and the other outlets; then every headline ("…and 37
 // more:", one title, outlet and link a line). Text is cleaned as in
@@ -38,6 +40,7 @@ func writeStoryMarkdown(b *strings.Builder, n int, st news.Story) {
 	if u := webURL(st.Lead.Link); u != "" {
 		title = "[" + strings.NewReplacer("[", `\[`, "]", `\]`).Replace(title) + "](" + u + ")"
 	}
+	title = updateTitle(st, title)
 	fmt.Fprintf(b, "\n## %d. %s\n\n", n, title)
 
 	var meta, summaryCVEs []string
@@ -58,6 +61,9 @@ func writeStoryMarkdown(b *strings.Builder, n int, st news.Story) {
 	}
 	if len(meta) > 0 {
 		b.WriteString(strings.Join(meta, " · ") + "\n\n")
+	}
+	if note := updateNote(st); note != "" {
+		b.WriteString(note + "\n\n")
 	}
 
 	text := ""
