@@ -355,8 +355,8 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 	// New coverage of a story the channel was posted is shown only when it
 	// has news; otherwise it is delivered unshown (marked seen), a picked
 	// one without a summary offered once more like any other.
-	picked, seenPicked := r.splitUpdates(t, picked, ups)
-	rest, seenRest := r.splitUpdates(t, rest, ups)
+	picked, seenPicked := r.splitUpdates(t, loc, picked, ups)
+	rest, seenRest := r.splitUpdates(t, loc, rest, ups)
 	Rank(picked)
 	shown, _ := Cap(picked, r.cfg.MaxItems)
 	demoted := picked[len(shown):]

@@ -164,8 +164,9 @@ func (u *update) newsIn(s news.Story) string {
 
 // splitUpdates sorts stories into those to show and the posted stories'
 // new coverage without news (to be marked seen unshown). A story shown
-// again is marked Update, with when it was first posted.
-func (r *Runner) splitUpdates(t Target, stories []news.Story, ups updates) (show, seen []news.Story) {
+// again is marked Update, with when it was first posted (in loc, the
+// digest's zone).
+func (r *Runner) splitUpdates(t Target, loc *time.Location, stories []news.Story, ups updates) (show, seen []news.Story) {
 	for _, s := range stories {
 		u := ups.of(s)
 		if u == nil {
@@ -175,7 +176,7 @@ func (r *Runner) splitUpdates(t Target, stories []news.Story, ups updates) (show
 		log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "feed_url", s.Lead.FeedURL,
 			"item_id", s.Lead.ID, "first_posted", u.firstPosted)
 		if why := u.newsIn(s); why != "" {
-			s.Update, s.FirstPosted = true, u.firstPosted
+			s.Update, s.FirstPosted = true, u.firstPosted.In(loc)
 			show = append(show, s)
 			log.Info("posted story shown again as an update", "reason", why)
 			continue

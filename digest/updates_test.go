@@ -164,3 +164,47 @@ func TestOtherChannelsPostedStoriesDoNotCount(t *testing.T) {
 		t.Fatalf("stories = %+v, want the story of both outlets, new", res.Digest.Stories)
 	}
 }
+
+func TestPostedStoryNewOutletSeenBesideNewStories(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(Config{})
+	e.postFirst(t, r, guild, channel)
+	e.clock.Advance(24 * time.Hour)
+	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
+	e.addItems(t, "feed-c", 1, distinct)
+	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Digest.Stories) != 1 || res.Digest.Stories[0].Lead.FeedURL != "feed-c" || len(res.Digest.Headlines) != 0 {
+		t.Fatalf("stories %+v headlines %+v, want feed-c's story alone", res.Digest.Stories, res.Digest.Headlines)
+	}
+	if got := e.unseen(t); len(got) != 0 {
+		t.Fatalf("unseen after the digest = %+v, want the new outlet's item delivered unshown", got)
+	}
+}
+
+func TestPostedStoryUpdateListedByHeadline(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(Config{MaxItems: 1})
+	e.postFirst(t, r, guild, channel)
+	first := e.clock.Now()
+	e.clock.Advance(24 * time.Hour)
+	e.addItem(t, guild, toolShell("feed-b", "SharePoint ToolShell: second flaw CVE-2025-53771", ""))
+	// Five stories stated critical come first and take every summary:
+	// the update is listed by headline, without a summary.
+	e.addItems(t, "feed-c", 5, func(i int) string { return "Critical-severity " + distinct(i) + " CVE-2025-1000" + string(rune('0'+i)) })
+	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Digest.Headlines {
+		if s.Lead.FeedURL == "feed-b" {
+			if !s.Update || !s.FirstPosted.Equal(first) {
+				t.Fatalf("the new CVE's story: update %v first posted %v, want an update first posted %v", s.Update, s.FirstPosted, first)
+			}
+			return
+		}
+	}
+	t.Fatalf("headlines %+v lack the update (stories %+v)", res.Digest.Headlines, res.Digest.Stories)
+}
