@@ -120,6 +120,9 @@ func (s *Summarizer) attempt(ctx context.Context, creq openai.ChatCompletionRequ
 	cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	resp, err := s.client.CreateChatCompletion(cctx, creq)
+	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return resp, &SlowError{Timeout: s.opts.Timeout, Err: err}
+	}
 	if err != nil {
 		return resp, quotaError(err)
 	}
