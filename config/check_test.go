@@ -183,6 +183,8 @@ func TestAzureSettings(t *testing.T) {
 		{"openai endpoint", LLMConfig{APIType: "azure", APIVersion: "2024-10-21", BaseURL: DefaultBaseURL, APIKey: "k"}, []string{"llm.base_url"}},
 		{"no key", LLMConfig{APIType: "azure", APIVersion: "2024-10-21", BaseURL: "https://r.openai.azure.com"}, []string{"llm.api_key"}},
 		{"version without azure", LLMConfig{APIType: "openai", APIVersion: "2024-10-21", BaseURL: DefaultBaseURL, APIKey: "k"}, []string{"llm.api_version"}},
+		{"deployment with a slash", LLMConfig{APIType: "azure", APIVersion: "2024-10-21", BaseURL: "https://r.openai.azure.com", APIKey: "k", Model: "a/b"}, []string{"llm.model"}},
+		{"deployment with dots", LLMConfig{APIType: "azure", APIVersion: "2024-10-21", BaseURL: "https://r.openai.azure.com", APIKey: "k", Model: "gpt-3.5-turbo"}, nil},
 		{"unknown type", LLMConfig{APIType: "bedrock", BaseURL: DefaultBaseURL, APIKey: "k"}, []string{"llm.api_type"}},
 	}
 	for _, tt := range tests {
@@ -190,6 +192,9 @@ func TestAzureSettings(t *testing.T) {
 			cfg := Default()
 			l := tt.llm
 			cfg.LLM.APIType, cfg.LLM.APIVersion, cfg.LLM.BaseURL, cfg.LLM.APIKey = l.APIType, l.APIVersion, l.BaseURL, l.APIKey
+			if l.Model != "" {
+				cfg.LLM.Model = l.Model
+			}
 			var keys []string
 			for _, e := range unjoin(cfg.Validate(NeedLLM)) {
 				keys = append(keys, e.(*FieldError).Key)

@@ -142,6 +142,9 @@ func (l LLMConfig) validateAPIType(v *validator) {
 		} else if !apiVersion.MatchString(l.APIVersion) {
 			v.add("llm.api_version", "must look like 2024-10-21 or 2025-01-01-preview, got %q", l.APIVersion)
 		}
+		if l.Model != "" && !deploymentName.MatchString(l.Model) {
+			v.add("llm.model", "with llm.api_type azure it is the deployment's name: letters, digits, '.', '-' and '_', got %q", l.Model)
+		}
 		if u, err := url.Parse(l.BaseURL); err == nil && strings.EqualFold(u.Hostname(), "api.openai.com") {
 			v.add("llm.base_url", "with llm.api_type azure, give your resource's endpoint, e.g. https://NAME.openai.azure.com")
 		}
@@ -149,6 +152,9 @@ func (l LLMConfig) validateAPIType(v *validator) {
 		v.add("llm.api_type", "must be openai or azure, got %q", l.APIType)
 	}
 }
+
+// deploymentName is the shape of an Azure OpenAI deployment's name.
+var deploymentName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // apiVersion is the shape of Azure's api-version values.
 var apiVersion = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[a-z0-9]+)?$`)
