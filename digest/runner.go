@@ -5,7 +5,10 @@
 // concurrency and a per-guild token budget, those are ranked and capped
 // (Rank, Cap) and every other story is listed by its headline; the digest is
 // recorded before it is posted and its items, headlines included, are
-// marked delivered when its last message is recorded (Runner).
+// marked delivered when its last message is recorded (Runner). New
+// coverage of a story the channel was posted in the last 7 days is shown
+// again only as an update with news (a new CVE or GHSA id, exploitation,
+// a patch), and otherwise delivered unshown.
 // Scheduler runs each channel's digest on its own cron schedule and time
 // zone.
 package digest

@@ -208,3 +208,22 @@ func TestPostedStoryUpdateListedByHeadline(t *testing.T) {
 	}
 	t.Fatalf("headlines %+v lack the update (stories %+v)", res.Digest.Headlines, res.Digest.Stories)
 }
+
+func TestScheduledSlotOfSeenCoverageOnlyRunsOnce(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(Config{})
+	e.postFirst(t, r, guild, channel)
+	e.clock.Advance(24 * time.Hour)
+	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
+	target := Target{GuildID: guild, ChannelID: channel}
+	slot := e.clock.Now().Truncate(time.Hour)
+	if _, err := r.Scheduled(context.Background(), target, slot); !errors.Is(err, ErrNothingNew) {
+		t.Fatalf("scheduled digest of seen coverage only: %v, want ErrNothingNew", err)
+	}
+	if got := e.unseen(t); len(got) != 0 {
+		t.Fatalf("unseen = %+v, want the new outlet's item marked seen", got)
+	}
+	if _, err := r.Scheduled(context.Background(), target, slot); !errors.Is(err, ErrAlreadyRun) {
+		t.Fatalf("same slot again: %v, want ErrAlreadyRun", err)
+	}
+}
