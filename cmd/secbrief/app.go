@@ -52,18 +52,7 @@ func start(ctx context.Context, configFlag string, e env, needs ...config.Need) 
 
 // loadConfig resolves, loads and validates the configuration for needs.
 func loadConfig(configFlag string, e env, needs ...config.Need) (config.Config, error) {
-	path := config.Resolve(configFlag, e.getenv)
-	cfg, err := config.Load(path, e.getenv)
-	if e.secrets != nil {
-		e.secrets.Add(cfg.Discord.Token.Value(), cfg.LLM.APIKey.Value())
-	}
-	if err != nil {
-		return cfg, err
-	}
-	if err := cfg.Validate(needs...); err != nil {
-		return cfg, fmt.Errorf("invalid configuration%s:\n%w", inFile(path), err)
-	}
-	return cfg, nil
+	return checkedConfig(config.Resolve(configFlag, e.getenv), e, needs...)
 }
 
 func inFile(path string) string {
@@ -115,6 +104,9 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 	}
 	m := metrics.New()
 	client := summarizer.NewClient(cfg.LLM.BaseURL, cfg.LLM.APIKey.Value(), nil)
+	if cfg.LLM.APIType == config.APITypeAzure {
+		client = summarizer.NewAzureClient(cfg.LLM.BaseURL, cfg.LLM.APIKey.Value(), cfg.LLM.APIVersion, nil)
+	}
 	sum := summarizer.New(client, meteredCache{Cache: store, metrics: m}, summarizer.Options{
 		Model:           cfg.LLM.Model,
 		Language:        cfg.LLM.Language,

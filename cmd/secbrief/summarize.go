@@ -64,7 +64,7 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 			art.Title, orDash(art.URL), a.cfg.LLM.Model, estimateLine(a.sum.Estimate(art)), art.Text)
 		return nil
 	}
-	s, err := a.sum.Summarize(ctx, art)
+	s, err := a.summarizeShowingProgress(ctx, art, e.stderr, wallTimer)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", err)
 	}
