@@ -50,6 +50,8 @@ func TestHealth(t *testing.T) {
 	check("ready", 200, `{"status":"ok"}`)
 	m.GatewayEvent("lost")
 	check("connection lost", 503, notReady)
+	m.GatewayEvent("failed")
+	check("reconnect attempt failed", 503, notReady)
 	m.GatewayEvent("resumed")
 	check("resumed", 200, `{"status":"ok"}`)
 	store.fail(errors.New("sql: database is closed at /var/lib/secbrief/secbrief.db"))

@@ -91,14 +91,15 @@ func (m *Metrics) Handled(kind, outcome string, took time.Duration) {
 	m.duration.WithLabelValues(kind).Observe(took.Seconds())
 }
 
-// GatewayEvent records a gateway connection event: ready, resumed or lost.
-// /healthz reports the session up after ready or resumed, down after lost.
+// GatewayEvent records a gateway connection event: ready, resumed, lost or
+// failed (an attempt that opened no connection). /healthz reports the
+// session up after ready or resumed, down after lost or failed.
 func (m *Metrics) GatewayEvent(event string) {
 	m.gateway.WithLabelValues(event).Inc()
 	switch event {
 	case "ready", "resumed":
 		m.connected.Store(true)
-	case "lost":
+	case "lost", "failed":
 		m.connected.Store(false)
 	}
 }
