@@ -10,7 +10,8 @@ import (
 
 // CheckURL parses raw and applies the static part of the policy: http or
 // https only, no credentials, ports 80/443 unless allowed, no localhost
-// names unless the loopback network is allowed, and literal IP addresses (in any notation a resolver might
+// unless the loopback network is allowed (and no *.localhost names at
+// all), and literal IP addresses (in any notation a resolver might
 // accept) checked like connect-time addresses. Names are checked again
 // at connect time, against the address they resolve to.
 func CheckURL(raw string, p Policy) (*url.URL, error) {
@@ -61,14 +62,19 @@ var (
 
 // checkHost checks a lower-cased host name or literal address.
 func checkHost(host string, p Policy) error {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		// These names resolve to loopback addresses (RFC 6761): allowed
-		// when a loopback network is, and the address actually dialled is
-		// checked at connect time like any other.
+	if host == "localhost" {
+		// localhost resolves to a loopback address: allowed when that
+		// network is, and the address actually dialled is checked at
+		// connect time like any other.
 		if p.allowed(loopback4) || p.allowed(loopback6) {
 			return nil
 		}
 		return &RefusedError{Kind: RefusedAddress, Subject: "host " + host, Reason: "local", Key: KeyAllowNetworks}
+	}
+	if strings.HasSuffix(host, ".localhost") {
+		// Resolvers disagree on these (Go's asks DNS), so no setting makes
+		// them mean one thing: always refused.
+		return &RefusedError{Kind: RefusedAddress, Subject: "host " + host, Reason: "local"}
 	}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return checkAddr(addr, p)

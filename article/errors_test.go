@@ -21,10 +21,7 @@ func TestRefusalKinds(t *testing.T) {
 		{"name resolves to private", "", "intranet.test", RefusedAddress, "10.1.2.3"},
 		{"name resolves to loopback", "", "internal.test", RefusedAddress, "127.0.0.2"},
 		{"redirect to private literal", "http://10.0.0.1/", "public.test", RefusedAddress, "10.0.0.1"},
-		// A localhost name passes the URL check when a loopback network is
-		// allowed (127.0.0.1/32 here); the address it resolves to is still
-		// checked at connect.
-		{"redirect to loopback name", "http://admin.localhost/", "public.test", RefusedAddress, "127.0.0.2"},
+		{"redirect to loopback name", "http://admin.localhost/", "public.test", RefusedAddress, "admin.localhost"},
 		{"redirect to name resolving to private", "http://intranet.test/", "public.test", RefusedAddress, "10.1.2.3"},
 		{"redirect to hex loopback", "http://0x7f.2/", "public.test", RefusedAddress, "127.0.0.2"},
 		{"redirect to file", "file:///etc/passwd", "public.test", RefusedScheme, `"file"`},
@@ -42,7 +39,6 @@ func TestRefusalKinds(t *testing.T) {
 			}))
 			env.dns = newFakeDNS(map[string][]string{
 				"public.test": {"127.0.0.1"}, "internal.test": {"127.0.0.2"}, "intranet.test": {"10.1.2.3"},
-				"admin.localhost": {"127.0.0.2"},
 			})
 			// 10.1.2.3 is refused at connect: the dial never happens.
 			_, err := env.fetcher().Fetch(t.Context(), env.url(tt.start, "/"))
