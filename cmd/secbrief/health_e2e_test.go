@@ -14,6 +14,7 @@ import (
 	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/internal/fakediscord"
 	"github.com/secbrief/secbrief/internal/fakellm"
+	"github.com/secbrief/secbrief/storage"
 )
 
 // startUnready runs the bot as `secbrief run` does without waiting for
@@ -152,15 +153,32 @@ func TestLLMRequestCounters(t *testing.T) {
 	}
 }
 
-// TestFeedPollCounters: `secbrief run` counts the feed polls before each
-// /digest now by outcome: a feed fetched, a broken one, and both left
-// alone by a second digest right after (one is fresh, one backs off).
+// TestFeedPollCounters: `secbrief run` counts feed polls by outcome: the
+// poller's first round at start, then /digest now's polls of a feed
+// fetched, a broken one and one polled moments ago, and a second digest
+// right after that leaves all three alone (fresh, backing off, fresh).
 func TestFeedPollCounters(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.cfg.Metrics.Listen = "127.0.0.1:0"
-	h.start()
 	feedA, feedB := serveFeeds(h)
+	// A feed the server follows before the bot starts, so the poller's
+	// round at start has something to poll and the test can wait for it:
+	// that round's polls don't race the ones below.
+	h.site.serve("/feed-c.xml", "application/rss+xml", rss(h, "Outlet C", [2]string{"Widget Corp breach", "/widget"}))
+	feedC := h.site.URL + "/feed-c.xml"
+	store, err := storage.Open(t.Context(), h.cfg.Storage.Path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Subscribe(t.Context(), h.dc.GuildID(), feedC, "Outlet C"); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	h.start()
+	series := func(outcome string) string { return `secbrief_feed_polls_total{outcome="` + outcome + `"}` }
+	h.wait("the poll at start", func() bool { return h.metricValue(series("ok")) == 1 })
+
 	for _, u := range []string{feedA, feedB} {
 		h.settled(h.dispatch(feedsAdd(u)))
 	}
@@ -168,14 +186,13 @@ func TestFeedPollCounters(t *testing.T) {
 	check := func(step string, want map[string]float64) {
 		t.Helper()
 		for outcome, n := range want {
-			series := `secbrief_feed_polls_total{outcome="` + outcome + `"}`
-			if got := h.metricValue(series); got != n {
-				t.Errorf("%s: %s = %v, want %v", step, series, got, n)
+			if got := h.metricValue(series(outcome)); got != n {
+				t.Errorf("%s: %s = %v, want %v", step, series(outcome), got, n)
 			}
 		}
 	}
 	h.settled(h.dispatch(digestCmd("now")))
-	check("first digest", map[string]float64{"ok": 1, "error": 1, "skipped": 0, "not_modified": 0})
+	check("first digest", map[string]float64{"ok": 2, "error": 1, "skipped": 1, "not_modified": 0})
 	h.settled(h.dispatch(digestCmd("now")))
-	check("second digest", map[string]float64{"ok": 1, "error": 1, "skipped": 2, "not_modified": 0})
+	check("second digest", map[string]float64{"ok": 2, "error": 1, "skipped": 4, "not_modified": 0})
 }
