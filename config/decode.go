@@ -49,9 +49,21 @@ func (d *keyDecoder) value(node ast.Node, dst reflect.Value) {
 			return
 		}
 	}
-	if err := yaml.NodeToValue(node, dst.Addr().Interface(), yaml.Strict()); err != nil {
+	if err := nodeToValue(node, dst.Addr().Interface()); err != nil {
 		d.errs = append(d.errs, err)
 	}
+}
+
+// nodeToValue is yaml.NodeToValue in strict mode, with the library's
+// panics on odd documents (a tag without a value where a list belongs)
+// turned into an error at the node.
+func nodeToValue(node ast.Node, dst any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &nodeError{msg: "this value cannot be read (check its tags and indentation)", tok: node.GetToken()}
+		}
+	}()
+	return yaml.NodeToValue(node, dst, yaml.Strict())
 }
 
 // mapping decodes each entry into the field of dst its key names.

@@ -127,7 +127,7 @@ func parse(name string, data []byte, getenv func(string) string) (Config, docume
 		return cfg, doc // empty, or comments only
 	}
 	doc.body = body
-	if err := yaml.NodeToValue(body, &cfg, yaml.Strict()); err != nil {
+	if err := nodeToValue(body, &cfg); err != nil {
 		// The library stops at the first problem: decode again key by key
 		// to find them all.
 		cfg = envDefault(getenv)

@@ -206,14 +206,25 @@ func FuzzParse(f *testing.F) {
 		}
 		return ""
 	}
+	f.Add("llm:\n  api_key: ${UNSET}\nfeeds:\n  defaults: [${UNSET}, x]\n")
 	f.Fuzz(func(t *testing.T, content string) {
+		// Every warning names a reference the file holds, on a line it has.
+		_, doc := parse("f.yaml", []byte(content), getenv)
+		for _, w := range doc.unsetKeys() {
+			if !strings.Contains(content, "${"+w.Var) || w.Line < 1 || w.Line > strings.Count(content, "\n")+1 || w.Key == "" {
+				t.Errorf("warning %v does not match the file", w)
+			}
+		}
 		c, err := Parse("f.yaml", []byte(content), getenv)
 		if err != nil {
 			if strings.Contains(err.Error(), secret) {
 				t.Errorf("error shows the secret: %v", err)
 			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error spans lines: %q", err)
+			// Several problems are joined, one a line; each is one line.
+			for _, e := range unjoin(err) {
+				if strings.Contains(e.Error(), "\n") {
+					t.Errorf("error spans lines: %q", e)
+				}
 			}
 			return
 		}
