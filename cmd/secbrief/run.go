@@ -18,6 +18,7 @@ var _ commands.Discord = bot.Client{}
 func runBot(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	configPath := fs.String("config", "", "configuration file (default $SECBRIEF_CONFIG)")
+	fs.Usage = flagUsage(fs, "run")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func TestSubcommandHelp(t *testing.T) {
 		}
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "", "help", c.name)
-			if code != 0 || errOut != "" || !strings.HasPrefix(out, "usage: secbrief "+c.name) && !strings.Contains(out, "of "+c.name) {
+			if code != 0 || errOut != "" || !strings.HasPrefix(out, "usage: secbrief "+c.name+" ") && !strings.HasPrefix(out, "usage: secbrief "+c.name+"\n") {
 				t.Fatalf("help %s: exit %d, stdout %q, stderr %q", c.name, code, out, errOut)
 			}
 			code, hOut, hErr := runCLI(t, "", c.name, "-h")

@@ -42,10 +42,7 @@ func runUsageAt(ctx context.Context, args []string, e env, now func() time.Time)
 	configPath := fs.String("config", "", "configuration file (default $SECBRIEF_CONFIG)")
 	days := fs.Int("days", 30, "how many days back, today (UTC) included")
 	asJSON := fs.Bool("json", false, "print a JSON array of {day, guild_id, model, prompt_tokens, completion_tokens}")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: secbrief usage [-config FILE] [-days 30] [-json]")
-		fs.PrintDefaults()
-	}
+	fs.Usage = flagUsage(fs, "usage")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
