@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/secbrief/secbrief/digest"
+
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
 )
@@ -23,8 +23,6 @@ type DigestPoster struct {
 	s   *discordgo.Session
 	log *slog.Logger
 }
-
-var _ digest.Poster = (*DigestPoster)(nil)
 
 // NewDigestPoster returns a DigestPoster sending through s. A nil logger
 // discards.
@@ -46,14 +44,14 @@ type nonceMessage struct {
 
 // PostDigest renders d with render.DigestMessages and creates its parts in
 // d.ChannelID, as digest.Poster documents: parts in sent are skipped, every
-// create carries the nonce digest.Nonce(key, index) with enforce_nonce, and
+// create carries the nonce news.DigestNonce(key, index) with enforce_nonce, and
 // posted is called after each create. When every part exists it opens a
 // thread on the header and returns its id, or "" when that failed (logged).
 // Errors Discord will answer the same on every retry (a 4xx other than
 // 429: unknown channel, missing access, an invalid body) wrap
-// digest.ErrUndeliverable.
+// news.ErrUndeliverable.
 func (p *DigestPoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string,
-	posted func(digest.Part) error) (string, error) {
+	posted func(news.DigestPart) error) (string, error) {
 	msgs := render.DigestMessages(d)
 	n := len(msgs)
 	header := sent[0]
@@ -68,7 +66,7 @@ func (p *DigestPoster) PostDigest(ctx context.Context, d news.Digest, key string
 		if err := render.CheckLimits(msg); err != nil {
 			return "", fmt.Errorf("post digest part %d/%d to channel %s: %w", i+1, n, d.ChannelID, err)
 		}
-		m, err := p.create(ctx, d.ChannelID, nonceMessage{MessageSend: msg, Nonce: digest.Nonce(key, i), EnforceNonce: true})
+		m, err := p.create(ctx, d.ChannelID, nonceMessage{MessageSend: msg, Nonce: news.DigestNonce(key, i), EnforceNonce: true})
 		if err != nil {
 			return "", deliveryError(fmt.Sprintf("post digest part %d/%d to channel %s", i+1, n, d.ChannelID), err)
 		}
@@ -76,7 +74,7 @@ func (p *DigestPoster) PostDigest(ctx context.Context, d news.Digest, key string
 			header = m.ID
 		}
 		if posted != nil {
-			if err := posted(digest.Part{Index: i, Total: n, MessageID: m.ID}); err != nil {
+			if err := posted(news.DigestPart{Index: i, Total: n, MessageID: m.ID}); err != nil {
 				return "", err
 			}
 		}
@@ -135,7 +133,7 @@ func (p *DigestPoster) openThread(ctx context.Context, d news.Digest, headerID s
 // text is our own, so its URLs are kept; it is sanitized against mentions,
 // cut to Discord's 2000 runes and sent with no allowed mentions. Errors
 // Discord will answer the same on every retry (a 4xx other than 429) wrap
-// digest.ErrUndeliverable.
+// news.ErrUndeliverable.
 func (p *DigestPoster) Notify(ctx context.Context, channelID, text string) error {
 	allowAll := func(string) bool { return true }
 	content := render.Truncate(render.Sanitize(text, allowAll), render.MaxContent)
@@ -153,7 +151,7 @@ func (p *DigestPoster) Notify(ctx context.Context, channelID, text string) error
 }
 
 // deliveryError wraps err with what failed, and with
-// digest.ErrUndeliverable too when Discord refused the request for good: a
+// news.ErrUndeliverable too when Discord refused the request for good: a
 // 4xx answer other than 429 (unknown channel, missing access or
 // permissions, an invalid body...) comes back the same on every retry.
 // Rate limits, 5xx answers and network errors may pass.
@@ -173,7 +171,7 @@ func deliveryError(what string, err error) error {
 	case discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions:
 		why = "no access to the channel"
 	}
-	return fmt.Errorf("%s: %s (HTTP %d, code %d): %w: %w", what, why, status, restCode(err), digest.ErrUndeliverable, err)
+	return fmt.Errorf("%s: %s (HTTP %d, code %d): %w: %w", what, why, status, restCode(err), news.ErrUndeliverable, err)
 }
 
 // restCode is Discord's JSON error code of err, 0 when err is not a REST

@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/secbrief/secbrief/digest"
+
 	"github.com/secbrief/secbrief/internal/fakediscord"
+	"github.com/secbrief/secbrief/news"
 )
 
 // stubDiscord answers message creates with createStatus and createCode
@@ -88,7 +89,7 @@ func TestDigestPosterErrorClasses(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if errors.Is(err, digest.ErrUndeliverable) != tc.undeliverable {
+			if errors.Is(err, news.ErrUndeliverable) != tc.undeliverable {
 				t.Errorf("err = %v, undeliverable want %v", err, tc.undeliverable)
 			}
 			if restCode(err) != tc.code || !strings.Contains(err.Error(), "post digest part 1/2 to channel 77") {

@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/secbrief/secbrief/digest"
+
 	"github.com/secbrief/secbrief/internal/fakediscord"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
@@ -47,13 +47,13 @@ func testDigest(channelID string, n int) news.Digest {
 // fail right after that index was created, as a crash before recording.
 type partRecorder struct {
 	mu     sync.Mutex
-	parts  []digest.Part
+	parts  []news.DigestPart
 	failAt int
 }
 
 var errCrash = errors.New("simulated crash before recording")
 
-func (r *partRecorder) posted(p digest.Part) error {
+func (r *partRecorder) posted(p news.DigestPart) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.parts = append(r.parts, p)
@@ -144,7 +144,7 @@ func TestDigestPosterPostsEveryPart(t *testing.T) {
 				t.Fatalf("%d messages, %d parts reported, want %d", len(msgs), len(rec.parts), n)
 			}
 			for i, part := range rec.parts {
-				if part != (digest.Part{Index: i, Total: n, MessageID: msgs[i].ID}) {
+				if part != (news.DigestPart{Index: i, Total: n, MessageID: msgs[i].ID}) {
 					t.Errorf("part %d = %+v, message %s", i, part, msgs[i].ID)
 				}
 			}
@@ -163,7 +163,7 @@ func TestDigestPosterPostsEveryPart(t *testing.T) {
 				t.Fatalf("%d creates, want %d", len(reqs), n)
 			}
 			for i, req := range reqs {
-				checkCreate(t, req, digest.Nonce("sbd7", i))
+				checkCreate(t, req, news.DigestNonce("sbd7", i))
 				if fakediscord.LiveMentions(req) {
 					t.Errorf("part %d pings: %s", i, req.Body)
 				}
@@ -206,7 +206,7 @@ func TestDigestPosterSkipsSentParts(t *testing.T) {
 	for _, req := range creates(srv, ch) {
 		var nonce string
 		_ = json.Unmarshal(req.Message.Nonce, &nonce)
-		if nonce == digest.Nonce("sbd9", 1) || nonce == digest.Nonce("sbd9", 3) {
+		if nonce == news.DigestNonce("sbd9", 1) || nonce == news.DigestNonce("sbd9", 3) {
 			t.Errorf("sent part created again (nonce %s)", nonce)
 		}
 	}
@@ -282,7 +282,7 @@ func TestDigestPosterThreadAlreadyOpen(t *testing.T) {
 
 	// Crash after the thread was opened but before it was recorded: every
 	// part is recorded, the thread start answers 160004.
-	again, err := p.PostDigest(context.Background(), d, "sbd4", rec.sent(), func(digest.Part) error {
+	again, err := p.PostDigest(context.Background(), d, "sbd4", rec.sent(), func(news.DigestPart) error {
 		t.Error("posted called with every part sent")
 		return nil
 	})
@@ -325,11 +325,11 @@ func TestDigestPosterUnknownChannel(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
 	p := NewDigestPoster(srv.NewSession(t), nil)
-	_, err := p.PostDigest(context.Background(), testDigest("4242", 3), "sbd6", nil, func(digest.Part) error {
+	_, err := p.PostDigest(context.Background(), testDigest("4242", 3), "sbd6", nil, func(news.DigestPart) error {
 		t.Error("posted called for an unknown channel")
 		return nil
 	})
-	if !errors.Is(err, digest.ErrUndeliverable) || !strings.Contains(err.Error(), "part 1/2 to channel 4242") {
+	if !errors.Is(err, news.ErrUndeliverable) || !strings.Contains(err.Error(), "part 1/2 to channel 4242") {
 		t.Fatalf("err = %v, want ErrUndeliverable with context", err)
 	}
 }
@@ -369,7 +369,7 @@ func TestNotify(t *testing.T) {
 	if err := p.Notify(context.Background(), ch, " \u200b "); err == nil {
 		t.Error("empty notice sent")
 	}
-	if err := p.Notify(context.Background(), "4242", "hello"); !errors.Is(err, digest.ErrUndeliverable) {
+	if err := p.Notify(context.Background(), "4242", "hello"); !errors.Is(err, news.ErrUndeliverable) {
 		t.Errorf("unknown channel: err = %v", err)
 	}
 	if got := len(creates(srv, ch)); got != 1 {

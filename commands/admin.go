@@ -10,9 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/robfig/cron/v3"
 
-	"github.com/secbrief/secbrief/digest"
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // Command names of the admin commands.
@@ -27,12 +25,12 @@ const manageGuild int64 = discordgo.PermissionManageGuild
 
 // DigestRunner posts a digest at once (digest.Runner).
 type DigestRunner interface {
-	Now(ctx context.Context, t digest.Target) (digest.Result, error)
+	Now(ctx context.Context, t news.DigestTarget) (news.DigestResult, error)
 }
 
 // Scheduler holds the running digest schedules (digest.Scheduler).
 type Scheduler interface {
-	Set(t digest.Target, s cron.Schedule) bool
+	Set(t news.DigestTarget, s cron.Schedule) bool
 	Remove(channelID string)
 	Next(channelID string) time.Time
 }
@@ -40,10 +38,10 @@ type Scheduler interface {
 // AdminStore is what the admin commands keep: schedules, digests and the
 // guilds' feeds (package storage).
 type AdminStore interface {
-	PutDigestSchedule(ctx context.Context, d storage.DigestSchedule) error
+	PutDigestSchedule(ctx context.Context, d news.DigestSchedule) error
 	DisableDigestSchedules(ctx context.Context, guildID string) (int, error)
-	GuildDigestSchedules(ctx context.Context, guildID string) ([]storage.DigestSchedule, error)
-	LastPostedDigest(ctx context.Context, channelID string) (storage.DigestRun, error)
+	GuildDigestSchedules(ctx context.Context, guildID string) ([]news.DigestSchedule, error)
+	LastPostedDigest(ctx context.Context, channelID string) (news.DigestRun, error)
 	SeedGuild(ctx context.Context, guildID string, feedURLs []string) (bool, error)
 	Subscribe(ctx context.Context, guildID, feedURL, title string) (bool, error)
 	Unsubscribe(ctx context.Context, guildID, feedURL string) (bool, error)
@@ -82,8 +80,6 @@ type Admin struct {
 	opts      AdminOptions
 	log       *slog.Logger
 }
-
-var _ Extension = (*Admin)(nil)
 
 // NewAdmin returns the admin commands extension.
 func NewAdmin(d Discord, st AdminStore, runner DigestRunner, sched Scheduler, discover DiscoverFunc, opts AdminOptions, logger *slog.Logger) *Admin {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/secbrief/secbrief/digest"
+	"github.com/secbrief/secbrief/internal/schedule"
+	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // digestSetup handles /digest setup channel: time: [timezone:].
@@ -32,7 +32,7 @@ func (a *Admin) digestSetup(ctx context.Context, rep *reply, opts map[string]*di
 	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
 		return userErrorf("%q is not a time zone I know: use an IANA name such as Europe/Berlin or America/New_York.", tz)
 	}
-	sched, err := digest.DailyAt(at, tz)
+	sched, err := schedule.Daily(at, tz)
 	if err != nil {
 		return userErrorf("I can't schedule %s in %s: %v.", at, tz, err)
 	}
@@ -45,13 +45,13 @@ func (a *Admin) digestSetup(ctx context.Context, rep *reply, opts map[string]*di
 	if err != nil {
 		return &UserError{Msg: fmt.Sprintf("I can't post in <#%s>: I need View Channel, Send Messages, Embed Links and Create Public Threads there.", channelID), Cause: err}
 	}
-	err = a.store.PutDigestSchedule(ctx, storage.DigestSchedule{
+	err = a.store.PutDigestSchedule(ctx, news.DigestSchedule{
 		GuildID: rep.i.GuildID, ChannelID: channelID, Time: at, Timezone: tz, Enabled: true, CreatedBy: userID(rep.i),
 	})
 	if err != nil {
 		return fmt.Errorf("store schedule: %w", err)
 	}
-	target := digest.Target{GuildID: rep.i.GuildID, ChannelID: channelID}
+	target := news.DigestTarget{GuildID: rep.i.GuildID, ChannelID: channelID}
 	msg := fmt.Sprintf("Daily digest set: <#%s> every day at %s (%s).", channelID, at, tz)
 	if a.scheduler.Set(target, sched) {
 		next := a.scheduler.Next(channelID)
@@ -95,7 +95,7 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 	for _, ch := range channels {
 		last, err := a.store.LastPostedDigest(ctx, ch)
 		switch {
-		case errors.Is(err, storage.ErrNotFound):
+		case errors.Is(err, news.ErrNotFound):
 		case err != nil:
 			return fmt.Errorf("last digest: %w", err)
 		default:
@@ -151,17 +151,17 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 	ctx, cancel := context.WithTimeout(ctx, digestNowTimeout)
 	defer cancel()
-	target := digest.Target{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID, Location: a.channelZone(ctx, rep.i.GuildID, rep.i.ChannelID)}
+	target := news.DigestTarget{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID, Location: a.channelZone(ctx, rep.i.GuildID, rep.i.ChannelID)}
 	res, err := a.runner.Now(ctx, target)
 	switch {
-	case errors.Is(err, digest.ErrNothingNew):
+	case errors.Is(err, news.ErrNothingNew):
 		msg := "Nothing new in this server's feeds within the look-back window."
 		if last, err := a.store.LastPostedDigest(ctx, rep.i.ChannelID); err == nil {
 			msg = fmt.Sprintf("Nothing new since the last digest here (%s).", discordTime(last.PostedAt))
 		}
 		_, err = rep.deliver(msg, nil, true)
 		return err
-	case errors.Is(err, digest.ErrUndeliverable):
+	case errors.Is(err, news.ErrUndeliverable):
 		return &UserError{Msg: "Discord refused the digest in this channel. Check that I have View Channel, Send Messages, Embed Links and Create Public Threads here; the operator's log has Discord's answer.", Cause: err}
 	case err != nil:
 		return err

@@ -58,7 +58,7 @@ func TestDigestOutOfAttemptsIsAbandoned(t *testing.T) {
 	ctx := context.Background()
 	slot := t0.Add(-time.Hour)
 	for attempt := 1; attempt < DefaultMaxPostAttempts; attempt++ {
-		_, err := r.Scheduled(ctx, Target{GuildID: guild, ChannelID: channel}, slot)
+		_, err := r.Scheduled(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel}, slot)
 		if !errors.Is(err, errServer) || errors.Is(err, ErrAbandoned) {
 			t.Fatalf("run %d: %v, want the server error, not abandoned", attempt, err)
 		}
@@ -74,7 +74,7 @@ func TestDigestOutOfAttemptsIsAbandoned(t *testing.T) {
 		e.clock.Advance(time.Hour)
 		slot = slot.Add(time.Hour)
 	}
-	res, err := r.Scheduled(ctx, Target{GuildID: guild, ChannelID: channel}, slot)
+	res, err := r.Scheduled(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel}, slot)
 	if err != nil || res.DigestID == 1 || len(res.Digest.Stories) != 2 {
 		t.Fatalf("run after the last attempt: %+v, %v; want a new digest of the 2 items", res, err)
 	}
@@ -88,8 +88,8 @@ func TestDigestOutOfAttemptsIsAbandoned(t *testing.T) {
 		t.Errorf("abandon not logged as a warning:\n%s", logs.String())
 	}
 	e.clock.Advance(time.Minute)
-	if _, err := r.Now(ctx, Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("next run: %v, want ErrNothingNew", err)
+	if _, err := r.Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("next run: %v, want news.ErrNothingNew", err)
 	}
 }
 
@@ -101,7 +101,7 @@ func TestOldUnfinishedDigestIsAbandonedUntried(t *testing.T) {
 	e.addItems(t, "feed-a", 2, distinct)
 	e.post.setFail(failKey(digestKey(1)))
 	ctx := context.Background()
-	if _, err := e.runner(Config{}).Now(ctx, Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, errServer) {
+	if _, err := e.runner(Config{}).Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, errServer) {
 		t.Fatalf("first post: %v, want the server error", err)
 	}
 	e.post.setFail(nil)
@@ -122,7 +122,7 @@ func TestOldUnfinishedDigestIsAbandonedUntried(t *testing.T) {
 	if !strings.Contains(logs.String(), "digest abandoned") {
 		t.Errorf("abandon not logged:\n%s", logs.String())
 	}
-	res, err := r.Now(ctx, Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil || len(res.Digest.Stories) != 3 {
 		t.Fatalf("next digest: %d stories, %v; want the 3 new items (the old ones left the look-back)", len(res.Digest.Stories), err)
 	}
@@ -135,7 +135,7 @@ func TestShutdownDoesNotSpendAttempts(t *testing.T) {
 	e.addItems(t, "feed-a", 2, distinct)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.post.setFail(func(string) error { cancel(); return ctx.Err() })
-	_, err := e.runner(Config{}).Now(ctx, Target{GuildID: guild, ChannelID: channel})
+	_, err := e.runner(Config{}).Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "record digest") {
 		t.Fatalf("post: %v, want context.Canceled alone (no attempt recorded)", err)
 	}
@@ -160,7 +160,7 @@ func TestResumeOnlyThisShard(t *testing.T) {
 	}
 	e.post.setFail(func(string) error { return errServer })
 	r := e.runner(Config{InShard: func(g string) bool { return g != otherGuild }})
-	for _, tg := range []Target{{GuildID: guild, ChannelID: channel}, {GuildID: otherGuild, ChannelID: otherChannel}} {
+	for _, tg := range []news.DigestTarget{{GuildID: guild, ChannelID: channel}, {GuildID: otherGuild, ChannelID: otherChannel}} {
 		if _, err := r.Now(ctx, tg); !errors.Is(err, errServer) {
 			t.Fatalf("post to %s: %v, want the server error", tg.ChannelID, err)
 		}

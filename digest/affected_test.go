@@ -117,7 +117,7 @@ func TestRunnerJoinsStoriesBySummariesAffected(t *testing.T) {
 		Link: "https://feed-a/1", Content: "The directive covers NetScaler ADC and NetScaler Gateway appliances exposed online."})
 	e.addItem(t, guild, news.Item{ID: "b1", FeedURL: "feed-b", Title: "Researchers publish a proof of concept for the memory leak",
 		Link: "https://feed-b/1", Content: "The leak lets anyone read session tokens from NetScaler Gateway and NetScaler ADC devices."})
-	res, err := e.runner(Config{}).Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := e.runner(Config{}).Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // DefaultMaxCandidates is digest.max_candidates's default: the most unseen
@@ -43,10 +42,10 @@ func candidates(items []news.Item, max int) (keep, overflow []news.Item) {
 
 // overflowItems lists the items a digest did not consider as delivered by
 // it, for good (Summarized), so they are marked seen when it is posted.
-func overflowItems(items []news.Item) []storage.DigestItem {
-	out := make([]storage.DigestItem, len(items))
+func overflowItems(items []news.Item) []news.DigestItem {
+	out := make([]news.DigestItem, len(items))
 	for i, it := range items {
-		out[i] = storage.DigestItem{FeedURL: it.FeedURL, ItemID: it.ID, Summarized: true}
+		out[i] = news.DigestItem{FeedURL: it.FeedURL, ItemID: it.ID, Summarized: true}
 	}
 	return out
 }

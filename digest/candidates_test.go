@@ -48,7 +48,7 @@ func TestMaxCandidatesMarksTheRestSeen(t *testing.T) {
 	ctx := context.Background()
 	items := e.addItems(t, "feed-a", 5, distinct) // item 0 newest
 	r := e.runner(Config{MaxCandidates: 3})
-	res, err := r.Now(ctx, Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestMaxCandidatesMarksTheRestSeen(t *testing.T) {
 		t.Fatalf("%d items still unseen, want 0: the older items are marked seen", len(got))
 	}
 	e.clock.Advance(time.Hour)
-	if _, err := r.Now(ctx, Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("next digest: err %v, want ErrNothingNew (older items never posted late)", err)
+	if _, err := r.Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("next digest: err %v, want news.ErrNothingNew (older items never posted late)", err)
 	}
 }

@@ -113,7 +113,7 @@ func TestRunnerLLMMerge(t *testing.T) {
 		if withJudge {
 			cfg.Judge = j
 		}
-		res, err := e.runner(cfg).Now(ctx, Target{GuildID: guild, ChannelID: channel})
+		res, err := e.runner(cfg).Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel})
 		if err != nil {
 			t.Fatal(err)
 		}

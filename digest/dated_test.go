@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/secbrief/secbrief/news"
 )
 
 // TestDigestDatedInChannelZone: a digest at 07:00 in Tokyo runs at 22:00
@@ -14,13 +16,13 @@ func TestDigestDatedInChannelZone(t *testing.T) {
 	slot := time.Date(2026, 7, 6, 7, 0, 0, 0, tokyo) // 2026-07-05T22:00Z
 	tests := []struct {
 		name string
-		run  func(r *Runner) (Result, error)
+		run  func(r *Runner) (news.DigestResult, error)
 	}{
-		{"scheduled, zone from the slot", func(r *Runner) (Result, error) {
-			return r.Scheduled(context.Background(), Target{GuildID: guild, ChannelID: channel}, slot)
+		{"scheduled, zone from the slot", func(r *Runner) (news.DigestResult, error) {
+			return r.Scheduled(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}, slot)
 		}},
-		{"now, zone from the target", func(r *Runner) (Result, error) {
-			return r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel, Location: tokyo})
+		{"now, zone from the target", func(r *Runner) (news.DigestResult, error) {
+			return r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel, Location: tokyo})
 		}},
 	}
 	for _, tc := range tests {

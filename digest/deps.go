@@ -2,33 +2,29 @@ package digest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // Store is what the Runner needs from storage.
 type Store interface {
-	UnseenItems(ctx context.Context, q storage.UnseenQuery) ([]news.Item, error)
-	CreateDigest(ctx context.Context, run storage.DigestRun) (int64, error)
+	UnseenItems(ctx context.Context, q news.UnseenQuery) ([]news.Item, error)
+	CreateDigest(ctx context.Context, run news.DigestRun) (int64, error)
 	RecordDigestPart(ctx context.Context, id int64, part int, messageID string, last bool) error
 	SetDigestThread(ctx context.Context, id int64, threadID string) error
-	UnfinishedDigests(ctx context.Context, channelID string) ([]storage.DigestRun, error)
-	DigestBySlot(ctx context.Context, channelID, slot string) (storage.DigestRun, error)
+	UnfinishedDigests(ctx context.Context, channelID string) ([]news.DigestRun, error)
+	DigestBySlot(ctx context.Context, channelID, slot string) (news.DigestRun, error)
 	TokensOn(ctx context.Context, guildID, day string) (int, error)
 	PutThread(ctx context.Context, t news.Thread) error
 	AbandonDigest(ctx context.Context, id int64) error
 	RecordDigestFailure(ctx context.Context, id int64) (int, error)
 	GuildFeeds(ctx context.Context, guildID string) ([]news.FeedState, error)
-	PostedStories(ctx context.Context, channelID string, since time.Time) ([]storage.PostedStory, error)
-	RecordUnshown(ctx context.Context, run storage.DigestRun) (int64, error)
+	PostedStories(ctx context.Context, channelID string, since time.Time) ([]news.PostedStory, error)
+	RecordUnshown(ctx context.Context, run news.DigestRun) (int64, error)
 }
-
-var _ Store = (*storage.Store)(nil)
 
 // Poller refreshes feeds right before a digest is built (*feeds.Poller).
 // An error is logged and the digest goes on with what is stored: a broken
@@ -36,8 +32,6 @@ var _ Store = (*storage.Store)(nil)
 type Poller interface {
 	PollFeeds(ctx context.Context, urls []string) (feeds.Result, error)
 }
-
-var _ Poller = (*feeds.Poller)(nil)
 
 // Fetcher fetches an article's full text when a feed carried only a teaser
 // (article.Fetcher).
@@ -53,45 +47,22 @@ type Summarizer interface {
 	Cached(ctx context.Context, a news.Article) (news.Summary, bool, error)
 }
 
-// Part is one posted message of a digest.
-type Part struct {
-	Index int // 0 is the header message
-	Total int // number of parts the digest renders to
-	// MessageID is the Discord id of the created message.
-	MessageID string
-}
-
-// Last reports whether p is the digest's final part.
-func (p Part) Last() bool { return p.Index == p.Total-1 }
-
 // Poster posts a digest to Discord; the bot implements it with
 // render.DigestMessages.
 //
 // PostDigest renders d into its parts (part 0 the header) and creates them,
 // in order, in d.ChannelID. Parts present in sent (index → message id) were
 // created by an earlier attempt and must be skipped. Every create carries
-// the nonce Nonce(key, index) with enforce_nonce true, so retrying a create
+// the nonce news.DigestNonce(key, index) with enforce_nonce true, so retrying a create
 // whose answer was lost does not post twice. After each create it calls
 // posted and, when posted returns an error, stops and returns it. When all
 // parts exist it opens a discussion thread on the header message and
 // returns its id ("" when no thread could be opened, which is not an
 // error). The same d always renders to the same parts. An error that means
-// the channel will never take the digest wraps ErrUndeliverable.
+// the channel will never take the digest wraps news.ErrUndeliverable.
 type Poster interface {
 	PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string,
-		posted func(Part) error) (threadID string, err error)
-}
-
-// ErrUndeliverable is wrapped by a Poster's error when the channel cannot
-// take the digest at all (unknown channel, missing access, a request
-// Discord refuses for good): the Runner then abandons the digest, leaving
-// its items unseen, instead of resuming it on every later run.
-var ErrUndeliverable = errors.New("digest cannot be delivered to the channel")
-
-// Nonce is the Discord message nonce of part index of the digest with key:
-// at most 25 characters, as Discord requires, for keys made by the Runner.
-func Nonce(key string, index int) string {
-	return fmt.Sprintf("%s.%d", key, index)
+		posted func(news.DigestPart) error) (threadID string, err error)
 }
 
 // digestKey is the idempotency key of recorded digest id.

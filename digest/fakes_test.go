@@ -89,7 +89,7 @@ func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string
 
 var errCrash = errors.New("killed")
 
-func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string, posted func(Part) error) (string, error) {
+func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string, posted func(news.DigestPart) error) (string, error) {
 	p.mu.Lock()
 	if p.calls == nil {
 		p.calls = map[string]int{}
@@ -98,7 +98,7 @@ func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, 
 	fail := p.fail
 	p.mu.Unlock()
 	if p.undeliverable {
-		return "", fmt.Errorf("unknown channel: %w", ErrUndeliverable)
+		return "", fmt.Errorf("unknown channel: %w", news.ErrUndeliverable)
 	}
 	if fail != nil {
 		if err := fail(key); err != nil {
@@ -110,7 +110,7 @@ func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, 
 		if _, ok := sent[i]; ok {
 			continue
 		}
-		nonce := Nonce(key, i)
+		nonce := news.DigestNonce(key, i)
 		if len(nonce) > 25 {
 			return "", fmt.Errorf("nonce %q longer than 25", nonce)
 		}
@@ -129,7 +129,7 @@ func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, 
 		if crash {
 			return "", errCrash
 		}
-		if err := posted(Part{Index: i, Total: total, MessageID: id}); err != nil {
+		if err := posted(news.DigestPart{Index: i, Total: total, MessageID: id}); err != nil {
 			return "", err
 		}
 	}

@@ -75,7 +75,7 @@ func TestDigest200ItemsSummarizesWhatItPosts(t *testing.T) {
 	wide := e.manyItems(t)
 	fetch := &countingFetcher{}
 	r := e.runner(Config{MaxItems: maxItems, Fetcher: fetch})
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +115,8 @@ func TestDigest200ItemsSummarizesWhatItPosts(t *testing.T) {
 		t.Fatalf("%d items unseen after the digest, want 0", got)
 	}
 	e.clock.Advance(time.Hour)
-	if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("second digest: %v, want ErrNothingNew", err)
+	if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("second digest: %v, want news.ErrNothingNew", err)
 	}
 }
 
@@ -126,7 +126,7 @@ func TestUnsummarizedPickedStoriesComeBackHeadlinesDoNot(t *testing.T) {
 	e.addItems(t, "feed-a", 40, distinct)
 	e.sum.fail = true
 	r := e.runner(Config{MaxItems: maxItems})
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestUnsummarizedPickedStoriesComeBackHeadlinesDoNot(t *testing.T) {
 	}
 	e.sum.fail = false
 	e.clock.Advance(time.Hour)
-	res, err = r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err = r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func BenchmarkDigest200Items(b *testing.B) {
 		llm := fakellm.New(b)
 		r := e.realRunner(e.realSummarizer(b, llm, 4), Config{MaxItems: maxItems, Concurrency: 4})
 		b.StartTimer()
-		res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+		res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)

@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/internal/fakellm"
+	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/summarizer"
 )
-
-var _ Summarizer = (*summarizer.Summarizer)(nil)
 
 // realSummarizer is the production summarizer, caching in e's store and
 // calling fakellm.
@@ -31,7 +30,7 @@ func TestRealSummarizerNowTwice(t *testing.T) {
 	e.addItems(t, "feed-a", 3, distinct)
 	llm := fakellm.New(t)
 	r := e.realRunner(e.realSummarizer(t, llm, 4), Config{})
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +42,8 @@ func TestRealSummarizerNowTwice(t *testing.T) {
 		t.Fatalf("usage of the guild: %d, %v; want it recorded", used, err)
 	}
 	e.clock.Advance(time.Minute)
-	if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("second: %v, want ErrNothingNew", err)
+	if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("second: %v, want news.ErrNothingNew", err)
 	}
 	if llm.Calls() != 3 {
 		t.Fatalf("second /digest now made %d LLM calls", llm.Calls()-3)
@@ -57,7 +56,7 @@ func TestRealSummarizerLLMDown(t *testing.T) {
 	llm := fakellm.New(t)
 	llm.SetResponder(func(fakellm.Request) fakellm.Response { return fakellm.ServerError(http.StatusBadGateway) })
 	r := e.realRunner(e.realSummarizer(t, llm, 4), Config{})
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatalf("LLM down: %v, want a degraded digest posted", err)
 	}
@@ -66,7 +65,7 @@ func TestRealSummarizerLLMDown(t *testing.T) {
 	}
 	llm.SetResponder(nil)
 	e.clock.Advance(time.Hour)
-	res, err = r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err = r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil || len(res.Digest.Stories) != 2 || res.Digest.Stories[0].Summary == nil {
 		t.Fatalf("LLM back: %v; want the 2 stories again, summarized", err)
 	}
@@ -77,7 +76,7 @@ func TestRealSummarizerBudgetSpentMidDigest(t *testing.T) {
 	e.addItems(t, "feed-a", 5, distinct)
 	llm := fakellm.New(t)
 	r := e.realRunner(e.realSummarizer(t, llm, 1), Config{GuildDailyTokens: 1, Concurrency: 1})
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +108,7 @@ func BenchmarkDigest100(b *testing.B) {
 		r := e.realRunner(e.realSummarizer(b, llm, 4), Config{Concurrency: 4, MaxItems: 100})
 		b.StartTimer()
 		start := time.Now()
-		res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+		res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 		elapsed := time.Since(start)
 		b.StopTimer()
 		if err != nil {

@@ -7,13 +7,12 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // resume posts the rest of an unfinished digest, or abandons it without
 // trying when it is too old or out of attempts. The returned error wraps
 // ErrAbandoned when the digest was given up.
-func (r *Runner) resume(ctx context.Context, run storage.DigestRun) error {
+func (r *Runner) resume(ctx context.Context, run news.DigestRun) error {
 	if age := r.cfg.Now().Sub(run.CreatedAt); age > r.cfg.MaxUnfinishedAge {
 		return r.abandon(ctx, run, fmt.Sprintf("unfinished for %s, more than %s", age.Round(time.Minute), r.cfg.MaxUnfinishedAge), nil)
 	}
@@ -26,9 +25,9 @@ func (r *Runner) resume(ctx context.Context, run storage.DigestRun) error {
 
 // post posts a recorded digest, skipping its parts already posted, and
 // records each part; the last part's record delivers the items.
-func (r *Runner) post(ctx context.Context, run storage.DigestRun) (Result, error) {
+func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResult, error) {
 	delivered := false
-	thread, err := r.cfg.Poster.PostDigest(ctx, run.Digest, digestKey(run.ID), run.Parts, func(p Part) error {
+	thread, err := r.cfg.Poster.PostDigest(ctx, run.Digest, digestKey(run.ID), run.Parts, func(p news.DigestPart) error {
 		if err := r.cfg.Store.RecordDigestPart(ctx, run.ID, p.Index, p.MessageID, p.Last()); err != nil {
 			return err
 		}
@@ -42,9 +41,9 @@ func (r *Runner) post(ctx context.Context, run storage.DigestRun) (Result, error
 		err = r.postFailed(ctx, run, err)
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("post digest %d to %s: %w", run.ID, run.ChannelID, err)
+		return news.DigestResult{}, fmt.Errorf("post digest %d to %s: %w", run.ID, run.ChannelID, err)
 	}
-	res := Result{DigestID: run.ID, Digest: run.Digest, ThreadID: thread}
+	res := news.DigestResult{DigestID: run.ID, Digest: run.Digest, ThreadID: thread}
 	if thread == "" {
 		return res, nil
 	}
@@ -69,8 +68,8 @@ func (r *Runner) post(ctx context.Context, run storage.DigestRun) (Result, error
 // counts as one attempt, and the digest is abandoned when that was the
 // last one allowed; a failure while ctx is ending (shutdown, like a crash)
 // is not counted. It returns the error to report, wrapping cause.
-func (r *Runner) postFailed(ctx context.Context, run storage.DigestRun, cause error) error {
-	if errors.Is(cause, ErrUndeliverable) {
+func (r *Runner) postFailed(ctx context.Context, run news.DigestRun, cause error) error {
+	if errors.Is(cause, news.ErrUndeliverable) {
 		return r.abandon(ctx, run, "undeliverable", cause)
 	}
 	if ctx.Err() != nil {
@@ -89,7 +88,7 @@ func (r *Runner) postFailed(ctx context.Context, run storage.DigestRun, cause er
 // abandon gives up on run, logging a warning: it is not resumed again and
 // its items are offered to the channel's next digest. The returned error
 // wraps ErrAbandoned and cause (which may be nil).
-func (r *Runner) abandon(ctx context.Context, run storage.DigestRun, reason string, cause error) error {
+func (r *Runner) abandon(ctx context.Context, run news.DigestRun, reason string, cause error) error {
 	r.log.Warn("digest abandoned; its items are offered again", "digest_id", run.ID, "guild_id", run.GuildID,
 		"channel_id", run.ChannelID, "slot", run.Slot, "reason", reason, "err", cause)
 	if err := r.cfg.Store.AbandonDigest(ctx, run.ID); err != nil {

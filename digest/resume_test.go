@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/secbrief/secbrief/news"
 )
 
 func TestRestartRepostsNothing(t *testing.T) {
 	e := newEnv(t)
 	e.addItems(t, "feed-a", 2, distinct)
 	slot := t0.Add(-time.Hour)
-	if _, err := e.runner(Config{}).Scheduled(context.Background(), Target{GuildID: guild, ChannelID: channel}, slot); err != nil {
+	if _, err := e.runner(Config{}).Scheduled(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}, slot); err != nil {
 		t.Fatal(err)
 	}
 	posted := e.post.Posted()
@@ -22,11 +24,11 @@ func TestRestartRepostsNothing(t *testing.T) {
 	if err := r.Resume(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Scheduled(context.Background(), Target{GuildID: guild, ChannelID: channel}, slot); !errors.Is(err, ErrAlreadyRun) {
+	if _, err := r.Scheduled(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}, slot); !errors.Is(err, ErrAlreadyRun) {
 		t.Fatalf("same slot after restart: %v, want ErrAlreadyRun", err)
 	}
-	if _, err := r.Scheduled(context.Background(), Target{GuildID: guild, ChannelID: channel}, slot.Add(24*time.Hour)); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("next slot: %v, want ErrNothingNew", err)
+	if _, err := r.Scheduled(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}, slot.Add(24*time.Hour)); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("next slot: %v, want news.ErrNothingNew", err)
 	}
 	if e.post.Posted() != posted {
 		t.Fatalf("restart posted %d more messages", e.post.Posted()-posted)
@@ -41,7 +43,7 @@ func TestKillBetweenTwoMessages(t *testing.T) {
 			e := newEnv(t)
 			e.addItems(t, "feed-a", 4, distinct)
 			e.post.crashAt = crashAt
-			_, err := e.runner(Config{}).Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+			_, err := e.runner(Config{}).Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 			if !errors.Is(err, errCrash) {
 				t.Fatalf("first run: %v, want the crash", err)
 			}
@@ -62,8 +64,8 @@ func TestKillBetweenTwoMessages(t *testing.T) {
 				t.Fatalf("%d items still unseen after the resumed digest, want 0", got)
 			}
 			e.clock.Advance(time.Minute)
-			if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-				t.Fatalf("after resume: %v, want ErrNothingNew (each item delivered once)", err)
+			if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+				t.Fatalf("after resume: %v, want news.ErrNothingNew (each item delivered once)", err)
 			}
 			if e.sum.Calls() != 4 || e.post.threads != 1 {
 				t.Fatalf("LLM calls %d, threads %d; want 4 and 1 (resume re-summarizes nothing)", e.sum.Calls(), e.post.threads)
@@ -77,15 +79,15 @@ func TestUndeliverableDigestIsAbandoned(t *testing.T) {
 	e.addItems(t, "feed-a", 2, distinct)
 	e.post.undeliverable = true
 	r := e.runner(Config{})
-	if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrUndeliverable) {
-		t.Fatalf("post to a gone channel: %v, want ErrUndeliverable", err)
+	if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrUndeliverable) {
+		t.Fatalf("post to a gone channel: %v, want news.ErrUndeliverable", err)
 	}
 	if un, err := e.store.UnfinishedDigests(context.Background(), channel); err != nil || len(un) != 0 {
 		t.Fatalf("unfinished after abandon: %d, %v; want none (not resumed forever)", len(un), err)
 	}
 	e.post.undeliverable = false
 	e.clock.Advance(time.Minute)
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil || len(res.Digest.Stories) != 2 {
 		t.Fatalf("after the channel is back: %v, %d stories; want the 2 items again", err, len(res.Digest.Stories))
 	}
@@ -98,11 +100,11 @@ func TestScheduledSlotWithNothingNewRunsOnce(t *testing.T) {
 	}
 	r := e.runner(Config{})
 	slot := t0.Add(-time.Hour)
-	if _, err := r.Scheduled(context.Background(), Target{GuildID: guild, ChannelID: channel}, slot); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("first: %v, want ErrNothingNew", err)
+	if _, err := r.Scheduled(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}, slot); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("first: %v, want news.ErrNothingNew", err)
 	}
 	e.addItems(t, "feed-a", 1, distinct)
-	if _, err := r.Scheduled(context.Background(), Target{GuildID: guild, ChannelID: channel}, slot); !errors.Is(err, ErrAlreadyRun) {
+	if _, err := r.Scheduled(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}, slot); !errors.Is(err, ErrAlreadyRun) {
 		t.Fatalf("same slot again (a restart within grace): %v, want ErrAlreadyRun", err)
 	}
 	if e.post.Posted() != 0 || e.sum.Calls() != 0 {
@@ -119,7 +121,7 @@ func TestSchedulerDrivesRunnerOncePerSlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Set(Target{GuildID: guild, ChannelID: channel}, sched)
+	s.Set(news.DigestTarget{GuildID: guild, ChannelID: channel}, sched)
 	for restart := range 2 {
 		s.CatchUp(e.clock.Now())
 		for _, d := range s.Due(e.clock.Now()) {

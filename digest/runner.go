@@ -23,14 +23,10 @@ import (
 
 	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // Errors callers branch on.
 var (
-	// ErrNothingNew: the channel has no unseen items; nothing was posted and
-	// no LLM call was made.
-	ErrNothingNew = errors.New("nothing new")
 	// ErrAlreadyRun: the channel's digest for that slot exists already.
 	ErrAlreadyRun = errors.New("digest for this slot already run")
 	// ErrAbandoned: a recorded digest was given up (undeliverable, out of
@@ -100,18 +96,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Target is one channel of one guild that gets digests.
-type Target struct {
-	GuildID   string
-	ChannelID string
-	// Location is the channel's time zone, in which the digest is dated
-	// ("Monday 6 July"); nil means the scheduled slot's zone for
-	// Scheduled, else UTC.
-	Location *time.Location
-}
-
 // location is the zone t's digest is dated in.
-func (t Target) location(slot time.Time) *time.Location {
+func location(t news.DigestTarget, slot time.Time) *time.Location {
 	switch {
 	case t.Location != nil:
 		return t.Location
@@ -119,13 +105,6 @@ func (t Target) location(slot time.Time) *time.Location {
 		return slot.Location()
 	}
 	return time.UTC
-}
-
-// Result is a posted digest.
-type Result struct {
-	DigestID int64
-	Digest   news.Digest
-	ThreadID string
 }
 
 // Runner builds and posts digests. It is safe for concurrent use; runs for
@@ -194,25 +173,25 @@ func (r *Runner) lock(channelID string) func() {
 }
 
 // Now posts a digest of what is new in t's channel at once (/digest now).
-// It returns ErrNothingNew when there is nothing to post.
-func (r *Runner) Now(ctx context.Context, t Target) (Result, error) {
-	return r.run(ctx, t, "now:"+r.cfg.Now().UTC().Format(time.RFC3339Nano), false, t.location(time.Time{}))
+// It returns news.ErrNothingNew when there is nothing to post.
+func (r *Runner) Now(ctx context.Context, t news.DigestTarget) (news.DigestResult, error) {
+	return r.run(ctx, t, "now:"+r.cfg.Now().UTC().Format(time.RFC3339Nano), false, location(t, time.Time{}))
 }
 
 // Scheduled posts t's digest for the scheduled instant slot, at most once
 // per slot: ErrAlreadyRun when that slot ran before (posted, or found
-// nothing new), ErrNothingNew when there is nothing to post.
-func (r *Runner) Scheduled(ctx context.Context, t Target, slot time.Time) (Result, error) {
-	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), true, t.location(slot))
+// nothing new), news.ErrNothingNew when there is nothing to post.
+func (r *Runner) Scheduled(ctx context.Context, t news.DigestTarget, slot time.Time) (news.DigestResult, error) {
+	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), true, location(t, slot))
 }
 
 // RunScheduled is Scheduled for SchedulerConfig.Run: it logs the outcome
 // (nothing new and already run are not errors).
-func (r *Runner) RunScheduled(ctx context.Context, t Target, slot time.Time) {
+func (r *Runner) RunScheduled(ctx context.Context, t news.DigestTarget, slot time.Time) {
 	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot.UTC())
 	res, err := r.Scheduled(ctx, t, slot)
 	switch {
-	case errors.Is(err, ErrNothingNew), errors.Is(err, ErrAlreadyRun):
+	case errors.Is(err, news.ErrNothingNew), errors.Is(err, ErrAlreadyRun):
 		log.Info("scheduled digest skipped", "reason", err)
 	case err != nil:
 		log.Error("scheduled digest failed", "err", err)
@@ -247,13 +226,13 @@ func (r *Runner) Resume(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool, loc *time.Location) (Result, error) {
+func (r *Runner) run(ctx context.Context, t news.DigestTarget, slot string, scheduled bool, loc *time.Location) (news.DigestResult, error) {
 	defer r.lock(t.ChannelID)()
 	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot)
 
 	unfinished, err := r.cfg.Store.UnfinishedDigests(ctx, t.ChannelID)
 	if err != nil {
-		return Result{}, err
+		return news.DigestResult{}, err
 	}
 	for _, run := range unfinished {
 		log.Info("resuming digest", "digest_id", run.ID, "state", run.State, "attempts", run.Attempts)
@@ -261,22 +240,22 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 		// digest back; one that will be resumed later does, so digests
 		// are posted in order.
 		if err := r.resume(ctx, run); err != nil && !errors.Is(err, ErrAbandoned) {
-			return Result{}, err
+			return news.DigestResult{}, err
 		}
 	}
 	if scheduled {
 		if _, err := r.cfg.Store.DigestBySlot(ctx, t.ChannelID, slot); err == nil {
-			return Result{}, ErrAlreadyRun
-		} else if !errors.Is(err, storage.ErrNotFound) {
-			return Result{}, err
+			return news.DigestResult{}, ErrAlreadyRun
+		} else if !errors.Is(err, news.ErrNotFound) {
+			return news.DigestResult{}, err
 		}
 	}
 
 	d, items, err := r.build(ctx, t, loc)
-	if errors.Is(err, ErrNothingNew) && (scheduled || len(items) > 0) {
+	if errors.Is(err, news.ErrNothingNew) && (scheduled || len(items) > 0) {
 		// Remember that the slot ran, so a restart does not run it again,
 		// and mark seen the items the digest decided not to show.
-		run := storage.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: items}
+		run := news.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: items}
 		var cerr error
 		if len(items) > 0 {
 			_, cerr = r.cfg.Store.RecordUnshown(ctx, run)
@@ -284,21 +263,21 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 		} else {
 			_, cerr = r.cfg.Store.CreateDigest(ctx, run)
 		}
-		if cerr != nil && !errors.Is(cerr, storage.ErrDigestExists) {
-			return Result{}, cerr
+		if cerr != nil && !errors.Is(cerr, news.ErrDigestExists) {
+			return news.DigestResult{}, cerr
 		}
 	}
 	if err != nil {
-		return Result{}, err
+		return news.DigestResult{}, err
 	}
 
-	run := storage.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: items}
+	run := news.DigestRun{GuildID: t.GuildID, ChannelID: t.ChannelID, Slot: slot, Digest: d, Items: items}
 	run.ID, err = r.cfg.Store.CreateDigest(ctx, run)
-	if errors.Is(err, storage.ErrDigestExists) {
-		return Result{}, ErrAlreadyRun
+	if errors.Is(err, news.ErrDigestExists) {
+		return news.DigestResult{}, ErrAlreadyRun
 	}
 	if err != nil {
-		return Result{}, err
+		return news.DigestResult{}, err
 	}
 	log.Info("digest recorded", "digest_id", run.ID, "stories", len(d.Stories), "headlines", len(d.Headlines))
 	return r.post(ctx, run)
@@ -306,10 +285,10 @@ func (r *Runner) run(ctx context.Context, t Target, slot string, scheduled bool,
 
 // Build polls t's guild's feeds and builds the digest of t's unseen items,
 // summarized, ranked and capped, without recording or posting anything
-// (the CLI's dry run uses it). ErrNothingNew when there are no items.
+// (the CLI's dry run uses it). news.ErrNothingNew when there are no items.
 // The digest is dated in t.Location (UTC when nil).
-func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
-	d, _, err := r.build(ctx, t, t.location(time.Time{}))
+func (r *Runner) Build(ctx context.Context, t news.DigestTarget) (news.Digest, error) {
+	d, _, err := r.build(ctx, t, location(t, time.Time{}))
 	return d, err
 }
 
@@ -326,18 +305,18 @@ func (r *Runner) Build(ctx context.Context, t Target) (news.Digest, error) {
 // an Update with the new links only, when it has news (a new CVE or GHSA
 // id, reported exploitation, a patch among its summary's actions), and is
 // otherwise delivered unshown. When nothing is left to show, build returns
-// ErrNothingNew with the items to deliver unshown.
-func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.Digest, []storage.DigestItem, error) {
+// news.ErrNothingNew with the items to deliver unshown.
+func (r *Runner) build(ctx context.Context, t news.DigestTarget, loc *time.Location) (news.Digest, []news.DigestItem, error) {
 	now := r.cfg.Now()
 	d := news.Digest{GuildID: t.GuildID, ChannelID: t.ChannelID, At: now.In(loc)}
 	r.poll(ctx, t.GuildID)
-	items, err := r.cfg.Store.UnseenItems(ctx, storage.UnseenQuery{GuildID: t.GuildID,
+	items, err := r.cfg.Store.UnseenItems(ctx, news.UnseenQuery{GuildID: t.GuildID,
 		ChannelID: t.ChannelID, Now: now, Lookback: r.cfg.Lookback})
 	if err != nil {
 		return d, nil, err
 	}
 	if len(items) == 0 {
-		return d, nil, ErrNothingNew
+		return d, nil, news.ErrNothingNew
 	}
 	items, overflow := candidates(items, r.cfg.MaxCandidates)
 	if len(overflow) > 0 {
@@ -371,7 +350,7 @@ func (r *Runner) build(ctx context.Context, t Target, loc *time.Location) (news.
 		digestItems(slices.Concat(rest, seenRest), true), overflowItems(overflow))
 	if len(d.Stories) == 0 && len(d.Headlines) == 0 {
 		// Nothing to show; the items are still delivered (RecordUnshown).
-		return d, delivered, ErrNothingNew
+		return d, delivered, news.ErrNothingNew
 	}
 	return d, delivered, nil
 }
@@ -405,11 +384,11 @@ func (r *Runner) poll(ctx context.Context, guildID string) {
 // it got a summary; without one (LLM failure, budget spent) they are
 // offered to the channel's next digest once more. headlineOnly stories were
 // never to be summarized: listing their headline delivers them for good.
-func digestItems(stories []news.Story, headlineOnly bool) []storage.DigestItem {
-	var out []storage.DigestItem
+func digestItems(stories []news.Story, headlineOnly bool) []news.DigestItem {
+	var out []news.DigestItem
 	for _, s := range stories {
 		for _, it := range append([]news.Item{s.Lead}, s.Others...) {
-			out = append(out, storage.DigestItem{FeedURL: it.FeedURL, ItemID: it.ID, Summarized: headlineOnly || s.Summary != nil})
+			out = append(out, news.DigestItem{FeedURL: it.FeedURL, ItemID: it.ID, Summarized: headlineOnly || s.Summary != nil})
 		}
 	}
 	return out

@@ -80,7 +80,7 @@ func distinct(i int) string {
 
 func (e *env) unseen(t *testing.T) []news.Item {
 	t.Helper()
-	items, err := e.store.UnseenItems(context.Background(), storage.UnseenQuery{GuildID: guild, ChannelID: channel,
+	items, err := e.store.UnseenItems(context.Background(), news.UnseenQuery{GuildID: guild, ChannelID: channel,
 		Now: e.clock.Now(), Lookback: DefaultLookback})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestNowTwiceSecondHasNothingNew(t *testing.T) {
 	e := newEnv(t)
 	e.addItems(t, "feed-a", 3, distinct)
 	r := e.runner(Config{})
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +104,8 @@ func TestNowTwiceSecondHasNothingNew(t *testing.T) {
 		t.Fatalf("thread %+v ok=%v err=%v, want a digest thread on 3 articles", th, ok, err)
 	}
 	e.clock.Advance(time.Minute)
-	if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("second now: err %v, want ErrNothingNew", err)
+	if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("second now: err %v, want news.ErrNothingNew", err)
 	}
 	if e.sum.Calls() != 3 || e.post.Posted() != 4 {
 		t.Fatalf("second now made %d LLM calls and %d posts in all, want 3 and 4", e.sum.Calls(), e.post.Posted())
@@ -117,7 +117,7 @@ func TestLLMDownDegradedDigestThenSummarizedNextTime(t *testing.T) {
 	e.addItems(t, "feed-a", 2, distinct)
 	e.sum.fail = true
 	r := e.runner(Config{})
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatalf("LLM down: %v, want a degraded digest", err)
 	}
@@ -128,7 +128,7 @@ func TestLLMDownDegradedDigestThenSummarizedNextTime(t *testing.T) {
 	}
 	e.sum.fail = false
 	e.clock.Advance(time.Hour)
-	res, err = r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err = r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatalf("next digest: %v", err)
 	}
@@ -137,8 +137,8 @@ func TestLLMDownDegradedDigestThenSummarizedNextTime(t *testing.T) {
 	}
 	e.sum.fail = true
 	e.clock.Advance(time.Hour)
-	if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("third: %v, want ErrNothingNew", err)
+	if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("third: %v, want news.ErrNothingNew", err)
 	}
 }
 
@@ -147,9 +147,9 @@ func TestUnsummarizedItemsComeBackOnlyOnce(t *testing.T) {
 	e.addItems(t, "feed-a", 1, distinct)
 	e.sum.fail = true
 	r := e.runner(Config{})
-	for i, want := range []error{nil, nil, ErrNothingNew} {
+	for i, want := range []error{nil, nil, news.ErrNothingNew} {
 		e.clock.Advance(time.Hour)
-		if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, want) && (want != nil || err != nil) {
+		if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, want) && (want != nil || err != nil) {
 			t.Fatalf("run %d: %v, want %v", i, err, want)
 		}
 	}
@@ -162,7 +162,7 @@ func TestTokenBudgetSpentHeadlinesOnly(t *testing.T) {
 	if err := e.store.AddUsage(context.Background(), news.Usage{GuildID: guild, Day: day, Model: "m", PromptTokens: 900, CompletionTokens: 200}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.runner(Config{GuildDailyTokens: 1000}).Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := e.runner(Config{GuildDailyTokens: 1000}).Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestTokenBudgetSpentHeadlinesOnly(t *testing.T) {
 func TestMaxItemsCapsAndListsHeadlines(t *testing.T) {
 	e := newEnv(t)
 	e.addItems(t, "feed-a", 40, distinct)
-	res, err := e.runner(Config{MaxItems: 15}).Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := e.runner(Config{MaxItems: 15}).Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestPollsGuildFeedsBeforeDigest(t *testing.T) {
 	e.addItems(t, "feed-a", 1, distinct)
 	e.addItems(t, "feed-b", 1, distinct)
 	p := &fakePoller{e: e, t: t}
-	res, err := e.runner(Config{Poller: p}).Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := e.runner(Config{Poller: p}).Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatalf("a failing feed held the digest back: %v", err)
 	}
@@ -263,7 +263,7 @@ func TestFullTextCVEsMergeStories(t *testing.T) {
 		Link: "https://sw/1", Published: now.Add(-time.Hour), Content: "HeroDevs has received a $125 million investment. [...]"})
 	pages := pageFetcher{"https://bc/1": strings.Repeat("Attackers exploit the ToolShell chain, CVE-2025-53770, to deploy Warlock. ", 20),
 		"https://sw/1": strings.Repeat("HeroDevs raised money from PSG for open source support. ", 20)}
-	res, err := e.runner(Config{Fetcher: pages}).Now(ctx, Target{GuildID: guild, ChannelID: channel})
+	res, err := e.runner(Config{Fetcher: pages}).Now(ctx, news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}

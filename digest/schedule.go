@@ -6,7 +6,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/secbrief/secbrief/internal/schedule"
-	"github.com/secbrief/secbrief/storage"
+	"github.com/secbrief/secbrief/news"
 )
 
 // DailyAt is the schedule of /digest setup: every day at local time hhmm
@@ -18,10 +18,10 @@ func DailyAt(hhmm, tz string) (cron.Schedule, error) {
 }
 
 // SetupSchedule is the target and schedule of a stored /digest setup.
-func SetupSchedule(s storage.DigestSchedule) (Target, cron.Schedule, error) {
+func SetupSchedule(s news.DigestSchedule) (news.DigestTarget, cron.Schedule, error) {
 	sched, err := DailyAt(s.Time, s.Timezone)
 	if err != nil {
-		return Target{}, nil, fmt.Errorf("digest schedule of channel %s: %w", s.ChannelID, err)
+		return news.DigestTarget{}, nil, fmt.Errorf("digest schedule of channel %s: %w", s.ChannelID, err)
 	}
-	return Target{GuildID: s.GuildID, ChannelID: s.ChannelID}, sched, nil
+	return news.DigestTarget{GuildID: s.GuildID, ChannelID: s.ChannelID}, sched, nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/secbrief/secbrief/internal/schedule"
-	"github.com/secbrief/secbrief/storage"
+	"github.com/secbrief/secbrief/news"
 )
 
 func mustLoc(t *testing.T, name string) *time.Location {
@@ -51,7 +51,7 @@ func TestSchedulesAcrossTimeZonesAndDST(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			mustLoc(t, tc.tz)
-			_, sched, err := SetupSchedule(storage.DigestSchedule{ChannelID: "c", Time: tc.daily, Timezone: tc.tz})
+			_, sched, err := SetupSchedule(news.DigestSchedule{ChannelID: "c", Time: tc.daily, Timezone: tc.tz})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,8 +98,8 @@ func TestSchedulerRunsOncePerDayAcrossDST(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := &clock{t: tc.from}
-			s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(context.Context, Target, time.Time) {}})
-			s.Set(Target{GuildID: "g", ChannelID: "c"}, sched)
+			s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(context.Context, news.DigestTarget, time.Time) {}})
+			s.Set(news.DigestTarget{GuildID: "g", ChannelID: "c"}, sched)
 			var slots []string
 			for range 12 * 60 {
 				c.Advance(time.Minute)
@@ -122,7 +122,7 @@ func TestScheduleErrors(t *testing.T) {
 		{name: "hour 24", daily: "24:00", tz: "UTC"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, err := SetupSchedule(storage.DigestSchedule{ChannelID: "c", Time: tc.daily, Timezone: tc.tz}); err == nil {
+			if _, _, err := SetupSchedule(news.DigestSchedule{ChannelID: "c", Time: tc.daily, Timezone: tc.tz}); err == nil {
 				t.Fatal("no error")
 			}
 		})
@@ -132,14 +132,14 @@ func TestScheduleErrors(t *testing.T) {
 func TestSchedulerDueCatchUpAndShard(t *testing.T) {
 	berlin := mustLoc(t, "Europe/Berlin")
 	c := &clock{t: time.Date(2026, 3, 29, 9, 0, 0, 0, berlin)} // bot starts at 09:00, 07:00 was missed
-	s := NewScheduler(SchedulerConfig{Now: c.Now, Grace: 6 * time.Hour, Run: func(context.Context, Target, time.Time) {},
+	s := NewScheduler(SchedulerConfig{Now: c.Now, Grace: 6 * time.Hour, Run: func(context.Context, news.DigestTarget, time.Time) {},
 		InShard: func(g string) bool { return g != "other-shard" }})
 	seven, _ := DailyAt("07:00", "Europe/Berlin")
 	early, _ := DailyAt("01:00", "Europe/Berlin") // 8h ago: beyond grace
-	if !s.Set(Target{GuildID: "g", ChannelID: "a"}, seven) || !s.Set(Target{GuildID: "g", ChannelID: "b"}, early) {
+	if !s.Set(news.DigestTarget{GuildID: "g", ChannelID: "a"}, seven) || !s.Set(news.DigestTarget{GuildID: "g", ChannelID: "b"}, early) {
 		t.Fatal("Set refused an in-shard guild")
 	}
-	if s.Set(Target{GuildID: "other-shard", ChannelID: "x"}, seven) {
+	if s.Set(news.DigestTarget{GuildID: "other-shard", ChannelID: "x"}, seven) {
 		t.Fatal("Set scheduled a guild of another shard")
 	}
 	if got := s.Due(c.Now()); len(got) != 0 {
@@ -171,13 +171,13 @@ func TestSchedulerStartRunsMissedDigest(t *testing.T) {
 	c := &clock{t: time.Date(2026, 7, 5, 9, 0, 0, 0, time.UTC)}
 	var mu sync.Mutex
 	ran := make(chan Due, 4)
-	s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(_ context.Context, tg Target, slot time.Time) {
+	s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(_ context.Context, tg news.DigestTarget, slot time.Time) {
 		mu.Lock()
 		defer mu.Unlock()
 		ran <- Due{tg, slot}
 	}})
 	sched, _ := DailyAt("07:00", "UTC")
-	s.Set(Target{GuildID: "g", ChannelID: "a"}, sched)
+	s.Set(news.DigestTarget{GuildID: "g", ChannelID: "a"}, sched)
 	s.Start(context.Background())
 	select {
 	case d := <-ran:

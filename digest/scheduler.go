@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/secbrief/secbrief/internal/defaults"
+	"github.com/secbrief/secbrief/news"
 )
 
 // DefaultGrace is how late a missed digest may still be posted
@@ -21,7 +22,7 @@ const DefaultGrace = defaults.DigestGrace
 type SchedulerConfig struct {
 	// Run posts t's digest for slot (typically Runner.Scheduled, whose slot
 	// uniqueness makes a slot run at most once even across restarts).
-	Run func(ctx context.Context, t Target, slot time.Time)
+	Run func(ctx context.Context, t news.DigestTarget, slot time.Time)
 	// InShard reports whether a guild belongs to this process's shard;
 	// nil means every guild does.
 	InShard func(guildID string) bool
@@ -32,12 +33,12 @@ type SchedulerConfig struct {
 
 // Due is a digest to run now.
 type Due struct {
-	Target Target
+	Target news.DigestTarget
 	Slot   time.Time // the scheduled instant
 }
 
 type entry struct {
-	target Target
+	target news.DigestTarget
 	sched  cron.Schedule
 	next   time.Time
 }
@@ -77,7 +78,7 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 // Set schedules (or reschedules) t's digest, the next run being the first
 // slot after now. It reports false, and schedules nothing, when t's guild
 // is not in this shard.
-func (s *Scheduler) Set(t Target, sched cron.Schedule) bool {
+func (s *Scheduler) Set(t news.DigestTarget, sched cron.Schedule) bool {
 	if !s.cfg.InShard(t.GuildID) {
 		return false
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // PostedWindow is how recently a channel's digest must have posted a story
@@ -41,7 +40,7 @@ func (u updates) of(s news.Story) *update {
 // PostedWindow of now, without the items unseen holds again (an item
 // delivered without a summary is offered once more, to be summarized: its
 // story is not yet told).
-func (r *Runner) postedStories(ctx context.Context, t Target, now time.Time, unseen []news.Item) ([]storage.PostedStory, error) {
+func (r *Runner) postedStories(ctx context.Context, t news.DigestTarget, now time.Time, unseen []news.Item) ([]news.PostedStory, error) {
 	posted, err := r.cfg.Store.PostedStories(ctx, t.ChannelID, now.Add(-PostedWindow))
 	if err != nil {
 		return nil, err
@@ -70,7 +69,7 @@ func (r *Runner) postedStories(ctx context.Context, t Target, now time.Time, uns
 // and its items map to that posted story in the returned updates. The
 // clustering's features are returned for MergeByAffected.
 func (r *Runner) clusterWithPosted(ctx context.Context, guildID string, items []news.Item,
-	posted []storage.PostedStory) ([]news.Story, updates, *features) {
+	posted []news.PostedStory) ([]news.Story, updates, *features) {
 	all := slices.Clip(items)
 	owner := map[int]int{} // index in all → index in posted
 	for k, p := range posted {
@@ -166,7 +165,7 @@ func (u *update) newsIn(s news.Story) string {
 // new coverage without news (to be marked seen unshown). A story shown
 // again is marked Update, with when it was first posted (in loc, the
 // digest's zone).
-func (r *Runner) splitUpdates(t Target, loc *time.Location, stories []news.Story, ups updates) (show, seen []news.Story) {
+func (r *Runner) splitUpdates(t news.DigestTarget, loc *time.Location, stories []news.Story, ups updates) (show, seen []news.Story) {
 	for _, s := range stories {
 		u := ups.of(s)
 		if u == nil {

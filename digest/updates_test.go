@@ -42,7 +42,7 @@ func toolShell(feed, title, extra string) news.Item {
 func (e *env) postFirst(t *testing.T, r *Runner, guildID, channelID string) time.Time {
 	t.Helper()
 	e.addItem(t, guildID, toolShell("feed-a", "SharePoint ToolShell flaw CVE-2025-53770 disclosed", ""))
-	res, err := r.Now(context.Background(), Target{GuildID: guildID, ChannelID: channelID})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guildID, ChannelID: channelID})
 	if err != nil || len(res.Digest.Stories) != 1 || res.Digest.Stories[0].Update {
 		t.Fatalf("first digest: %+v, %v: want the ToolShell story, new", res.Digest.Stories, err)
 	}
@@ -56,8 +56,8 @@ func TestPostedStoryNewOutletWithoutNewsIsMarkedSeen(t *testing.T) {
 	posts := e.post.Posted()
 	e.clock.Advance(24 * time.Hour)
 	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
-	if _, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel}); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("new outlet without news: %v, want ErrNothingNew", err)
+	if _, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel}); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("new outlet without news: %v, want news.ErrNothingNew", err)
 	}
 	if e.post.Posted() != posts {
 		t.Fatalf("posted %d messages, want none beyond the first digest's %d", e.post.Posted(), posts)
@@ -87,7 +87,7 @@ func TestPostedStoryUpdates(t *testing.T) {
 			e.clock.Advance(48 * time.Hour)
 			e.sum.actions = tc.actions
 			it := e.addItem(t, guild, toolShell("feed-b", tc.title, tc.extra))
-			res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+			res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestPostedStoryOlderThanAWeekIsNew(t *testing.T) {
 	e.postFirst(t, r, guild, channel)
 	e.clock.Advance(PostedWindow + time.Hour)
 	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestOtherChannelsPostedStoriesDoNotCount(t *testing.T) {
 	e.postFirst(t, r, "g2", "c-other") // another guild
 	e.clock.Advance(time.Hour)
 	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestPostedStoryNewOutletSeenBesideNewStories(t *testing.T) {
 	e.clock.Advance(24 * time.Hour)
 	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
 	e.addItems(t, "feed-c", 1, distinct)
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestPostedStoryUpdateListedByHeadline(t *testing.T) {
 	// Five stories stated critical come first and take every summary:
 	// the update is listed by headline, without a summary.
 	e.addItems(t, "feed-c", 5, func(i int) string { return "Critical-severity " + distinct(i) + " CVE-2025-1000" + string(rune('0'+i)) })
-	res, err := r.Now(context.Background(), Target{GuildID: guild, ChannelID: channel})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,10 +215,10 @@ func TestScheduledSlotOfSeenCoverageOnlyRunsOnce(t *testing.T) {
 	e.postFirst(t, r, guild, channel)
 	e.clock.Advance(24 * time.Hour)
 	e.addItem(t, guild, toolShell("feed-b", "Microsoft shares guidance on SharePoint ToolShell bug", "More reporting."))
-	target := Target{GuildID: guild, ChannelID: channel}
+	target := news.DigestTarget{GuildID: guild, ChannelID: channel}
 	slot := e.clock.Now().Truncate(time.Hour)
-	if _, err := r.Scheduled(context.Background(), target, slot); !errors.Is(err, ErrNothingNew) {
-		t.Fatalf("scheduled digest of seen coverage only: %v, want ErrNothingNew", err)
+	if _, err := r.Scheduled(context.Background(), target, slot); !errors.Is(err, news.ErrNothingNew) {
+		t.Fatalf("scheduled digest of seen coverage only: %v, want news.ErrNothingNew", err)
 	}
 	if got := e.unseen(t); len(got) != 0 {
 		t.Fatalf("unseen = %+v, want the new outlet's item marked seen", got)

@@ -5,24 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/secbrief/secbrief/news"
 )
-
-// UnseenQuery selects the items a channel's next digest may show.
-type UnseenQuery struct {
-	GuildID   string
-	ChannelID string
-	// Now and Lookback bound the item time. A dated item qualifies when
-	// its published time is within Lookback of Now and not before its
-	// subscription's added_at minus Lookback. An undated item (the feed
-	// gives no date) qualifies when it was first seen within Lookback of
-	// Now, after the guild subscribed and after its feed's first stored
-	// batch: a feed without dates added to a guild floods nothing.
-	Now      time.Time
-	Lookback time.Duration
-}
 
 // unseenItemsSQL is UnseenItems' query. Its parameters are the channel,
 // the guild, the channel, the window start, the look-back and the window
@@ -53,7 +38,7 @@ const unseenItemsSQL = `
 // once more, whatever their age, so they are summarized next time). Items
 // of a digest still pending or posting in the channel are left out. The
 // result is ordered by item time, oldest first.
-func (s *Store) UnseenItems(ctx context.Context, q UnseenQuery) ([]news.Item, error) {
+func (s *Store) UnseenItems(ctx context.Context, q news.UnseenQuery) ([]news.Item, error) {
 	from := q.Now.Add(-q.Lookback).UnixMicro()
 	lookback := q.Lookback.Microseconds()
 	rows, err := s.read.QueryContext(ctx, unseenItemsSQL,

@@ -14,7 +14,7 @@ import (
 // unseenIDs is the ids of UnseenItems for guild's channel "c" at now.
 func unseenIDs(t *testing.T, st *Store, guild string, now time.Time) []string {
 	t.Helper()
-	got, err := st.UnseenItems(context.Background(), UnseenQuery{GuildID: guild, ChannelID: "c",
+	got, err := st.UnseenItems(context.Background(), news.UnseenQuery{GuildID: guild, ChannelID: "c",
 		Now: now, Lookback: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)

@@ -5,23 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
-)
 
-// DigestSchedule is a channel's daily digest as /digest setup stored it.
-type DigestSchedule struct {
-	GuildID   string
-	ChannelID string
-	Time      string // "HH:MM", local to Timezone
-	Timezone  string // IANA name
-	Enabled   bool
-	CreatedBy string
-	UpdatedAt time.Time
-}
+	"github.com/secbrief/secbrief/news"
+)
 
 // PutDigestSchedule creates or replaces the channel's schedule. UpdatedAt
 // is set by the Store.
-func (s *Store) PutDigestSchedule(ctx context.Context, d DigestSchedule) error {
+func (s *Store) PutDigestSchedule(ctx context.Context, d news.DigestSchedule) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO digest_schedules
 		(channel_id, guild_id, time, timezone, enabled, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id, time = excluded.time,
@@ -51,28 +41,28 @@ func (s *Store) DisableDigestSchedules(ctx context.Context, guildID string) (int
 
 // DigestSchedules returns the stored schedules (only the enabled ones when
 // enabledOnly), ordered by channel id.
-func (s *Store) DigestSchedules(ctx context.Context, enabledOnly bool) ([]DigestSchedule, error) {
+func (s *Store) DigestSchedules(ctx context.Context, enabledOnly bool) ([]news.DigestSchedule, error) {
 	return s.digestSchedules(ctx, `enabled = 1 OR NOT ?`, enabledOnly)
 }
 
 // GuildDigestSchedules returns the guild's enabled schedules, ordered by
 // channel id: what /digest status and off need, without reading every
 // guild's.
-func (s *Store) GuildDigestSchedules(ctx context.Context, guildID string) ([]DigestSchedule, error) {
+func (s *Store) GuildDigestSchedules(ctx context.Context, guildID string) ([]news.DigestSchedule, error) {
 	return s.digestSchedules(ctx, `guild_id = ? AND enabled = 1`, guildID)
 }
 
 // digestSchedules returns the schedules matching where (with its one
 // argument), ordered by channel id.
-func (s *Store) digestSchedules(ctx context.Context, where string, arg any) ([]DigestSchedule, error) {
+func (s *Store) digestSchedules(ctx context.Context, where string, arg any) ([]news.DigestSchedule, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT channel_id, guild_id, time, timezone, enabled, created_by, updated_at
 		FROM digest_schedules WHERE `+where+` ORDER BY channel_id`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("digest schedules: %w", err)
 	}
-	var out []DigestSchedule
+	var out []news.DigestSchedule
 	for rows.Next() {
-		var d DigestSchedule
+		var d news.DigestSchedule
 		var updated sql.NullInt64
 		if err := rows.Scan(&d.ChannelID, &d.GuildID, &d.Time, &d.Timezone, &d.Enabled, &d.CreatedBy, &updated); err != nil {
 			rows.Close()

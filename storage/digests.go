@@ -6,72 +6,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/secbrief/secbrief/news"
 )
 
-// ErrDigestExists is returned by CreateDigest when the channel already has a
-// digest for that slot: the scheduled run happened (or is happening) already.
-var ErrDigestExists = errors.New("digest for this slot already exists")
-
-// DigestState is where a recorded digest is in its life.
-type DigestState string
-
-// The states of a digest.
-const (
-	DigestPending DigestState = "pending" // recorded, no part posted
-	DigestPosting DigestState = "posting" // some parts posted
-	DigestPosted  DigestState = "posted"  // every part posted, items delivered
-	DigestEmpty   DigestState = "empty"   // the slot ran and found nothing new
-	// DigestAbandoned: the channel could not take the digest; its items
-	// were not delivered and stay unseen.
-	DigestAbandoned DigestState = "abandoned"
-)
-
-// DigestItem names one feed item of a digest.
-type DigestItem struct {
-	FeedURL string
-	ItemID  string // news.Item.ID
-	// Summarized is false when the item's story went out without the
-	// summary it was to get (the item is offered to the channel's next
-	// digest once more). A story listed by headline only was never to be
-	// summarized: its items are recorded as Summarized, delivered for good.
-	Summarized bool
-}
-
-// DigestRun is one recorded digest of one channel.
-type DigestRun struct {
-	ID        int64
-	GuildID   string
-	ChannelID string
-	Slot      string
-	State     DigestState
-	// Digest is the digest exactly as it is posted.
-	Digest news.Digest
-	Items  []DigestItem
-	// Parts maps each posted part (0 = header) to its message id.
-	Parts    map[int]string
-	ThreadID string
-	// Attempts counts the failed attempts to post the digest (its first
-	// post and its resumes), recorded with RecordDigestFailure.
-	Attempts  int
-	CreatedAt time.Time
-	PostedAt  time.Time
-}
-
 // CreateDigest records run (its ID, State, Parts, ThreadID and times are
 // ignored) as pending, or as empty when it has no items, and returns its id.
-// It returns ErrDigestExists when (ChannelID, Slot) is taken. Items unknown
+// It returns news.ErrDigestExists when (ChannelID, Slot) is taken. Items unknown
 // to the items table are an error.
-func (s *Store) CreateDigest(ctx context.Context, run DigestRun) (int64, error) {
+func (s *Store) CreateDigest(ctx context.Context, run news.DigestRun) (int64, error) {
 	body, err := json.Marshal(run.Digest)
 	if err != nil {
 		return 0, fmt.Errorf("create digest %s/%s: encode: %w", run.ChannelID, run.Slot, err)
 	}
-	state := DigestPending
+	state := news.DigestPending
 	if len(run.Items) == 0 {
-		state = DigestEmpty
+		state = news.DigestEmpty
 	}
 	var id int64
 	err = s.tx(ctx, func(tx *sql.Tx) error {
@@ -84,7 +34,7 @@ func (s *Store) CreateDigest(ctx context.Context, run DigestRun) (int64, error) 
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return ErrDigestExists
+			return news.ErrDigestExists
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return err
@@ -94,7 +44,7 @@ func (s *Store) CreateDigest(ctx context.Context, run DigestRun) (int64, error) 
 			err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE feed_url = ? AND item_id = ?`,
 				it.FeedURL, it.ItemID).Scan(&item)
 			if errors.Is(err, sql.ErrNoRows) {
-				err = ErrNotFound
+				err = news.ErrNotFound
 			}
 			if err == nil {
 				_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
@@ -119,10 +69,10 @@ func (s *Store) CreateDigest(ctx context.Context, run DigestRun) (int64, error) 
 func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messageID string, last bool) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var channel string
-		var state DigestState
+		var state news.DigestState
 		if err := tx.QueryRowContext(ctx, `SELECT channel_id, state FROM digests WHERE id = ?`, id).Scan(&channel, &state); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
+				return news.ErrNotFound
 			}
 			return err
 		}
@@ -130,7 +80,7 @@ func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messag
 			id, part, messageID); err != nil {
 			return err
 		}
-		if state == DigestPosted {
+		if state == news.DigestPosted {
 			return nil
 		}
 		if !last {
@@ -164,21 +114,21 @@ func (s *Store) AbandonDigest(ctx context.Context, id int64) error {
 		return fmt.Errorf("abandon digest %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("abandon digest %d: no unfinished digest: %w", id, ErrNotFound)
+		return fmt.Errorf("abandon digest %d: no unfinished digest: %w", id, news.ErrNotFound)
 	}
 	return nil
 }
 
 // RecordDigestFailure counts one more failed attempt to post the pending or
 // posting digest id and returns the digest's failed attempts so far, for
-// the caller's bound on resuming it. It returns ErrNotFound when id is not
+// the caller's bound on resuming it. It returns news.ErrNotFound when id is not
 // an unfinished digest.
 func (s *Store) RecordDigestFailure(ctx context.Context, id int64) (int, error) {
 	var n int
 	err := s.write.QueryRowContext(ctx, `UPDATE digests SET attempts = attempts + 1
 		WHERE id = ? AND state IN ('pending', 'posting') RETURNING attempts`, id).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = news.ErrNotFound
 	}
 	if err != nil {
 		return 0, fmt.Errorf("record digest %d failure: %w", id, err)
@@ -193,14 +143,14 @@ func (s *Store) SetDigestThread(ctx context.Context, id int64, threadID string) 
 		return fmt.Errorf("set digest %d thread: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set digest %d thread: %w", id, ErrNotFound)
+		return fmt.Errorf("set digest %d thread: %w", id, news.ErrNotFound)
 	}
 	return nil
 }
 
 // UnfinishedDigests returns the pending and posting digests of channelID
 // (of every channel when channelID is ""), oldest first.
-func (s *Store) UnfinishedDigests(ctx context.Context, channelID string) ([]DigestRun, error) {
+func (s *Store) UnfinishedDigests(ctx context.Context, channelID string) ([]news.DigestRun, error) {
 	runs, err := s.queryDigests(ctx, `state IN ('pending', 'posting') AND (? = '' OR channel_id = ?) ORDER BY id`,
 		channelID, channelID)
 	if err != nil {
@@ -209,41 +159,41 @@ func (s *Store) UnfinishedDigests(ctx context.Context, channelID string) ([]Dige
 	return runs, nil
 }
 
-// DigestBySlot returns channelID's digest for slot, or ErrNotFound.
-func (s *Store) DigestBySlot(ctx context.Context, channelID, slot string) (DigestRun, error) {
+// DigestBySlot returns channelID's digest for slot, or news.ErrNotFound.
+func (s *Store) DigestBySlot(ctx context.Context, channelID, slot string) (news.DigestRun, error) {
 	runs, err := s.queryDigests(ctx, `channel_id = ? AND slot = ?`, channelID, slot)
 	if err == nil && len(runs) == 0 {
-		err = ErrNotFound
+		err = news.ErrNotFound
 	}
 	if err != nil {
-		return DigestRun{}, fmt.Errorf("digest %s/%s: %w", channelID, slot, err)
+		return news.DigestRun{}, fmt.Errorf("digest %s/%s: %w", channelID, slot, err)
 	}
 	return runs[0], nil
 }
 
 // LastPostedDigest returns channelID's most recently posted digest, or
-// ErrNotFound (for /digest status and "nothing new since …").
-func (s *Store) LastPostedDigest(ctx context.Context, channelID string) (DigestRun, error) {
+// news.ErrNotFound (for /digest status and "nothing new since …").
+func (s *Store) LastPostedDigest(ctx context.Context, channelID string) (news.DigestRun, error) {
 	runs, err := s.queryDigests(ctx, `channel_id = ? AND state = 'posted' ORDER BY posted_at DESC, id DESC LIMIT 1`, channelID)
 	if err == nil && len(runs) == 0 {
-		err = ErrNotFound
+		err = news.ErrNotFound
 	}
 	if err != nil {
-		return DigestRun{}, fmt.Errorf("last digest %s: %w", channelID, err)
+		return news.DigestRun{}, fmt.Errorf("last digest %s: %w", channelID, err)
 	}
 	return runs[0], nil
 }
 
 // queryDigests loads the digests matching where, with their items and parts.
-func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]DigestRun, error) {
+func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]news.DigestRun, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, guild_id, channel_id, slot, state, body, thread_id, attempts,
 		created_at, posted_at FROM digests WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
-	var runs []DigestRun
+	var runs []news.DigestRun
 	for rows.Next() {
-		var r DigestRun
+		var r news.DigestRun
 		var body string
 		var created, posted sql.NullInt64
 		if err := rows.Scan(&r.ID, &r.GuildID, &r.ChannelID, &r.Slot, &r.State, &body, &r.ThreadID, &r.Attempts, &created, &posted); err != nil {
@@ -271,14 +221,14 @@ func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]
 }
 
 // loadDigestDetails fills r.Items and r.Parts.
-func (s *Store) loadDigestDetails(ctx context.Context, r *DigestRun) error {
+func (s *Store) loadDigestDetails(ctx context.Context, r *news.DigestRun) error {
 	rows, err := s.read.QueryContext(ctx, `SELECT i.feed_url, i.item_id, d.summarized
 		FROM digest_items d JOIN items i ON i.id = d.item WHERE d.digest_id = ? ORDER BY i.id`, r.ID)
 	if err != nil {
 		return fmt.Errorf("digest %d items: %w", r.ID, err)
 	}
 	for rows.Next() {
-		var it DigestItem
+		var it news.DigestItem
 		if err := rows.Scan(&it.FeedURL, &it.ItemID, &it.Summarized); err != nil {
 			rows.Close()
 			return fmt.Errorf("digest %d items: %w", r.ID, err)

@@ -29,7 +29,7 @@ func TestDigestLifecycle(t *testing.T) {
 	if _, err := st.AddItems(ctx, feed, append(items, news.Item{ID: "undated", Title: "undated"})); err != nil {
 		t.Fatal(err)
 	}
-	q := UnseenQuery{GuildID: guild, ChannelID: channel, Now: now, Lookback: 24 * time.Hour}
+	q := news.UnseenQuery{GuildID: guild, ChannelID: channel, Now: now, Lookback: 24 * time.Hour}
 	ids := func() []string {
 		got, err := st.UnseenItems(ctx, q)
 		if err != nil {
@@ -48,15 +48,15 @@ func TestDigestLifecycle(t *testing.T) {
 		t.Fatalf("unseen = %v, want [fresh undated] (old is outside the look-back, first-batch came with the feed)", got)
 	}
 
-	run := DigestRun{GuildID: guild, ChannelID: channel, Slot: "2026-07-05T06:00:00Z",
+	run := news.DigestRun{GuildID: guild, ChannelID: channel, Slot: "2026-07-05T06:00:00Z",
 		Digest: news.Digest{GuildID: guild, ChannelID: channel, Stories: []news.Story{{Lead: news.Item{Title: "fresh"}}}},
-		Items:  []DigestItem{{FeedURL: feed, ItemID: "fresh", Summarized: true}, {FeedURL: feed, ItemID: "undated"}}}
+		Items:  []news.DigestItem{{FeedURL: feed, ItemID: "fresh", Summarized: true}, {FeedURL: feed, ItemID: "undated"}}}
 	id, err := st.CreateDigest(ctx, run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateDigest(ctx, run); !errors.Is(err, ErrDigestExists) {
-		t.Fatalf("second create of the slot: %v, want ErrDigestExists", err)
+	if _, err := st.CreateDigest(ctx, run); !errors.Is(err, news.ErrDigestExists) {
+		t.Fatalf("second create of the slot: %v, want news.ErrDigestExists", err)
 	}
 	if got := ids(); len(got) != 0 {
 		t.Fatalf("unseen while the digest is pending = %v, want none", got)
@@ -65,7 +65,7 @@ func TestDigestLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	un, err := st.UnfinishedDigests(ctx, "")
-	if err != nil || len(un) != 1 || un[0].State != DigestPosting || un[0].Parts[0] != "m0" ||
+	if err != nil || len(un) != 1 || un[0].State != news.DigestPosting || un[0].Parts[0] != "m0" ||
 		len(un[0].Items) != 2 || un[0].Digest.Stories[0].Lead.Title != "fresh" {
 		t.Fatalf("unfinished = %+v, %v", un, err)
 	}
@@ -82,7 +82,7 @@ func TestDigestLifecycle(t *testing.T) {
 	if got := ids(); len(got) != 1 || got[0] != "undated" {
 		t.Fatalf("unseen after delivery = %v, want [undated]", got)
 	}
-	run2 := DigestRun{GuildID: guild, ChannelID: channel, Slot: "now:1", Items: []DigestItem{{FeedURL: feed, ItemID: "undated"}}}
+	run2 := news.DigestRun{GuildID: guild, ChannelID: channel, Slot: "now:1", Items: []news.DigestItem{{FeedURL: feed, ItemID: "undated"}}}
 	id2, err := st.CreateDigest(ctx, run2)
 	if err != nil {
 		t.Fatal(err)
@@ -101,15 +101,15 @@ func TestDigestLifecycle(t *testing.T) {
 		t.Fatalf("last posted = %d, %v; want %d", last.ID, err, id2)
 	}
 	got, err := st.DigestBySlot(ctx, channel, run.Slot)
-	if err != nil || got.ThreadID != "th" || got.State != DigestPosted || got.PostedAt.IsZero() {
+	if err != nil || got.ThreadID != "th" || got.State != news.DigestPosted || got.PostedAt.IsZero() {
 		t.Fatalf("by slot = %+v, %v", got, err)
 	}
-	if _, err := st.DigestBySlot(ctx, channel, "nope"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("missing slot: %v, want ErrNotFound", err)
+	if _, err := st.DigestBySlot(ctx, channel, "nope"); !errors.Is(err, news.ErrNotFound) {
+		t.Fatalf("missing slot: %v, want news.ErrNotFound", err)
 	}
-	if _, err := st.CreateDigest(ctx, DigestRun{GuildID: guild, ChannelID: channel, Slot: "x",
-		Items: []DigestItem{{FeedURL: feed, ItemID: "unknown"}}}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("unknown item: %v, want ErrNotFound", err)
+	if _, err := st.CreateDigest(ctx, news.DigestRun{GuildID: guild, ChannelID: channel, Slot: "x",
+		Items: []news.DigestItem{{FeedURL: feed, ItemID: "unknown"}}}); !errors.Is(err, news.ErrNotFound) {
+		t.Fatalf("unknown item: %v, want news.ErrNotFound", err)
 	}
 }
 
@@ -125,7 +125,7 @@ func TestUnseenRespectsSubscriptionTime(t *testing.T) {
 	if _, err := st.Subscribe(ctx, "g", feed, ""); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.UnseenItems(ctx, UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
+	got, err := st.UnseenItems(ctx, news.UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("unseen = %v, %v; want none (published before added_at - lookback)", got, err)
 	}
@@ -134,7 +134,7 @@ func TestUnseenRespectsSubscriptionTime(t *testing.T) {
 func TestDigestSchedules(t *testing.T) {
 	ctx := context.Background()
 	st := openTestStore(t)
-	for _, s := range []DigestSchedule{
+	for _, s := range []news.DigestSchedule{
 		{GuildID: "g", ChannelID: "c1", Time: "07:00", Timezone: "Europe/Berlin", Enabled: true, CreatedBy: "u"},
 		{GuildID: "g", ChannelID: "c2", Time: "08:00", Timezone: "UTC", Enabled: true},
 		{GuildID: "h", ChannelID: "c3", Time: "09:00", Timezone: "UTC", Enabled: true},
@@ -176,17 +176,17 @@ func TestAbandonDigestFreesItems(t *testing.T) {
 	if _, err := st.AddItems(ctx, feed, []news.Item{{ID: "a", Published: now}}); err != nil {
 		t.Fatal(err)
 	}
-	id, err := st.CreateDigest(ctx, DigestRun{GuildID: "g", ChannelID: "c", Slot: "s", Items: []DigestItem{{FeedURL: feed, ItemID: "a"}}})
+	id, err := st.CreateDigest(ctx, news.DigestRun{GuildID: "g", ChannelID: "c", Slot: "s", Items: []news.DigestItem{{FeedURL: feed, ItemID: "a"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.AbandonDigest(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AbandonDigest(ctx, id); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("abandon twice: %v, want ErrNotFound", err)
+	if err := st.AbandonDigest(ctx, id); !errors.Is(err, news.ErrNotFound) {
+		t.Fatalf("abandon twice: %v, want news.ErrNotFound", err)
 	}
-	got, err := st.UnseenItems(ctx, UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
+	got, err := st.UnseenItems(ctx, news.UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("unseen after abandon = %v, %v; want the item back", got, err)
 	}
@@ -203,7 +203,7 @@ func TestRecordDigestFailure(t *testing.T) {
 	if _, err := st.AddItems(ctx, feed, []news.Item{{ID: "a", Published: now}}); err != nil {
 		t.Fatal(err)
 	}
-	id, err := st.CreateDigest(ctx, DigestRun{GuildID: "g", ChannelID: "c", Slot: "s", Items: []DigestItem{{FeedURL: feed, ItemID: "a"}}})
+	id, err := st.CreateDigest(ctx, news.DigestRun{GuildID: "g", ChannelID: "c", Slot: "s", Items: []news.DigestItem{{FeedURL: feed, ItemID: "a"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,10 +219,10 @@ func TestRecordDigestFailure(t *testing.T) {
 	if err := st.RecordDigestPart(ctx, id, 0, "m0", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RecordDigestFailure(ctx, id); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("failure of a posted digest: %v, want ErrNotFound", err)
+	if _, err := st.RecordDigestFailure(ctx, id); !errors.Is(err, news.ErrNotFound) {
+		t.Fatalf("failure of a posted digest: %v, want news.ErrNotFound", err)
 	}
-	if _, err := st.RecordDigestFailure(ctx, id+1); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("failure of an unknown digest: %v, want ErrNotFound", err)
+	if _, err := st.RecordDigestFailure(ctx, id+1); !errors.Is(err, news.ErrNotFound) {
+		t.Fatalf("failure of an unknown digest: %v, want news.ErrNotFound", err)
 	}
 }

@@ -56,16 +56,16 @@ func TestPruneItems(t *testing.T) {
 	add(quiet, dated("quiet-1"), undated("quiet-2"))
 	// "gone" goes out in a posted digest (a delivery), "in-pending-digest"
 	// in a digest that is still being posted.
-	posted, err := s.CreateDigest(ctx, DigestRun{GuildID: "g", ChannelID: "c", Slot: "s1",
-		Items: []DigestItem{{FeedURL: feed, ItemID: "gone", Summarized: true}}})
+	posted, err := s.CreateDigest(ctx, news.DigestRun{GuildID: "g", ChannelID: "c", Slot: "s1",
+		Items: []news.DigestItem{{FeedURL: feed, ItemID: "gone", Summarized: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RecordDigestPart(ctx, posted, 0, "m1", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateDigest(ctx, DigestRun{GuildID: "g", ChannelID: "c2", Slot: "s2",
-		Items: []DigestItem{{FeedURL: feed, ItemID: "in-pending-digest"}}}); err != nil {
+	if _, err := s.CreateDigest(ctx, news.DigestRun{GuildID: "g", ChannelID: "c2", Slot: "s2",
+		Items: []news.DigestItem{{FeedURL: feed, ItemID: "in-pending-digest"}}}); err != nil {
 		t.Fatal(err)
 	}
 	// Day 1: the quiet feed adds one item, then falls silent (empty).
@@ -110,7 +110,7 @@ func TestPruneItems(t *testing.T) {
 	if n := add(feed, kept, fresh); n != 0 {
 		t.Errorf("next poll stored %d new items, want 0", n)
 	}
-	got, err := s.UnseenItems(ctx, UnseenQuery{GuildID: "g", ChannelID: "c", Now: clock.t, Lookback: day})
+	got, err := s.UnseenItems(ctx, news.UnseenQuery{GuildID: "g", ChannelID: "c", Now: clock.t, Lookback: day})
 	if err != nil {
 		t.Fatal(err)
 	}

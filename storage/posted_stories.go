@@ -11,17 +11,6 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// PostedStory is one story a channel's posted digest showed in full or
-// listed by headline.
-type PostedStory struct {
-	DigestID int64
-	PostedAt time.Time
-	// Story is the story as posted, its items' Content filled from the
-	// items table where the recorded digest left it out (headlines) and
-	// the item is still stored.
-	Story news.Story
-}
-
 // postedDigestsSQL is PostedStories' query, answered by the index
 // digests_channel_posted. Its parameters are the channel and the instant
 // (microseconds).
@@ -33,7 +22,7 @@ const postedDigestsSQL = `SELECT id, body, posted_at FROM digests
 // a new outlet covering one of them is not posted as a new story. Only that
 // channel's digests count (another channel, or server, may have been told
 // nothing).
-func (s *Store) PostedStories(ctx context.Context, channelID string, since time.Time) ([]PostedStory, error) {
+func (s *Store) PostedStories(ctx context.Context, channelID string, since time.Time) ([]news.PostedStory, error) {
 	rows, err := s.read.QueryContext(ctx, postedDigestsSQL, channelID, since.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("posted stories %s: %w", channelID, err)
@@ -62,7 +51,7 @@ func (s *Store) PostedStories(ctx context.Context, channelID string, since time.
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("posted stories %s: %w", channelID, err)
 	}
-	var out []PostedStory
+	var out []news.PostedStory
 	for _, p := range digests {
 		content, err := s.digestContents(ctx, p.id)
 		if err != nil {
@@ -78,7 +67,7 @@ func (s *Store) PostedStories(ctx context.Context, channelID string, since time.
 			for i := range st.Others {
 				fill(&st.Others[i])
 			}
-			out = append(out, PostedStory{DigestID: p.id, PostedAt: p.at, Story: st})
+			out = append(out, news.PostedStory{DigestID: p.id, PostedAt: p.at, Story: st})
 		}
 	}
 	return out, nil
@@ -112,9 +101,9 @@ func (s *Store) digestContents(ctx context.Context, id int64) (map[string]string
 // the channel: items a digest decided not to show (a posted story's new
 // outlet without news, items past max_candidates) are marked seen even
 // when nothing else is new. An item recorded as not Summarized is offered
-// once more, as after a posted digest. It returns ErrDigestExists when
+// once more, as after a posted digest. It returns news.ErrDigestExists when
 // (ChannelID, Slot) is taken.
-func (s *Store) RecordUnshown(ctx context.Context, run DigestRun) (int64, error) {
+func (s *Store) RecordUnshown(ctx context.Context, run news.DigestRun) (int64, error) {
 	body, err := json.Marshal(run.Digest)
 	if err != nil {
 		return 0, fmt.Errorf("record unshown %s/%s: encode: %w", run.ChannelID, run.Slot, err)
@@ -131,7 +120,7 @@ func (s *Store) RecordUnshown(ctx context.Context, run DigestRun) (int64, error)
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return ErrDigestExists
+			return news.ErrDigestExists
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return err
@@ -141,7 +130,7 @@ func (s *Store) RecordUnshown(ctx context.Context, run DigestRun) (int64, error)
 			err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE feed_url = ? AND item_id = ?`,
 				it.FeedURL, it.ItemID).Scan(&item)
 			if errors.Is(err, sql.ErrNoRows) {
-				err = ErrNotFound
+				err = news.ErrNotFound
 			}
 			if err == nil {
 				_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)

@@ -12,11 +12,11 @@ import (
 
 // postDigest records and posts a one-part digest of channel in guild
 // showing shown and listing headline, delivering items.
-func postDigest(t *testing.T, st *Store, guild, channel, slot string, d news.Digest, items []DigestItem) int64 {
+func postDigest(t *testing.T, st *Store, guild, channel, slot string, d news.Digest, items []news.DigestItem) int64 {
 	t.Helper()
 	ctx := context.Background()
 	d.GuildID, d.ChannelID = guild, channel
-	id, err := st.CreateDigest(ctx, DigestRun{GuildID: guild, ChannelID: channel, Slot: slot, Digest: d, Items: items})
+	id, err := st.CreateDigest(ctx, news.DigestRun{GuildID: guild, ChannelID: channel, Slot: slot, Digest: d, Items: items})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,10 +45,10 @@ func TestPostedStoriesOfOneChannelSince(t *testing.T) {
 	for i := range items {
 		items[i].FeedURL = feed
 	}
-	deliver := func(ids ...string) []DigestItem {
-		var out []DigestItem
+	deliver := func(ids ...string) []news.DigestItem {
+		var out []news.DigestItem
 		for _, id := range ids {
-			out = append(out, DigestItem{FeedURL: feed, ItemID: id, Summarized: true})
+			out = append(out, news.DigestItem{FeedURL: feed, ItemID: id, Summarized: true})
 		}
 		return out
 	}
@@ -62,7 +62,7 @@ func TestPostedStoriesOfOneChannelSince(t *testing.T) {
 	// Another channel of another guild, told something else.
 	postDigest(t, st, "g2", "other", "new", news.Digest{Stories: []news.Story{{Lead: items[0]}}}, deliver("old"))
 	// A digest recorded but not posted told the channel nothing.
-	if _, err := st.CreateDigest(ctx, DigestRun{GuildID: "g", ChannelID: "c", Slot: "pending",
+	if _, err := st.CreateDigest(ctx, news.DigestRun{GuildID: "g", ChannelID: "c", Slot: "pending",
 		Digest: news.Digest{Stories: []news.Story{{Lead: items[0]}}}, Items: deliver("old")}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,15 +122,15 @@ func TestRecordUnshownDeliversItems(t *testing.T) {
 		{ID: "again", Title: "b", Published: now}, {ID: "other", Title: "c", Published: now}}); err != nil {
 		t.Fatal(err)
 	}
-	run := DigestRun{GuildID: "g", ChannelID: "c", Slot: "s1", Items: []DigestItem{
+	run := news.DigestRun{GuildID: "g", ChannelID: "c", Slot: "s1", Items: []news.DigestItem{
 		{FeedURL: feed, ItemID: "seen", Summarized: true}, {FeedURL: feed, ItemID: "again"}}}
 	if _, err := st.RecordUnshown(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RecordUnshown(ctx, run); !errors.Is(err, ErrDigestExists) {
-		t.Fatalf("same slot again: %v, want ErrDigestExists", err)
+	if _, err := st.RecordUnshown(ctx, run); !errors.Is(err, news.ErrDigestExists) {
+		t.Fatalf("same slot again: %v, want news.ErrDigestExists", err)
 	}
-	unseen, err := st.UnseenItems(ctx, UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
+	unseen, err := st.UnseenItems(ctx, news.UnseenQuery{GuildID: "g", ChannelID: "c", Now: now, Lookback: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,14 +142,14 @@ func TestRecordUnshownDeliversItems(t *testing.T) {
 		t.Fatalf("unseen after RecordUnshown = %v, want [again other] (again was not summarized: offered once more)", ids)
 	}
 	d, err := st.DigestBySlot(ctx, "c", "s1")
-	if err != nil || d.State != DigestEmpty {
+	if err != nil || d.State != news.DigestEmpty {
 		t.Fatalf("recorded digest %+v, %v: want state empty", d, err)
 	}
-	if _, err := st.LastPostedDigest(ctx, "c"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("last posted digest after an unshown one: %v, want ErrNotFound", err)
+	if _, err := st.LastPostedDigest(ctx, "c"); !errors.Is(err, news.ErrNotFound) {
+		t.Fatalf("last posted digest after an unshown one: %v, want news.ErrNotFound", err)
 	}
-	bad := DigestRun{GuildID: "g", ChannelID: "c", Slot: "s2", Items: []DigestItem{{FeedURL: feed, ItemID: "missing"}}}
-	if _, err := st.RecordUnshown(ctx, bad); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("unknown item: %v, want ErrNotFound", err)
+	bad := news.DigestRun{GuildID: "g", ChannelID: "c", Slot: "s2", Items: []news.DigestItem{{FeedURL: feed, ItemID: "missing"}}}
+	if _, err := st.RecordUnshown(ctx, bad); !errors.Is(err, news.ErrNotFound) {
+		t.Fatalf("unknown item: %v, want news.ErrNotFound", err)
 	}
 }

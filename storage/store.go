@@ -27,10 +27,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
-// ErrNotFound is returned by writes that refer to a row that does not exist,
-// such as a turn added to an unknown thread.
-var ErrNotFound = errors.New("not found")
-
 // Store is secbrief's persistent state in one SQLite database. It is safe
 // for concurrent use.
 type Store struct {

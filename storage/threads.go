@@ -93,7 +93,7 @@ func (s *Store) Thread(ctx context.Context, id string) (news.Thread, bool, error
 }
 
 // AddTurn appends a question and its answer to the thread. A zero At is set
-// from the Store's clock. It returns an error wrapping ErrNotFound when the
+// from the Store's clock. It returns an error wrapping news.ErrNotFound when the
 // thread was never recorded with PutThread.
 func (s *Store) AddTurn(ctx context.Context, threadID string, t news.Turn) error {
 	if t.At.IsZero() {
@@ -105,7 +105,7 @@ func (s *Store) AddTurn(ctx context.Context, threadID string, t news.Turn) error
 			return err
 		}
 		if n == 0 {
-			return ErrNotFound
+			return news.ErrNotFound
 		}
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO turns (thread_id, user_id, question, answer, at) VALUES (?, ?, ?, ?, ?)`,

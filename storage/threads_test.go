@@ -196,8 +196,8 @@ func assertTurnsEqual(t *testing.T, got, want []news.Turn) {
 func TestAddTurnUnknownThread(t *testing.T) {
 	s := openTestStore(t)
 	err := s.AddTurn(context.Background(), "nope", news.Turn{Question: "q", Answer: "a"})
-	if !errors.Is(err, ErrNotFound) {
-		t.Errorf("AddTurn(unknown) = %v, want ErrNotFound", err)
+	if !errors.Is(err, news.ErrNotFound) {
+		t.Errorf("AddTurn(unknown) = %v, want news.ErrNotFound", err)
 	}
 }
 

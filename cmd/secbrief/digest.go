@@ -76,11 +76,11 @@ func runDigest(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	runner := a.terminalRunner(scratch, *since, *noLLM)
-	d, err := runner.Build(ctx, digest.Target{GuildID: terminalGuild, ChannelID: terminalGuild})
+	d, err := runner.Build(ctx, news.DigestTarget{GuildID: terminalGuild, ChannelID: terminalGuild})
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
-	if err != nil && !errors.Is(err, digest.ErrNothingNew) {
+	if err != nil && !errors.Is(err, news.ErrNothingNew) {
 		return err
 	}
 	failed, err := failedFeeds(ctx, scratch, urls)

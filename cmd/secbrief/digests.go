@@ -13,16 +13,7 @@ import (
 	"github.com/secbrief/secbrief/digest"
 	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
-)
-
-// The concrete types main passes satisfy the consumers' interfaces.
-var (
-	_ commands.Store      = (*storage.Store)(nil)
-	_ commands.AdminStore = (*storage.Store)(nil)
-	_ feeds.Store         = (*storage.Store)(nil)
-	_ digest.Store        = (*storage.Store)(nil)
 )
 
 // notifier sends a one-off notice to a channel (bot.DigestPoster.Notify).
@@ -116,7 +107,7 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 		if _, err := a.store.SeedGuild(ctx, ch.GuildID, a.cfg.Feeds.Defaults); err != nil {
 			return fmt.Errorf("seed feeds of guild %s: %w", ch.GuildID, err)
 		}
-		d.scheduler.Set(digest.Target{GuildID: ch.GuildID, ChannelID: ch.ChannelID}, sched)
+		d.scheduler.Set(news.DigestTarget{GuildID: ch.GuildID, ChannelID: ch.ChannelID}, sched)
 		d.mu.Lock()
 		d.operator = append(d.operator, commands.OperatorDigest{GuildID: ch.GuildID, ChannelID: ch.ChannelID, Schedule: ch.Schedule, Timezone: ch.Timezone})
 		d.mu.Unlock()

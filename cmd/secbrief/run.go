@@ -11,9 +11,6 @@ import (
 	"github.com/secbrief/secbrief/config"
 )
 
-// bot.Client is what the commands send with.
-var _ commands.Discord = bot.Client{}
-
 // runBot connects to Discord and serves until ctx ends (SIGINT/SIGTERM).
 func runBot(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/bot"
+	"github.com/secbrief/secbrief/commands"
+	"github.com/secbrief/secbrief/digest"
+	"github.com/secbrief/secbrief/feeds"
+	"github.com/secbrief/secbrief/metrics"
+	"github.com/secbrief/secbrief/storage"
+	"github.com/secbrief/secbrief/summarizer"
+)
+
+// The concrete types main passes satisfy the interfaces their consumers
+// declare. The checks live here, where the wiring is, and nowhere else: a
+// consumer package must not import the concrete types it only needs to
+// check against (digest would compile SQLite, bot would compile gofeed).
+var (
+	// The store, for every package that keeps something.
+	_ commands.Store      = (*storage.Store)(nil)
+	_ commands.AdminStore = (*storage.Store)(nil)
+	_ feeds.Store         = (*storage.Store)(nil)
+	_ digest.Store        = (*storage.Store)(nil)
+	_ summarizer.Cache    = (*storage.Store)(nil)
+	_ metrics.Pinger      = (*storage.Store)(nil)
+
+	// The commands.
+	_ commands.Discord      = bot.Client{}
+	_ commands.Summarizer   = (*summarizer.Summarizer)(nil)
+	_ commands.Fetcher      = (*article.Fetcher)(nil)
+	_ commands.DigestRunner = (*digest.Runner)(nil)
+	_ commands.Scheduler    = (*digest.Scheduler)(nil)
+	_ commands.Extension    = (*commands.Admin)(nil)
+
+	// The digest.
+	_ digest.Poller     = (*feeds.Poller)(nil)
+	_ digest.Fetcher    = (*article.Fetcher)(nil)
+	_ digest.Summarizer = (*summarizer.Summarizer)(nil)
+	_ digest.MergeJudge = (*summarizer.Judge)(nil)
+	_ digest.Poster     = (*bot.DigestPoster)(nil)
+
+	// The bot.
+	_ bot.Handler  = (*commands.Router)(nil)
+	_ bot.Observer = (*metrics.Metrics)(nil)
+)
