@@ -118,3 +118,29 @@ func TestFeedProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedDisabledNotice pins the notice a channel gets when its feed is
+// disabled: the feed (unembedded), the count, the error by its kind and how
+// to turn the feed back on, never the failing address.
+func TestFeedDisabledNotice(t *testing.T) {
+	const feed = "https://news.example/feed.xml"
+	tests := []struct {
+		name  string
+		cause error
+		want  string
+	}{
+		{"http status", fmt.Errorf("poll: %w", &feeds.StatusError{URL: feed, Code: 500}),
+			"The feed <https://news.example/feed.xml> is disabled after 5 failed polls in a row (the site answered HTTP 500 Internal Server Error). " +
+				"Its stories are left out of digests until an admin runs `/feeds add url:https://news.example/feed.xml` again."},
+		{"dial error", fmt.Errorf("poll: %w", &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 7), Port: 443}, Err: errors.New("connection refused")}),
+			"The feed <https://news.example/feed.xml> is disabled after 5 failed polls in a row (the site could not be reached (down or refusing connections)). " +
+				"Its stories are left out of digests until an admin runs `/feeds add url:https://news.example/feed.xml` again."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FeedDisabledNotice(feed, 5, tc.cause); got != tc.want {
+				t.Errorf("FeedDisabledNotice =\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}

@@ -59,3 +59,12 @@ func FeedProblem(err error) string {
 	}
 	return "the feed could not be fetched"
 }
+
+// FeedDisabledNotice is the notice posted, once, in each channel that gets
+// digests from feedURL when the poller disabled the feed after failures
+// failed polls in a row; cause, the last poll's error, is told by its kind
+// (FeedProblem), like everything else the bot says about a feed.
+func FeedDisabledNotice(feedURL string, failures int, cause error) string {
+	return fmt.Sprintf("The feed <%s> is disabled after %d failed polls in a row (%s). Its stories are left out of digests until an admin runs `/feeds add url:%s` again.",
+		feedURL, failures, FeedProblem(cause), feedURL)
+}

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/commands"
-	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/digest"
 	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
@@ -69,12 +68,12 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		Lookback:         dc.Lookback.Duration(),
 		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
 		Concurrency:      a.cfg.LLM.Concurrency,
-		InShard:          inShard(a.cfg.Discord),
+		InShard:          bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount),
 		Logger:           a.log,
 	})
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
 		Run:     d.runner.RunScheduled,
-		InShard: inShard(a.cfg.Discord),
+		InShard: bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount),
 		Grace:   dc.Grace.Duration(),
 		Logger:  a.log,
 	})
@@ -149,7 +148,7 @@ func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL str
 		a.log.Error("feed disabled: find guilds", "feed_url", feedURL, "err", err)
 		return
 	}
-	if in := inShard(a.cfg.Discord); in != nil {
+	if in := bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount); in != nil {
 		guilds = slices.DeleteFunc(guilds, func(g string) bool { return !in(g) }) // other shards tell theirs
 	}
 	channels := map[string]bool{}
@@ -167,24 +166,11 @@ func (a *app) announceDisabled(ctx context.Context, notify notifier, feedURL str
 			channels[s.ChannelID] = true
 		}
 	}
-	text := fmt.Sprintf("The feed <%s> is disabled after %d failed polls in a row (%s). Its stories are left out of digests until an admin runs `/feeds add url:%s` again.",
-		feedURL, a.cfg.Feeds.MaxFailures, commands.FeedProblem(cause), feedURL)
+	text := commands.FeedDisabledNotice(feedURL, a.cfg.Feeds.MaxFailures, cause)
 	for ch := range channels {
 		if err := notify(ctx, ch, text); err != nil {
 			a.log.Warn("feed disabled: notify channel", "channel_id", ch, "feed_url", feedURL, "err", err)
 		}
-	}
-}
-
-// inShard returns the filter of the guilds this process's shard serves:
-// Discord's rule, (guild_id >> 22) % shard_count == shard_id.
-func inShard(d config.DiscordConfig) func(guildID string) bool {
-	if d.ShardCount <= 1 {
-		return nil
-	}
-	return func(guildID string) bool {
-		id, err := strconv.ParseUint(guildID, 10, 64)
-		return err == nil && int((id>>22)%uint64(d.ShardCount)) == d.ShardID
 	}
 }
 
