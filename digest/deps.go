@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
 )
 
@@ -30,7 +29,7 @@ type Store interface {
 // An error is logged and the digest goes on with what is stored: a broken
 // feed never holds a digest back.
 type Poller interface {
-	PollFeeds(ctx context.Context, urls []string) (feeds.Result, error)
+	PollFeeds(ctx context.Context, urls []string) (news.PollResult, error)
 }
 
 // Fetcher fetches an article's full text when a feed carried only a teaser

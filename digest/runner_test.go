@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/storage"
 )
@@ -200,14 +199,14 @@ type fakePoller struct {
 	urls []string
 }
 
-func (p *fakePoller) PollFeeds(ctx context.Context, urls []string) (feeds.Result, error) {
+func (p *fakePoller) PollFeeds(ctx context.Context, urls []string) (news.PollResult, error) {
 	p.urls = append(p.urls, urls...)
 	n, err := p.e.store.AddItems(ctx, "feed-a", []news.Item{{ID: "polled", Title: "Polled right before the digest",
 		Content: strings.Repeat("Fresh text. ", 80), Published: p.e.clock.Now()}})
 	if err != nil {
 		p.t.Error(err)
 	}
-	return feeds.Result{Polled: len(urls), NewItems: n}, errors.New("one feed failed")
+	return news.PollResult{Polled: len(urls), NewItems: n}, errors.New("one feed failed")
 }
 
 func TestPollsGuildFeedsBeforeDigest(t *testing.T) {

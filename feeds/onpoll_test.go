@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/secbrief/secbrief/news"
 )
 
 // polls records what Options.OnPoll is told.
@@ -58,15 +60,15 @@ func TestOnPollTellsEachOutcome(t *testing.T) {
 
 	steps := []struct {
 		name string
-		poll func() (Result, error)
+		poll func() (news.PollResult, error)
 		want []string
 	}{
-		{"first round: fetched, failed, unparsable", func() (Result, error) { return p.PollDue(ctx) },
+		{"first round: fetched, failed, unparsable", func() (news.PollResult, error) { return p.PollDue(ctx) },
 			[]string{"error", "error", "ok"}},
 		{"a digest right after: the healthy feed is fresh, the others back off",
-			func() (Result, error) { return p.PollFeeds(ctx, []string{good, broken, garbage}) },
+			func() (news.PollResult, error) { return p.PollFeeds(ctx, []string{good, broken, garbage}) },
 			[]string{"skipped", "skipped", "skipped"}},
-		{"next round: 304", func() (Result, error) {
+		{"next round: 304", func() (news.PollResult, error) {
 			clock.Set(store.state(good).NextPollAt)
 			return p.PollFeeds(ctx, []string{good})
 		}, []string{"not_modified"}},

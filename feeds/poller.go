@@ -97,21 +97,17 @@ type Poller struct {
 	flight singleflight.Group
 }
 
-// Result counts what one round of polling did.
-type Result struct {
-	Polled      int // feeds fetched
-	NotModified int // of which answered 304
-	Failed      int // of which failed
-	Disabled    int // of which were disabled by this failure
-	NewItems    int // items stored for the first time
-}
-
-func (r *Result) add(o Result) {
-	r.Polled += o.Polled
-	r.NotModified += o.NotModified
-	r.Failed += o.Failed
-	r.Disabled += o.Disabled
-	r.NewItems += o.NewItems
+// total sums the results of polling several feeds.
+func total(results []news.PollResult) news.PollResult {
+	var t news.PollResult
+	for _, r := range results {
+		t.Polled += r.Polled
+		t.NotModified += r.NotModified
+		t.Failed += r.Failed
+		t.Disabled += r.Disabled
+		t.NewItems += r.NewItems
+	}
+	return t
 }
 
 // New returns a Poller that fetches through client (production passes the
@@ -213,11 +209,11 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // PollDue polls every enabled feed that is due, at most Workers at once.
-func (p *Poller) PollDue(ctx context.Context) (Result, error) {
+func (p *Poller) PollDue(ctx context.Context) (news.PollResult, error) {
 	now := p.opts.Now()
 	due, err := p.store.DueFeeds(ctx, now)
 	if err != nil {
-		return Result{}, fmt.Errorf("poll due feeds: %w", err)
+		return news.PollResult{}, fmt.Errorf("poll due feeds: %w", err)
 	}
 	return p.pollAll(ctx, due), nil
 }
@@ -225,7 +221,7 @@ func (p *Poller) PollDue(ctx context.Context) (Result, error) {
 // PollFeeds polls the given feeds now (right before a digest), skipping
 // disabled feeds, feeds that are backing off or were told to retry later,
 // and healthy feeds polled less than Options.Fresh ago.
-func (p *Poller) PollFeeds(ctx context.Context, urls []string) (Result, error) {
+func (p *Poller) PollFeeds(ctx context.Context, urls []string) (news.PollResult, error) {
 	now := p.opts.Now()
 	var states []news.FeedState
 	var errs []error
@@ -257,8 +253,8 @@ func (p *Poller) PollFeeds(ctx context.Context, urls []string) (Result, error) {
 }
 
 // pollAll polls states with the worker pool and sums the results.
-func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) Result {
-	results := make([]Result, len(states))
+func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) news.PollResult {
+	results := make([]news.PollResult, len(states))
 	var g errgroup.Group
 	g.SetLimit(p.opts.Workers)
 	for i, st := range states {
@@ -269,16 +265,12 @@ func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) Result {
 			v, _, _ := p.flight.Do(st.URL, func() (any, error) {
 				return p.pollCurrent(ctx, st), nil
 			})
-			results[i] = v.(Result)
+			results[i] = v.(news.PollResult)
 			return nil
 		})
 	}
 	_ = g.Wait()
-	var total Result
-	for _, r := range results {
-		total.add(r)
-	}
-	return total
+	return total(results)
 }
 
 // pollCurrent polls the feed of snapshot with its current stored state.
@@ -287,21 +279,21 @@ func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) Result {
 // disabled it. Polling again with the stale state would fetch a feed
 // that is backing off, overwrite the newer failure count and announce a
 // disabled feed a second time, so such a feed is skipped.
-func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) Result {
+func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) news.PollResult {
 	cur, err := p.store.FeedState(ctx, snapshot.URL)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.opts.OnPoll("error")
 			p.logger.ErrorContext(ctx, "poll feed: read state", "feed_url", snapshot.URL, "err", err)
 		}
-		return Result{}
+		return news.PollResult{}
 	}
 	if cur.URL == "" {
 		cur.URL = snapshot.URL
 	}
 	if cur.Disabled() || cur.LastPolledAt.After(snapshot.LastPolledAt) {
 		p.opts.OnPoll("skipped")
-		return Result{}
+		return news.PollResult{}
 	}
 	res := p.pollOne(ctx, cur)
 	switch {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/secbrief/secbrief/news"
 )
 
 // guard bounds waits that only a broken poller would reach.
@@ -229,7 +231,7 @@ func TestHangingFeedDoesNotDelayOthers(t *testing.T) {
 	// other must get through all five healthy ones.
 	p, _ := testPoller(t, store, clock, Options{Workers: 2, FeedTimeout: guard})
 
-	done := make(chan Result, 1)
+	done := make(chan news.PollResult, 1)
 	go func() {
 		res, _ := p.PollDue(context.Background())
 		done <- res

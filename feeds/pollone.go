@@ -10,9 +10,9 @@ import (
 )
 
 // pollOne fetches one feed, stores its items and records its new state.
-func (p *Poller) pollOne(ctx context.Context, st news.FeedState) Result {
+func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult {
 	start := p.opts.Now()
-	res := Result{Polled: 1}
+	res := news.PollResult{Polled: 1}
 	log := p.logger.With("feed_url", st.URL)
 
 	fctx, cancel := context.WithTimeout(ctx, p.opts.FeedTimeout)
@@ -23,7 +23,7 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) Result {
 	cancel()
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: not the feed's fault, leave its state alone.
-		return Result{}
+		return news.PollResult{}
 	}
 	st.LastPolledAt = start
 	switch {

@@ -26,3 +26,12 @@ type FeedState struct {
 
 // Disabled reports whether the feed was disabled.
 func (s FeedState) Disabled() bool { return !s.DisabledAt.IsZero() }
+
+// PollResult counts what one round of polling feeds did.
+type PollResult struct {
+	Polled      int // feeds fetched
+	NotModified int // of which answered 304
+	Failed      int // of which failed
+	Disabled    int // of which were disabled by this failure
+	NewItems    int // items stored for the first time
+}
