@@ -1,6 +1,8 @@
-// Package news holds the domain types every other secbrief package shares:
-// articles, summaries, severities, feeds, items, stories and digests.
-// It imports nothing of secbrief's own.
+// Package news holds the domain types and sentinel errors every other
+// secbrief package shares: articles, summaries, severities, feeds and their
+// poll state, items, stories, digests and their records, schedules and
+// posted parts, threads and usage. It imports nothing of secbrief's own, so
+// any package can name them without compiling another's dependencies.
 package news
 
 import (
