@@ -1,16 +1,18 @@
-// Package bot runs the discordgo session: it registers the commands on
-// READY, routes interactions and messages to their handlers (recovering
-// from panics), and shuts down gracefully.
+// Package bot is the Discord side of secbrief. It serves the command table
+// of package commands: it registers the definitions on READY, routes
+// interactions by name, and owns the whole life of a response (answer at
+// once or defer, edit the original, split long answers into follow-ups,
+// show errors through the handler's one UserMessage, open threads), the
+// burst work (encoded answers, first answers before threads, thread
+// pacing), answers to messages that mention the bot, digest posting and a
+// graceful shutdown. Events come from package gateway; REST requests go
+// through discordgo, and interaction routes through Client.
 package bot
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -19,7 +21,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/secbrief/secbrief/gateway"
-	"github.com/secbrief/secbrief/internal/jsonscan"
 )
 
 // Options configure the Discord session.
@@ -66,12 +67,18 @@ type Observer interface {
 	GatewayEvent(event string)
 }
 
-// Handler is what the bot routes to: the command definitions and the
-// handlers of interactions and messages.
+// Handler is what the bot serves: the command table, the answers to
+// messages, and the one translation of errors into what users are told.
 type Handler interface {
-	Commands() []*discordgo.ApplicationCommand
-	HandleInteraction(ctx context.Context, i *discordgo.Interaction) error
-	HandleMessage(ctx context.Context, m *discordgo.Message) error
+	// Commands is the command table, read once by New.
+	Commands() []Command
+	// HandleMessage answers a message (an empty Response: no answer).
+	HandleMessage(ctx context.Context, m *discordgo.Message) (Response, error)
+	// UserMessage is the short sentence a user is shown for err.
+	UserMessage(err error) string
+	// Refused reports whether err is a refusal (the user's own mistake, a
+	// limit) rather than a failure worth the error log.
+	Refused(err error) bool
 	// SetSelf tells the handler the bot's own user id, from READY.
 	SetSelf(userID string)
 }
@@ -83,11 +90,17 @@ const decodeQueue = 4096
 // Bot is a running Discord bot.
 type Bot struct {
 	session *discordgo.Session // REST
+	client  Client             // REST, interaction routes sent by the bot itself
 	gw      *gateway.Conn      // events
 	decode  chan func()        // events to decode, for the decoders
 	opts    Options
 	log     *slog.Logger
 	handler Handler
+	table   table
+
+	encoded     *encodings    // first responses of answers, encoded once
+	pending     *firstAnswers // interactions awaiting their first response
+	threadSlots chan struct{} // bounds concurrent thread openings
 
 	ctx    context.Context // handlers' context; cancelled when shutdown times out
 	cancel context.CancelFunc
@@ -104,47 +117,6 @@ type Bot struct {
 	registered bool
 	ready      chan struct{}
 	readyOnce  sync.Once
-}
-
-// NewSession returns the discordgo session the bot sends REST requests
-// with: the token, the REST origin, and discordgo's own logging limited to
-// errors. It never opens discordgo's gateway: Bot connects with package
-// gateway.
-func NewSession(opts Options) (*discordgo.Session, error) {
-	if opts.Token == "" {
-		return nil, errors.New("discord.token is empty: set DISCORD_TOKEN or discord.token")
-	}
-	s, err := discordgo.New("Bot " + opts.Token)
-	if err != nil {
-		return nil, fmt.Errorf("discord session: %w", err)
-	}
-	client := &http.Client{Timeout: 20 * time.Second, Transport: restTransport()}
-	if opts.APIBaseURL != "" {
-		rt, err := newRewriteTransport(opts.APIBaseURL, client.Transport)
-		if err != nil {
-			return nil, err
-		}
-		client.Transport = rt
-	}
-	s.Client = client
-	s.LogLevel = discordgo.LogError
-	// The session only sends REST requests: events come from package
-	// gateway, and discordgo's state cache stays off (handlers read what
-	// they need from the events; a server of thousands of members would
-	// make it large).
-	s.StateEnabled = false
-	return s, nil
-}
-
-// Intents are the gateway intents the bot asks for: guilds (thread and
-// channel events), guild messages (messages that mention the bot in its
-// threads), and Message Content only when the operator enabled it.
-func Intents(messageContent bool) discordgo.Intent {
-	i := discordgo.IntentsGuilds | discordgo.IntentsGuildMessages
-	if messageContent {
-		i |= discordgo.IntentsMessageContent
-	}
-	return i
 }
 
 // New wires handler to session (REST) and a gateway connection (events).
@@ -166,7 +138,9 @@ func New(session *discordgo.Session, handler Handler, opts Options, logger *slog
 		opts.Token = strings.TrimPrefix(session.Token, "Bot ") // the session's, as NewSession set it
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &Bot{session: session, opts: opts, log: logger, handler: handler, ctx: ctx, cancel: cancel, ready: make(chan struct{}),
+	b := &Bot{session: session, client: Client{Session: session}, opts: opts, log: logger, handler: handler, table: newTable(handler.Commands()),
+		encoded: newEncodings(encodedAnswers), pending: newFirstAnswers(), threadSlots: make(chan struct{}, threadOpeners),
+		ctx: ctx, cancel: cancel, ready: make(chan struct{}),
 		decode: make(chan func(), decodeQueue), gatewayBotURL: restURL(opts.APIBaseURL, discordgo.EndpointGatewayBot)}
 	b.gw = gateway.New(gateway.Options{
 		Token:      opts.Token,
@@ -187,90 +161,6 @@ func (b *Bot) gatewayEvent(event string) {
 	if b.opts.Observer != nil {
 		b.opts.Observer.GatewayEvent(event)
 	}
-}
-
-// dispatch routes a gateway event to its handler. It runs on the gateway's
-// reader, so events are decoded by the decoders, in parallel: nothing
-// waits behind the decoding of an event nobody handles, and each handler
-// then runs in its own goroutine.
-func (b *Bot) dispatch(e gateway.Event) {
-	switch e.Type {
-	case "READY":
-		var r discordgo.Ready
-		if err := json.Unmarshal(e.Data, &r); err != nil {
-			b.log.Error("decode READY", "err", err)
-			return
-		}
-		go b.onReady(&r)
-	case "INTERACTION_CREATE":
-		b.decode <- func() {
-			var i discordgo.Interaction
-			if err := json.Unmarshal(e.Data, &i); err != nil {
-				b.log.Error("decode interaction", "seq", e.Seq, "err", err)
-				return
-			}
-			go b.onInteraction(&i)
-		}
-	case "MESSAGE_CREATE":
-		b.decode <- func() {
-			if fromBot(e.Data) {
-				return // including the echo of each of our own answers
-			}
-			var m discordgo.Message
-			if err := json.Unmarshal(e.Data, &m); err != nil {
-				b.log.Error("decode message", "seq", e.Seq, "err", err)
-				return
-			}
-			go b.onMessage(&m)
-		}
-	}
-}
-
-// startDecoders starts one decoder per CPU; they decode events until stop
-// is called, once the gateway connection has ended. Long-lived, their
-// stacks have grown to what decoding takes: a goroutine per event would
-// grow (copy) its stack in every decode.
-func (b *Bot) startDecoders() (stop func()) {
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for job := range b.decode {
-				job()
-			}
-		})
-	}
-	return func() {
-		close(b.decode)
-		wg.Wait()
-	}
-}
-
-// fromBot reports whether a MESSAGE_CREATE was written by a bot or the
-// system, reading only its author (true when that cannot be read). Every
-// answer the bot posts comes back as one: it is dropped after a scan, not
-// a decode.
-func fromBot(data []byte) bool {
-	var author []byte
-	err := jsonscan.Members(data, func(key string, val []byte) error {
-		if key == "author" {
-			author = val
-		}
-		return nil
-	})
-	if err != nil || author == nil {
-		return true
-	}
-	var bot, system bool
-	err = jsonscan.Members(author, func(key string, val []byte) error {
-		switch key {
-		case "bot":
-			bot = string(val) == "true"
-		case "system":
-			system = string(val) == "true"
-		}
-		return nil
-	})
-	return err != nil || bot || system
 }
 
 // ChannelGuild asks Discord which guild a channel belongs to.
@@ -374,7 +264,7 @@ func (b *Bot) onReady(r *discordgo.Ready) {
 		b.registered = true
 		return
 	}
-	cmds := b.handler.Commands()
+	cmds := b.table.defs
 	got, err := b.session.ApplicationCommandBulkOverwrite(r.Application.ID, b.opts.GuildID, cmds, discordgo.WithContext(b.ctx))
 	if err != nil {
 		b.log.Error("register commands", "guild_id", b.opts.GuildID, "err", err)
@@ -391,7 +281,7 @@ func (b *Bot) onInteraction(i *discordgo.Interaction) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interaction arrived after its token expired (is the system clock right?): %w", context.Cause(ctx))
 		}
-		return b.handler.HandleInteraction(ctx, i)
+		return b.handleInteraction(ctx, i)
 	}, "interaction_id", i.ID, "guild_id", i.GuildID, "channel_id", i.ChannelID)
 }
 
@@ -400,7 +290,7 @@ func (b *Bot) onMessage(m *discordgo.Message) {
 		return // never answer bots, including ourselves: no loops
 	}
 	b.serve("message", func(ctx context.Context) error {
-		return b.handler.HandleMessage(ctx, m)
+		return b.handleMessage(ctx, m)
 	}, "message_id", m.ID, "guild_id", m.GuildID, "channel_id", m.ChannelID)
 }
 

@@ -18,24 +18,47 @@ import (
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
 
-// fakeHandler is a Handler whose interaction behaviour the test sets.
+// fakeHandler is a Handler with one command, ping, whose Handle the test
+// sets (nil: it answers "pong").
 type fakeHandler struct {
-	onInteraction func(ctx context.Context, i *discordgo.Interaction) error
-	handled       atomic.Int32
-	self          atomic.Value
+	handle  func(ctx context.Context, req Request) (Response, error)
+	handled atomic.Int32
+	self    atomic.Value
 }
 
-func (h *fakeHandler) Commands() []*discordgo.ApplicationCommand {
-	return []*discordgo.ApplicationCommand{{Name: "ping", Description: "ping"}}
+func (h *fakeHandler) Commands() []Command {
+	return []Command{{
+		Definition: &discordgo.ApplicationCommand{Name: "ping", Description: "ping"},
+		Handle: func(ctx context.Context, req Request) (Response, error) {
+			defer h.handled.Add(1)
+			if h.handle == nil {
+				return Response{Content: "pong"}, nil
+			}
+			return h.handle(ctx, req)
+		},
+	}}
 }
 
-func (h *fakeHandler) HandleInteraction(ctx context.Context, i *discordgo.Interaction) error {
-	defer h.handled.Add(1)
-	return h.onInteraction(ctx, i)
+func (h *fakeHandler) HandleMessage(context.Context, *discordgo.Message) (Response, error) {
+	return Response{}, nil
 }
+func (h *fakeHandler) UserMessage(err error) string { return "failed" }
+func (h *fakeHandler) Refused(error) bool           { return false }
+func (h *fakeHandler) SetSelf(id string)            { h.self.Store(id) }
 
-func (h *fakeHandler) HandleMessage(context.Context, *discordgo.Message) error { return nil }
-func (h *fakeHandler) SetSelf(id string)                                       { h.self.Store(id) }
+// holdingHandler is a fakeHandler whose ping waits until release is closed,
+// leaving the interaction to the test's own calls meanwhile.
+func holdingHandler(t *testing.T) *fakeHandler {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	return &fakeHandler{handle: func(ctx context.Context, _ Request) (Response, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return Response{}, errors.New("held")
+	}}
+}
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -112,12 +135,12 @@ func TestPanicInHandlerIsRecovered(t *testing.T) {
 	srv := fakediscord.New(t, fakediscord.Options{})
 	var calls atomic.Int32
 	second := make(chan struct{})
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+	h := &fakeHandler{handle: func(ctx context.Context, _ Request) (Response, error) {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
 		defer close(second)
-		return errors.New("second handled")
+		return Response{}, errors.New("second handled")
 	}}
 	logs := &syncBuffer{}
 	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID()}, logs)
@@ -152,7 +175,7 @@ func TestPanicInHandlerIsRecovered(t *testing.T) {
 func TestCommandsRegisteredGloballyWithoutGuild(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	h := &fakeHandler{onInteraction: func(context.Context, *discordgo.Interaction) error { return nil }}
+	h := &fakeHandler{}
 	b, stop := startBot(t, srv, h, Options{}, &syncBuffer{})
 	waitReady(t, b)
 	defer stop()
@@ -169,11 +192,11 @@ func TestShutdownCancelsStuckHandlers(t *testing.T) {
 	srv := fakediscord.New(t, fakediscord.Options{})
 	started := make(chan struct{})
 	var sawCancel atomic.Bool
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+	h := &fakeHandler{handle: func(ctx context.Context, _ Request) (Response, error) {
 		close(started)
 		<-ctx.Done()
 		sawCancel.Store(true)
-		return ctx.Err()
+		return Response{}, ctx.Err()
 	}}
 	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID(), ShutdownTimeout: 200 * time.Millisecond}, &syncBuffer{})
 	waitReady(t, b)
@@ -201,7 +224,7 @@ func TestShutdownCancelsStuckHandlers(t *testing.T) {
 func TestDisallowedIntentFailsWithHint(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{DisallowedIntents: int(discordgo.IntentMessageContent)})
-	h := &fakeHandler{onInteraction: func(context.Context, *discordgo.Interaction) error { return nil }}
+	h := &fakeHandler{}
 	opts := Options{Token: srv.Token(), APIBaseURL: srv.URL(), MessageContentIntent: true, ReadyTimeout: 2 * time.Second}
 	session, err := NewSession(opts)
 	if err != nil {
@@ -271,7 +294,7 @@ func TestNewSessionNeedsToken(t *testing.T) {
 func TestOnlyShardZeroRegistersCommands(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	h := &fakeHandler{onInteraction: func(context.Context, *discordgo.Interaction) error { return nil }}
+	h := &fakeHandler{}
 	b, stop := startBot(t, srv, h, Options{GuildID: srv.GuildID(), ShardID: 1, ShardCount: 2}, &syncBuffer{})
 	waitReady(t, b)
 	defer stop()

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,22 +43,26 @@ func discordgoBuckets(t *testing.T, s *discordgo.Session) int {
 func TestInteractionRoutesLeaveNoBuckets(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	var client Client
-	var seen atomic.Int32
-	done := make(chan struct{}, 64)
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
-		defer func() { done <- struct{}{} }()
-		opt := discordgo.WithContext(ctx)
-		if seen.Add(1)%2 == 0 {
+	b, ctx := serving(t, srv, holdingHandler(t), Options{})
+	client := Client{Session: b.Session()}
+	opt := discordgo.WithContext(ctx)
+	before := discordgoBuckets(t, b.Session())
+	const n = 20
+	for k := range n {
+		d, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := &discordgo.Interaction{ID: d.ID, Token: d.Token, AppID: srv.AppID()}
+		if k%2 == 0 {
 			id, err := client.InteractionRespondJSON(i, []byte(`{"type":4,"data":{"content":"hi","allowed_mentions":{"parse":[]}}}`), opt)
 			if err != nil || id == "" {
 				t.Errorf("respond (encoded): id %q, %v", id, err)
 			}
-			return nil
+			continue
 		}
 		if err := client.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}, opt); err != nil {
-			t.Errorf("respond: %v", err)
-			return nil
+			t.Fatalf("respond: %v", err)
 		}
 		content := "done"
 		if _, err := client.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &content, AllowedMentions: &discordgo.MessageAllowedMentions{}}, opt); err != nil {
@@ -74,23 +77,6 @@ func TestInteractionRoutesLeaveNoBuckets(t *testing.T) {
 		if err := client.InteractionResponseDelete(i, opt); err != nil {
 			t.Errorf("delete: %v", err)
 		}
-		return nil
-	}}
-	b, ctx := serving(t, srv, h, Options{})
-	client = Client{Session: b.Session()}
-	before := discordgoBuckets(t, b.Session())
-	const n = 20
-	for range n {
-		if _, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for k := range n {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			t.Fatalf("%d of %d interactions handled", k, n)
-		}
 	}
 	if added := discordgoBuckets(t, b.Session()) - before; added > 0 {
 		t.Errorf("%d interactions left %d discordgo rate-limit buckets behind", n, added)
@@ -103,32 +89,26 @@ func TestInteractionRoutesLeaveNoBuckets(t *testing.T) {
 func TestInteractionRouteRetries429(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	errs := make(chan error, 2)
-	var client Client
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
-		resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
-			Data: &discordgo.InteractionResponseData{Content: "ok", AllowedMentions: &discordgo.MessageAllowedMentions{}}}
-		err := client.InteractionRespond(i, resp, discordgo.WithContext(ctx))
-		errs <- err
-		if err == nil {
-			errs <- client.InteractionRespond(i, resp, discordgo.WithContext(ctx)) // already acknowledged
-		}
-		return nil
-	}}
-	b, _ := serving(t, srv, h, Options{})
+	b, ctx := serving(t, srv, holdingHandler(t), Options{})
 	var mu sync.Mutex
 	var slept []time.Duration
-	client = Client{Session: b.Session(), Sleep: func(_ context.Context, d time.Duration) error {
+	client := Client{Session: b.Session(), Sleep: func(_ context.Context, d time.Duration) error {
 		mu.Lock()
 		defer mu.Unlock()
 		slept = append(slept, d) // no wall-clock wait: the fake's 429 is over at once
 		return nil
 	}}
-	srv.Inject429("POST", "/interactions/", 2, 3*time.Second, false)
 	d, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.Inject429("POST", "/interactions/", 2, 3*time.Second, false)
+	i := &discordgo.Interaction{ID: d.ID, Token: d.Token, AppID: srv.AppID()}
+	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: "ok", AllowedMentions: &discordgo.MessageAllowedMentions{}}}
+	errs := make(chan error, 2)
+	errs <- client.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+	errs <- client.InteractionRespond(i, resp, discordgo.WithContext(ctx)) // already acknowledged
 	if err := <-errs; err != nil {
 		t.Fatalf("respond after two 429s: %v", err)
 	}

@@ -1,10 +1,8 @@
 package bot
 
 import (
-	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,34 +22,33 @@ func TestClientEditsAreRateLimitedPerInteraction(t *testing.T) {
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	release := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
 	edited := [2]chan struct{}{make(chan struct{}, 1), make(chan struct{}, 1)}
-	var n atomic.Int32
-	var client Client
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
-		k := n.Add(1) - 1
-		if err := client.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}); err != nil {
-			return err
-		}
-		<-release[k]
-		content := "done"
-		if _, err := client.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &content}); err != nil {
-			return err
-		}
-		if _, err := client.InteractionResponse(i); err != nil {
-			return err
-		}
-		edited[k] <- struct{}{}
-		return nil
-	}}
-	b, ctx := serving(t, srv, h, Options{})
-	client = Client{Session: b.Session(), Sleep: clock.Sleep}
-	for range 2 {
-		if _, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping")); err != nil {
+	b, ctx := serving(t, srv, holdingHandler(t), Options{})
+	client := Client{Session: b.Session(), Sleep: clock.Sleep}
+	var deferred sync.WaitGroup
+	for k := range 2 {
+		d, err := srv.DispatchInteraction(fakediscord.SlashCommand("ping"))
+		if err != nil {
 			t.Fatal(err)
 		}
+		i := &discordgo.Interaction{ID: d.ID, Token: d.Token, AppID: srv.AppID()}
+		if err := client.InteractionRespond(i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}); err != nil {
+			t.Fatal(err)
+		}
+		deferred.Go(func() {
+			<-release[k]
+			content := "done"
+			if _, err := client.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &content}); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := client.InteractionResponse(i); err != nil {
+				t.Error(err)
+				return
+			}
+			edited[k] <- struct{}{}
+		})
 	}
-	if err := srv.Wait(ctx, func() bool { return n.Load() == 2 }); err != nil {
-		t.Fatal(err)
-	}
+
 	srv.Inject429("PATCH", "/webhooks/", 1, 6*time.Second, false)
 	close(release[0])
 	if err := clock.WaitPending(ctx, 1); err != nil {
@@ -77,6 +74,7 @@ func TestClientEditsAreRateLimitedPerInteraction(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("first edit never finished after its 429")
 	}
+	deferred.Wait()
 }
 
 // TestRESTConnectionsAreReused: later bursts of concurrent REST calls

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/secbrief/secbrief/internal/fakediscord"
 )
 
@@ -124,14 +122,14 @@ func TestObserverIsTold(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
 	var calls atomic.Int32
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+	h := &fakeHandler{handle: func(ctx context.Context, _ Request) (Response, error) {
 		switch calls.Add(1) {
 		case 1:
 			panic("boom")
 		case 2:
-			return errors.New("refused")
+			return Response{}, errors.New("refused")
 		}
-		return nil
+		return Response{Content: "ok"}, nil
 	}}
 	rec := &recorder{changed: make(chan struct{}, 1)}
 	_, ctx := serving(t, srv, h, Options{Observer: rec})

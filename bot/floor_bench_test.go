@@ -7,33 +7,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/secbrief/secbrief/internal/fakediscord"
 	"github.com/secbrief/secbrief/internal/latency"
 )
 
 // BenchmarkInteractionFloor measures the floor under the cached /summarize
-// benchmark of cmd/secbrief: a bot whose handler answers every interaction
+// benchmark of cmd/secbrief: a bot whose command answers every interaction
 // at once with a one-line message, 200 interactions dispatched together by
 // the in-process fake. What it reports is the cost of the fake, the
 // gateway connection and the REST round trip on this machine, before any
 // of secbrief's work.
 func BenchmarkInteractionFloor(b *testing.B) {
 	srv := fakediscord.New(b, fakediscord.Options{})
-	var session *discordgo.Session
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
-		return session.InteractionRespond(i, &discordgo.InteractionResponse{
-			Type: discordgo.InteractionResponseChannelMessageWithSource,
-			Data: &discordgo.InteractionResponseData{Content: "ok"},
-		})
+	h := &fakeHandler{handle: func(context.Context, Request) (Response, error) {
+		return Response{Content: "ok"}, nil
 	}}
 	opts := Options{Token: srv.Token(), APIBaseURL: srv.URL(), GuildID: srv.GuildID()}
 	s, err := NewSession(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
-	session = s
 	bot := New(s, h, opts, discardLogger())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -95,10 +95,10 @@ func TestExpiredInteractionIsNotHandled(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
 	deadlines := make(chan time.Time, 1)
-	h := &fakeHandler{onInteraction: func(ctx context.Context, i *discordgo.Interaction) error {
+	h := &fakeHandler{handle: func(ctx context.Context, _ Request) (Response, error) {
 		d, _ := ctx.Deadline()
 		deadlines <- d
-		return nil
+		return Response{Content: "pong"}, nil
 	}}
 	rec := &recorder{changed: make(chan struct{}, 1)}
 	var skew atomic.Int64 // how far the bot's clock is ahead

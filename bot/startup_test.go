@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/secbrief/secbrief/gateway"
 	"github.com/secbrief/secbrief/internal/fakeclock"
 	"github.com/secbrief/secbrief/internal/fakediscord"
@@ -64,7 +62,7 @@ func runBot(t *testing.T, opts Options, logs *syncBuffer, ctx context.Context) <
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &fakeHandler{onInteraction: func(context.Context, *discordgo.Interaction) error { return nil }}
+	h := &fakeHandler{}
 	b := New(session, h, opts, slog.New(slog.NewTextHandler(logs, nil)))
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/robfig/cron/v3"
 
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/news"
 )
 
@@ -70,23 +70,29 @@ type OperatorDigest struct {
 	GuildID, ChannelID, Schedule, Timezone string
 }
 
+// Notifier posts a notice in a channel (bot.DigestPoster).
+type Notifier interface {
+	Notify(ctx context.Context, channelID, text string) error
+}
+
 // Admin is the /digest and /feeds commands, for members with Manage Server.
 type Admin struct {
-	discord   Discord
 	store     AdminStore
 	runner    DigestRunner
 	scheduler Scheduler
 	discover  DiscoverFunc
+	notifier  Notifier
 	opts      AdminOptions
 	log       *slog.Logger
 }
 
-// NewAdmin returns the admin commands extension.
-func NewAdmin(d Discord, st AdminStore, runner DigestRunner, sched Scheduler, discover DiscoverFunc, opts AdminOptions, logger *slog.Logger) *Admin {
+// NewAdmin returns the admin commands; notifier proves that the bot may
+// post in a digest's channel.
+func NewAdmin(st AdminStore, runner DigestRunner, sched Scheduler, discover DiscoverFunc, notifier Notifier, opts AdminOptions, logger *slog.Logger) *Admin {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Admin{discord: d, store: st, runner: runner, scheduler: sched, discover: discover, opts: opts, log: logger}
+	return &Admin{store: st, runner: runner, scheduler: sched, discover: discover, notifier: notifier, opts: opts, log: logger}
 }
 
 // operatorDigests returns the configured digests (none when unset).
@@ -97,80 +103,55 @@ func (a *Admin) operatorDigests() []OperatorDigest {
 	return a.opts.OperatorDigests()
 }
 
-// Handles reports whether name is /digest or /feeds.
-func (a *Admin) Handles(name string) bool { return name == cmdDigest || name == cmdFeeds }
-
-// HandleInteraction routes /digest and /feeds subcommands and their
-// autocompletes, after the Manage Server check.
-func (a *Admin) HandleInteraction(ctx context.Context, i *discordgo.Interaction) error {
-	rep := newReply(ctx, a.discord, i, a.log)
-	data := i.ApplicationCommandData()
-	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
-		return a.autocomplete(ctx, rep, data)
+// handle checks the member may change digests and feeds, then leaves the
+// subcommand for later: every admin answer is private and some take a
+// while (fetching a feed, a whole digest).
+func (a *Admin) handle(_ context.Context, req bot.Request) (bot.Response, error) {
+	if req.GuildID == "" {
+		return bot.Response{}, userErrorf("This command only works in a server.")
 	}
-	return finish(rep, data.Name, a.handle(ctx, rep, data), a.log)
+	if !canManage(req) {
+		return bot.Response{}, userErrorf("You need the Manage Server permission to change digests and feeds.")
+	}
+	if req.Subcommand == "" {
+		return bot.Response{}, userErrorf("Pick a subcommand.")
+	}
+	return bot.Response{Later: func(ctx context.Context) (bot.Response, error) {
+		if _, err := a.store.SeedGuild(ctx, req.GuildID, a.opts.DefaultFeeds); err != nil {
+			return bot.Response{}, fmt.Errorf("seed guild feeds: %w", err)
+		}
+		return a.subcommand(ctx, req)
+	}}, nil
 }
 
-func (a *Admin) handle(ctx context.Context, rep *reply, data discordgo.ApplicationCommandInteractionData) error {
-	if rep.i.GuildID == "" {
-		return userErrorf("This command only works in a server.")
-	}
-	if !canManage(rep.i) {
-		return userErrorf("You need the Manage Server permission to change digests and feeds.")
-	}
-	if len(data.Options) == 0 {
-		return userErrorf("Pick a subcommand.")
-	}
-	// Every admin answer is private and some take a while (fetching a
-	// feed, a whole digest): acknowledge first.
-	if err := rep.deferResponse(true); err != nil {
-		return fmt.Errorf("defer: %w", err)
-	}
-	if _, err := a.store.SeedGuild(ctx, rep.i.GuildID, a.opts.DefaultFeeds); err != nil {
-		return fmt.Errorf("seed guild feeds: %w", err)
-	}
-	sub := data.Options[0]
-	opts := optionMap(sub.Options)
-	switch data.Name + " " + sub.Name {
+// subcommand runs the invoked subcommand.
+func (a *Admin) subcommand(ctx context.Context, req bot.Request) (bot.Response, error) {
+	switch req.Name + " " + req.Subcommand {
 	case "digest setup":
-		return a.digestSetup(ctx, rep, opts)
+		return a.digestSetup(ctx, req)
 	case "digest status":
-		return a.digestStatus(ctx, rep)
+		return a.digestStatus(ctx, req)
 	case "digest off":
-		return a.digestOff(ctx, rep)
+		return a.digestOff(ctx, req)
 	case "digest now":
-		return a.digestNow(ctx, rep)
+		return a.digestNow(ctx, req)
 	case "feeds list":
-		return a.feedsList(ctx, rep)
+		return a.feedsList(ctx, req)
 	case "feeds add":
-		return a.feedsAdd(ctx, rep, opts)
+		return a.feedsAdd(ctx, req)
 	case "feeds remove":
-		return a.feedsRemove(ctx, rep, opts)
+		return a.feedsRemove(ctx, req)
 	}
-	return userErrorf("Unknown subcommand %q.", sub.Name)
+	return bot.Response{}, userErrorf("Unknown subcommand %q.", req.Subcommand)
 }
 
 // canManage reports whether the invoking member may use the admin
 // commands: Manage Server or Administrator, in a guild.
-func canManage(i *discordgo.Interaction) bool {
-	return i.Member != nil && i.Member.Permissions&(manageGuild|discordgo.PermissionAdministrator) != 0
+func canManage(req bot.Request) bool {
+	return req.GuildID != "" && req.Permissions&(manageGuild|discordgo.PermissionAdministrator) != 0
 }
 
-// optionMap indexes options by name.
-func optionMap(opts []*discordgo.ApplicationCommandInteractionDataOption) map[string]*discordgo.ApplicationCommandInteractionDataOption {
-	m := make(map[string]*discordgo.ApplicationCommandInteractionDataOption, len(opts))
-	for _, o := range opts {
-		m[o.Name] = o
-	}
-	return m
-}
-
-// stringOpt returns a string option's trimmed value, "" when absent.
-func stringOpt(m map[string]*discordgo.ApplicationCommandInteractionDataOption, name string) string {
-	if o, ok := m[name]; ok {
-		if s, ok := o.Value.(string); ok {
-			return strings.TrimSpace(s)
-		}
-	}
-	return ""
+// privately is a private answer of content.
+func privately(content string) bot.Response {
+	return bot.Response{Content: content, Private: true}
 }

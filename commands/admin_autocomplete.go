@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/render"
 )
 
@@ -19,19 +20,19 @@ const (
 
 // autocomplete answers the time zone of /digest setup and the feed of
 // /feeds remove.
-func (a *Admin) autocomplete(ctx context.Context, rep *reply, data discordgo.ApplicationCommandInteractionData) error {
+func (a *Admin) autocomplete(ctx context.Context, req bot.Request) ([]*discordgo.ApplicationCommandOptionChoice, error) {
 	var choices []*discordgo.ApplicationCommandOptionChoice
-	focused, typed := focusedOption(data.Options)
+	focused, typed := req.Focused, req.String(req.Focused)
 	switch {
-	case !canManage(rep.i):
-	case data.Name == cmdDigest && focused == "timezone":
+	case !canManage(req):
+	case req.Name == cmdDigest && focused == "timezone":
 		for _, z := range matchZones(typed) {
 			choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: z, Value: z})
 		}
-	case data.Name == cmdFeeds && focused == "url":
-		feeds, err := a.store.GuildFeeds(ctx, rep.i.GuildID)
+	case req.Name == cmdFeeds && focused == "url":
+		feeds, err := a.store.GuildFeeds(ctx, req.GuildID)
 		if err != nil {
-			return fmt.Errorf("autocomplete feeds: %w", err)
+			return nil, fmt.Errorf("autocomplete feeds: %w", err)
 		}
 		typed = strings.ToLower(typed)
 		for _, f := range feeds {
@@ -48,25 +49,7 @@ func (a *Admin) autocomplete(ctx context.Context, rep *reply, data discordgo.App
 			choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: render.Truncate(name, maxChoiceRunes), Value: f.URL})
 		}
 	}
-	return rep.d.InteractionRespond(rep.i, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
-		Data: &discordgo.InteractionResponseData{Choices: choices, AllowedMentions: render.NoMentions()},
-	})
-}
-
-// focusedOption finds the focused option in a (possibly subcommand)
-// option tree and returns its name and what was typed so far.
-func focusedOption(opts []*discordgo.ApplicationCommandInteractionDataOption) (string, string) {
-	for _, o := range opts {
-		if o.Focused {
-			s, _ := o.Value.(string)
-			return o.Name, s
-		}
-		if n, v := focusedOption(o.Options); n != "" {
-			return n, v
-		}
-	}
-	return "", ""
+	return choices, nil
 }
 
 // matchZones returns up to maxChoices zone names containing typed, those

@@ -1,10 +1,24 @@
 package commands
 
-import "github.com/bwmarrin/discordgo"
+import (
+	"github.com/bwmarrin/discordgo"
 
-// Commands returns the /digest and /feeds definitions: visible by default
-// only to members with Manage Server, in servers only.
-func (a *Admin) Commands() []*discordgo.ApplicationCommand {
+	"github.com/secbrief/secbrief/bot"
+)
+
+// Commands returns the /digest and /feeds entries: private answers, after
+// a deferral; visible by default only to members with Manage Server, in
+// servers only.
+func (a *Admin) Commands() []bot.Command {
+	var out []bot.Command
+	for _, def := range adminDefinitions() {
+		out = append(out, bot.Command{Definition: def, MayDefer: true, Private: always, Handle: a.handle, Autocomplete: a.autocomplete})
+	}
+	return out
+}
+
+// adminDefinitions are /digest and /feeds.
+func adminDefinitions() []*discordgo.ApplicationCommand {
 	perm := manageGuild
 	guildOnly := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	sub := func(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {

@@ -8,65 +8,59 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/internal/schedule"
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/render"
 )
 
 // digestSetup handles /digest setup channel: time: [timezone:].
-func (a *Admin) digestSetup(ctx context.Context, rep *reply, opts map[string]*discordgo.ApplicationCommandInteractionDataOption) error {
-	channelID := stringOpt(opts, "channel")
-	at := stringOpt(opts, "time")
-	tz := stringOpt(opts, "timezone")
+func (a *Admin) digestSetup(ctx context.Context, req bot.Request) (bot.Response, error) {
+	channelID := req.String("channel")
+	at := req.String("time")
+	tz := req.String("timezone")
 	if tz == "" {
 		tz = "UTC"
 	}
 	if channelID == "" {
-		return userErrorf("Pick the channel the digest goes to.")
+		return bot.Response{}, userErrorf("Pick the channel the digest goes to.")
 	}
 	if _, err := time.Parse("15:04", at); err != nil || len(at) != 5 {
-		return userErrorf("%q is not a time: use HH:MM on a 24-hour clock, e.g. 08:30.", at)
+		return bot.Response{}, userErrorf("%q is not a time: use HH:MM on a 24-hour clock, e.g. 08:30.", at)
 	}
 	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-		return userErrorf("%q is not a time zone I know: use an IANA name such as Europe/Berlin or America/New_York.", tz)
+		return bot.Response{}, userErrorf("%q is not a time zone I know: use an IANA name such as Europe/Berlin or America/New_York.", tz)
 	}
 	sched, err := schedule.Daily(at, tz)
 	if err != nil {
-		return userErrorf("I can't schedule %s in %s: %v.", at, tz, err)
+		return bot.Response{}, userErrorf("I can't schedule %s in %s: %v.", at, tz, err)
 	}
 	// Say so in the channel: it tells its readers, and proves now, not at
 	// the first digest, that the bot may post there.
-	_, err = a.discord.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
-		Content:         fmt.Sprintf("This channel will get the daily security news digest at %s (%s).", at, tz),
-		AllowedMentions: render.NoMentions(),
-	}, discordgo.WithContext(ctx))
+	err = a.notifier.Notify(ctx, channelID, fmt.Sprintf("This channel will get the daily security news digest at %s (%s).", at, tz))
 	if err != nil {
-		return &UserError{Msg: fmt.Sprintf("I can't post in <#%s>: I need View Channel, Send Messages, Embed Links and Create Public Threads there.", channelID), Cause: err}
+		return bot.Response{}, &UserError{Msg: fmt.Sprintf("I can't post in <#%s>: I need View Channel, Send Messages, Embed Links and Create Public Threads there.", channelID), Cause: err}
 	}
 	err = a.store.PutDigestSchedule(ctx, news.DigestSchedule{
-		GuildID: rep.i.GuildID, ChannelID: channelID, Time: at, Timezone: tz, Enabled: true, CreatedBy: userID(rep.i),
+		GuildID: req.GuildID, ChannelID: channelID, Time: at, Timezone: tz, Enabled: true, CreatedBy: req.UserID,
 	})
 	if err != nil {
-		return fmt.Errorf("store schedule: %w", err)
+		return bot.Response{}, fmt.Errorf("store schedule: %w", err)
 	}
-	target := news.DigestTarget{GuildID: rep.i.GuildID, ChannelID: channelID}
+	target := news.DigestTarget{GuildID: req.GuildID, ChannelID: channelID}
 	msg := fmt.Sprintf("Daily digest set: <#%s> every day at %s (%s).", channelID, at, tz)
 	if a.scheduler.Set(target, sched) {
 		next := a.scheduler.Next(channelID)
 		msg += fmt.Sprintf(" Next one %s.", discordTime(next))
 	}
-	_, err = rep.deliver(msg, nil, true)
-	return err
+	return privately(msg), nil
 }
 
 // digestStatus handles /digest status: schedules with their next run, the
 // feeds, and the last digest.
-func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
-	scheds, err := a.store.GuildDigestSchedules(ctx, rep.i.GuildID)
+func (a *Admin) digestStatus(ctx context.Context, req bot.Request) (bot.Response, error) {
+	scheds, err := a.store.GuildDigestSchedules(ctx, req.GuildID)
 	if err != nil {
-		return fmt.Errorf("load schedules: %w", err)
+		return bot.Response{}, fmt.Errorf("load schedules: %w", err)
 	}
 	var b strings.Builder
 	channels := []string{}
@@ -82,29 +76,29 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 		line(s.ChannelID, fmt.Sprintf("daily at %s (%s)", s.Time, s.Timezone))
 	}
 	for _, od := range a.operatorDigests() {
-		if od.GuildID == rep.i.GuildID {
+		if od.GuildID == req.GuildID {
 			line(od.ChannelID, fmt.Sprintf("on schedule `%s` (%s), set by the bot's operator", od.Schedule, od.Timezone))
 		}
 	}
 	if len(channels) == 0 {
 		b.WriteString("**No scheduled digest** in this server. Set one with `/digest setup`.\n")
 	}
-	if !slices.Contains(channels, rep.i.ChannelID) {
-		channels = append(channels, rep.i.ChannelID)
+	if !slices.Contains(channels, req.ChannelID) {
+		channels = append(channels, req.ChannelID)
 	}
 	for _, ch := range channels {
 		last, err := a.store.LastPostedDigest(ctx, ch)
 		switch {
 		case errors.Is(err, news.ErrNotFound):
 		case err != nil:
-			return fmt.Errorf("last digest: %w", err)
+			return bot.Response{}, fmt.Errorf("last digest: %w", err)
 		default:
 			fmt.Fprintf(&b, "**Last digest** in <#%s>: %s, %d stories.\n", ch, discordTime(last.PostedAt), len(last.Digest.Stories))
 		}
 	}
-	feeds, err := a.store.GuildFeeds(ctx, rep.i.GuildID)
+	feeds, err := a.store.GuildFeeds(ctx, req.GuildID)
 	if err != nil {
-		return fmt.Errorf("load feeds: %w", err)
+		return bot.Response{}, fmt.Errorf("load feeds: %w", err)
 	}
 	disabled := 0
 	for _, f := range feeds {
@@ -117,18 +111,18 @@ func (a *Admin) digestStatus(ctx context.Context, rep *reply) error {
 		fmt.Fprintf(&b, " (%d disabled after repeated failures)", disabled)
 	}
 	b.WriteString(". See `/feeds list`.")
-	return rep.deliverLong(b.String(), true)
+	return privately(b.String()), nil
 }
 
 // digestOff handles /digest off: every scheduled digest of the server stops.
-func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
-	scheds, err := a.store.GuildDigestSchedules(ctx, rep.i.GuildID)
+func (a *Admin) digestOff(ctx context.Context, req bot.Request) (bot.Response, error) {
+	scheds, err := a.store.GuildDigestSchedules(ctx, req.GuildID)
 	if err != nil {
-		return fmt.Errorf("load schedules: %w", err)
+		return bot.Response{}, fmt.Errorf("load schedules: %w", err)
 	}
-	n, err := a.store.DisableDigestSchedules(ctx, rep.i.GuildID)
+	n, err := a.store.DisableDigestSchedules(ctx, req.GuildID)
 	if err != nil {
-		return fmt.Errorf("disable schedules: %w", err)
+		return bot.Response{}, fmt.Errorf("disable schedules: %w", err)
 	}
 	for _, s := range scheds {
 		a.scheduler.Remove(s.ChannelID)
@@ -138,33 +132,31 @@ func (a *Admin) digestOff(ctx context.Context, rep *reply) error {
 		msg = fmt.Sprintf("Stopped %d scheduled digest(s). `/digest now` still works; `/digest setup` starts again.", n)
 	}
 	for _, od := range a.operatorDigests() {
-		if od.GuildID == rep.i.GuildID {
+		if od.GuildID == req.GuildID {
 			msg += " The digests the bot's operator declared in its configuration keep running; ask the operator to change them."
 			break
 		}
 	}
-	_, err = rep.deliver(msg, nil, true)
-	return err
+	return privately(msg), nil
 }
 
 // digestNow handles /digest now: a digest of what is new, posted here.
-func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
+func (a *Admin) digestNow(ctx context.Context, req bot.Request) (bot.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, digestNowTimeout)
 	defer cancel()
-	target := news.DigestTarget{GuildID: rep.i.GuildID, ChannelID: rep.i.ChannelID, Location: a.channelZone(ctx, rep.i.GuildID, rep.i.ChannelID)}
+	target := news.DigestTarget{GuildID: req.GuildID, ChannelID: req.ChannelID, Location: a.channelZone(ctx, req.GuildID, req.ChannelID)}
 	res, err := a.runner.Now(ctx, target)
 	switch {
 	case errors.Is(err, news.ErrNothingNew):
 		msg := "Nothing new in this server's feeds within the look-back window."
-		if last, err := a.store.LastPostedDigest(ctx, rep.i.ChannelID); err == nil {
+		if last, err := a.store.LastPostedDigest(ctx, req.ChannelID); err == nil {
 			msg = fmt.Sprintf("Nothing new since the last digest here (%s).", discordTime(last.PostedAt))
 		}
-		_, err = rep.deliver(msg, nil, true)
-		return err
+		return privately(msg), nil
 	case errors.Is(err, news.ErrUndeliverable):
-		return &UserError{Msg: "Discord refused the digest in this channel. Check that I have View Channel, Send Messages, Embed Links and Create Public Threads here; the operator's log has Discord's answer.", Cause: err}
+		return bot.Response{}, &UserError{Msg: "Discord refused the digest in this channel. Check that I have View Channel, Send Messages, Embed Links and Create Public Threads here; the operator's log has Discord's answer.", Cause: err}
 	case err != nil:
-		return err
+		return bot.Response{}, err
 	}
 	msg := "Posted a digest of " + countOf(len(res.Digest.Stories), "story", "stories")
 	if n := len(res.Digest.Headlines); n > 0 {
@@ -173,8 +165,7 @@ func (a *Admin) digestNow(ctx context.Context, rep *reply) error {
 	if res.Digest.More > 0 {
 		msg += fmt.Sprintf(" (%d more did not fit)", res.Digest.More)
 	}
-	_, err = rep.deliver(msg+".", nil, true)
-	return err
+	return privately(msg + "."), nil
 }
 
 // channelZone is the time zone of the channel's digest schedule (stored or

@@ -5,20 +5,18 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bwmarrin/discordgo"
-
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/render"
 )
 
 // feedsList handles /feeds list.
-func (a *Admin) feedsList(ctx context.Context, rep *reply) error {
-	feeds, err := a.store.GuildFeeds(ctx, rep.i.GuildID)
+func (a *Admin) feedsList(ctx context.Context, req bot.Request) (bot.Response, error) {
+	feeds, err := a.store.GuildFeeds(ctx, req.GuildID)
 	if err != nil {
-		return fmt.Errorf("load feeds: %w", err)
+		return bot.Response{}, fmt.Errorf("load feeds: %w", err)
 	}
 	if len(feeds) == 0 {
-		_, err := rep.deliver("This server has no feeds. Add one with `/feeds add url:`.", nil, true)
-		return err
+		return privately("This server has no feeds. Add one with `/feeds add url:`."), nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%d feeds**\n", len(feeds))
@@ -40,23 +38,23 @@ func (a *Admin) feedsList(ctx context.Context, rep *reply) error {
 		}
 		b.WriteString("\n")
 	}
-	return rep.deliverLong(b.String(), true)
+	return privately(b.String()), nil
 }
 
 // feedsAdd handles /feeds add url: the feed is fetched and parsed on the
 // spot (a page's RSS/Atom link is followed), then subscribed.
-func (a *Admin) feedsAdd(ctx context.Context, rep *reply, opts map[string]*discordgo.ApplicationCommandInteractionDataOption) error {
-	raw := stringOpt(opts, "url")
+func (a *Admin) feedsAdd(ctx context.Context, req bot.Request) (bot.Response, error) {
+	raw := req.String("url")
 	if raw == "" {
-		return userErrorf("Give the feed's URL.")
+		return bot.Response{}, userErrorf("Give the feed's URL.")
 	}
 	feedURL, feed, items, err := a.discover(ctx, raw)
 	if err != nil {
-		return &UserError{Msg: "I couldn't add that feed: " + FeedProblem(err) + ".", Cause: err}
+		return bot.Response{}, &UserError{Msg: "I couldn't add that feed: " + FeedProblem(err) + ".", Cause: err}
 	}
-	added, err := a.store.Subscribe(ctx, rep.i.GuildID, feedURL, feed.Title)
+	added, err := a.store.Subscribe(ctx, req.GuildID, feedURL, feed.Title)
 	if err != nil {
-		return fmt.Errorf("subscribe: %w", err)
+		return bot.Response{}, fmt.Errorf("subscribe: %w", err)
 	}
 	if _, err := a.store.AddItems(ctx, feedURL, items); err != nil {
 		a.log.Warn("store items of new feed", "feed_url", feedURL, "err", err)
@@ -69,8 +67,7 @@ func (a *Admin) feedsAdd(ctx context.Context, rep *reply, opts map[string]*disco
 	if !added {
 		msg = fmt.Sprintf("%s is already in this server's feeds; it was checked again and works.", name)
 	}
-	_, err = rep.deliver(render.Truncate(msg, render.MaxContent), nil, true)
-	return err
+	return privately(render.Truncate(msg, render.MaxContent)), nil
 }
 
 // feedTitle is a feed's title made safe to show: it is text from the
@@ -87,15 +84,14 @@ func feedTitle(title string) string {
 const maxFeedTitle = 120
 
 // feedsRemove handles /feeds remove url:.
-func (a *Admin) feedsRemove(ctx context.Context, rep *reply, opts map[string]*discordgo.ApplicationCommandInteractionDataOption) error {
-	raw := stringOpt(opts, "url")
-	removed, err := a.store.Unsubscribe(ctx, rep.i.GuildID, raw)
+func (a *Admin) feedsRemove(ctx context.Context, req bot.Request) (bot.Response, error) {
+	raw := req.String("url")
+	removed, err := a.store.Unsubscribe(ctx, req.GuildID, raw)
 	if err != nil {
-		return fmt.Errorf("unsubscribe: %w", err)
+		return bot.Response{}, fmt.Errorf("unsubscribe: %w", err)
 	}
 	if !removed {
-		return userErrorf("That feed is not in this server's list; see `/feeds list`.")
+		return bot.Response{}, userErrorf("That feed is not in this server's list; see `/feeds list`.")
 	}
-	_, err = rep.deliver(render.Truncate(fmt.Sprintf("Removed <%s>.", raw), render.MaxContent), nil, true)
-	return err
+	return privately(render.Truncate(fmt.Sprintf("Removed <%s>.", raw), render.MaxContent)), nil
 }

@@ -7,8 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/bwmarrin/discordgo"
-
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
 	"github.com/secbrief/secbrief/summarizer"
@@ -17,50 +16,54 @@ import (
 // errNotBotThread is returned for a question asked outside the bot's threads.
 var errNotBotThread = &UserError{Msg: "Ask follow-up questions in the thread I open under a summary or a digest: run `/ask` there, or mention me in it."}
 
-// askCommand handles /ask question: in one of the bot's threads.
-func (r *Router) askCommand(ctx context.Context, rep *reply) error {
-	var question string
-	for _, o := range rep.i.ApplicationCommandData().Options {
-		if o.Name == "question" {
-			question = strings.TrimSpace(o.StringValue())
-		}
-	}
-	if question == "" {
-		return userErrorf("Your question is empty.")
-	}
-	if utf8.RuneCountInString(question) > maxQuestionRunes {
-		return userErrorf("Your question is too long (at most %d characters).", maxQuestionRunes)
-	}
-	thread, ok, err := r.store.Thread(ctx, rep.i.ChannelID)
-	if err != nil {
-		return fmt.Errorf("look up thread %s: %w", rep.i.ChannelID, err)
-	}
-	if !ok {
-		return errNotBotThread
-	}
-	if err := r.allowQuestion(ctx, userID(rep.i), thread.ID); err != nil {
-		return err
-	}
-	if err := r.deferLLMWork(ctx, rep, false); err != nil {
-		return err
-	}
-	answer, allowed, err := r.answer(summarizer.WithGuild(ctx, payer(rep.i)), thread, userID(rep.i), question)
-	if err != nil {
-		return err
-	}
-	if err := rep.deliverParts(answerParts(formatAnswer(question, answer), allowed), false); err != nil {
-		return fmt.Errorf("send answer: %w", err)
-	}
-	return nil
+// msgNoAnswer stands for an answer with nothing left to show.
+const msgNoAnswer = "I have no answer to that."
+
+// askEntry is /ask question:, in one of the bot's threads: the answer comes
+// later, from the thread's articles, summaries and earlier turns.
+func (t *Table) askEntry() bot.Command {
+	return bot.Command{Definition: askDefinition(), MayDefer: true, Handle: t.ask}
 }
 
-// answerParts sanitizes and splits an answer into messages; never empty.
-func answerParts(text string, allowed func(string) bool) []string {
-	parts := render.Answer(text, allowed)
-	if len(parts) == 0 {
-		parts = []string{"I have no answer to that."}
+// ask handles /ask question:.
+func (t *Table) ask(ctx context.Context, req bot.Request) (bot.Response, error) {
+	question := req.String("question")
+	if question == "" {
+		return bot.Response{}, userErrorf("Your question is empty.")
 	}
-	return parts
+	if utf8.RuneCountInString(question) > maxQuestionRunes {
+		return bot.Response{}, userErrorf("Your question is too long (at most %d characters).", maxQuestionRunes)
+	}
+	thread, ok, err := t.store.Thread(ctx, req.ChannelID)
+	if err != nil {
+		return bot.Response{}, fmt.Errorf("look up thread %s: %w", req.ChannelID, err)
+	}
+	if !ok {
+		return bot.Response{}, errNotBotThread
+	}
+	if err := t.allowQuestion(ctx, req.UserID, thread.ID); err != nil {
+		return bot.Response{}, err
+	}
+	pays := payer(req)
+	if err := t.checkBudget(ctx, pays); err != nil {
+		return bot.Response{}, err
+	}
+	return bot.Response{Later: func(ctx context.Context) (bot.Response, error) {
+		ans, allowed, err := t.answer(summarizer.WithGuild(ctx, pays), thread, req.UserID, question)
+		if err != nil {
+			return bot.Response{}, err
+		}
+		return bot.Response{Content: answerText(formatAnswer(question, ans), allowed)}, nil
+	}}, nil
+}
+
+// answerText sanitizes an answer for posting; never empty.
+func answerText(text string, allowed func(string) bool) string {
+	text = strings.TrimSpace(render.Sanitize(text, allowed))
+	if text == "" {
+		return msgNoAnswer
+	}
+	return text
 }
 
 // formatAnswer quotes the question above the answer, so the thread reads
@@ -71,16 +74,16 @@ func formatAnswer(question, answer string) string {
 }
 
 // allowQuestion applies the per-user and per-thread limits.
-func (r *Router) allowQuestion(ctx context.Context, user, threadID string) error {
-	if err := r.allow(r.askLimit, user); err != nil {
+func (t *Table) allowQuestion(ctx context.Context, user, threadID string) error {
+	if err := t.allow(t.askLimit, user); err != nil {
 		return err
 	}
-	if r.opts.ThreadTurnsPerHour > 0 {
-		n, err := r.store.TurnsSince(ctx, threadID, r.opts.Now().Add(-time.Hour))
+	if t.opts.ThreadTurnsPerHour > 0 {
+		n, err := t.store.TurnsSince(ctx, threadID, t.opts.Now().Add(-time.Hour))
 		if err != nil {
 			return fmt.Errorf("count turns: %w", err)
 		}
-		if n >= r.opts.ThreadTurnsPerHour {
+		if n >= t.opts.ThreadTurnsPerHour {
 			return userErrorf("This thread has had %d questions in the last hour, the most I answer; try again later.", n)
 		}
 	}
@@ -90,12 +93,12 @@ func (r *Router) allowQuestion(ctx context.Context, user, threadID string) error
 // answer builds the question from the thread's articles, their summaries
 // and the earlier turns, asks the summarizer and records the turn. It also
 // returns which URLs the answer may show: those of the articles.
-func (r *Router) answer(ctx context.Context, t news.Thread, user, question string) (string, func(string) bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.WorkTimeout)
+func (t *Table) answer(ctx context.Context, th news.Thread, user, question string) (string, func(string) bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.opts.WorkTimeout)
 	defer cancel()
 	q := summarizer.Question{Text: question, UserID: user}
-	for _, h := range t.ArticleHashes {
-		a, ok, err := r.store.Article(ctx, h)
+	for _, h := range th.ArticleHashes {
+		a, ok, err := t.store.Article(ctx, h)
 		if err != nil {
 			return "", nil, fmt.Errorf("load article %s: %w", h, err)
 		}
@@ -103,7 +106,7 @@ func (r *Router) answer(ctx context.Context, t news.Thread, user, question strin
 			continue
 		}
 		src := summarizer.Source{Article: a}
-		if s, ok, err := r.summarizer.Cached(ctx, a); err == nil && ok {
+		if s, ok, err := t.summarizer.Cached(ctx, a); err == nil && ok {
 			src.Summary = s
 		}
 		q.Sources = append(q.Sources, src)
@@ -111,17 +114,17 @@ func (r *Router) answer(ctx context.Context, t news.Thread, user, question strin
 	if len(q.Sources) == 0 {
 		return "", nil, userErrorf("I no longer have the article text for this thread, so I can't answer from it.")
 	}
-	turns, err := r.store.Turns(ctx, t.ID, r.opts.TurnWindow)
+	turns, err := t.store.Turns(ctx, th.ID, t.opts.TurnWindow)
 	if err != nil {
 		return "", nil, fmt.Errorf("load turns: %w", err)
 	}
 	q.Turns = turns
-	ans, err := r.summarizer.Answer(ctx, q)
+	ans, err := t.summarizer.Answer(ctx, q)
 	if err != nil {
 		return "", nil, err
 	}
-	if err := r.store.AddTurn(ctx, t.ID, news.Turn{UserID: user, Question: question, Answer: ans, At: r.opts.Now()}); err != nil {
-		r.log.Error("record turn", "thread_id", t.ID, "err", err)
+	if err := t.store.AddTurn(ctx, th.ID, news.Turn{UserID: user, Question: question, Answer: ans, At: t.opts.Now()}); err != nil {
+		t.log.Error("record turn", "thread_id", th.ID, "err", err)
 	}
 	var texts, urls []string
 	for _, src := range q.Sources {
@@ -129,94 +132,4 @@ func (r *Router) answer(ctx context.Context, t news.Thread, user, question strin
 		urls = append(urls, src.Article.URL)
 	}
 	return ans, render.URLsFrom(strings.Join(texts, "\n"), urls...), nil
-}
-
-// HandleMessage answers a message in one of the bot's threads that mentions
-// the bot (or any message there, with the Message Content intent). Messages
-// from bots never reach it (the bot filters them), and it ignores its own.
-func (r *Router) HandleMessage(ctx context.Context, m *discordgo.Message) error {
-	self := r.self()
-	if m.Author == nil || m.Author.Bot || m.Author.ID == self || m.GuildID == "" {
-		return nil
-	}
-	mentioned := false
-	for _, u := range m.Mentions {
-		if u != nil && u.ID == self {
-			mentioned = true
-		}
-	}
-	if !mentioned && !r.opts.MessageContent {
-		return nil
-	}
-	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
-		return nil
-	}
-	thread, ok, err := r.store.Thread(ctx, m.ChannelID)
-	if err != nil {
-		return fmt.Errorf("look up thread %s: %w", m.ChannelID, err)
-	}
-	if !ok {
-		return nil // not one of ours: stay quiet
-	}
-	question := stripMention(m.Content, self)
-	if question == "" {
-		if !mentioned {
-			return nil
-		}
-		return r.replyTo(ctx, m, "Ask me a question about the article after the mention, e.g. “which versions are affected?”")
-	}
-	if utf8.RuneCountInString(question) > maxQuestionRunes {
-		return r.replyTo(ctx, m, fmt.Sprintf("That question is too long (at most %d characters).", maxQuestionRunes))
-	}
-	err = r.allowQuestion(ctx, m.Author.ID, thread.ID)
-	if err == nil {
-		err = r.checkBudget(ctx, m.GuildID)
-	}
-	if err != nil {
-		if !isRefusal(err) {
-			return err
-		}
-		if !mentioned {
-			// Plain messages (Message Content intent) over a limit are
-			// left alone rather than flooding the thread with refusals.
-			r.log.Debug("question over a limit ignored", "message_id", m.ID, "reason", err)
-			return nil
-		}
-		return r.replyTo(ctx, m, UserMessage(err))
-	}
-	_ = r.discord.ChannelTyping(m.ChannelID, discordgo.WithContext(ctx))
-	ans, allowed, err := r.answer(summarizer.WithGuild(ctx, m.GuildID), thread, m.Author.ID, question)
-	if err != nil {
-		if rerr := r.replyTo(ctx, m, UserMessage(err)); rerr != nil {
-			r.log.Warn("reply with error", "message_id", m.ID, "err", rerr)
-		}
-		return err
-	}
-	for _, part := range answerParts(ans, allowed) {
-		if err := r.replyTo(ctx, m, part); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// replyTo answers m with a reply that pings no one, not even its author.
-func (r *Router) replyTo(ctx context.Context, m *discordgo.Message, content string) error {
-	_, err := r.discord.ChannelMessageSendComplex(m.ChannelID, &discordgo.MessageSend{
-		Content:         render.Truncate(content, render.MaxContent),
-		Reference:       &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: new(false)},
-		AllowedMentions: render.NoMentions(),
-	}, discordgo.WithContext(ctx))
-	if err != nil {
-		return fmt.Errorf("reply to %s: %w", m.ID, err)
-	}
-	return nil
-}
-
-// stripMention removes mentions of the bot from the question text.
-func stripMention(content, self string) string {
-	if self != "" {
-		content = strings.NewReplacer("<@"+self+">", " ", "<@!"+self+">", " ").Replace(content)
-	}
-	return strings.TrimSpace(content)
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bwmarrin/discordgo"
+	"github.com/secbrief/secbrief/bot"
 )
 
 // errBudgetSpent is shown once a guild spent its daily LLM tokens.
@@ -23,24 +23,24 @@ const dmPayerPrefix = "dm:"
 // against: its server, or in a direct message the member ("dm:<user id>"),
 // so that direct messages have a daily ceiling too and are never counted
 // as the terminal's (guild "").
-func payer(i *discordgo.Interaction) string {
-	if i.GuildID != "" {
-		return i.GuildID
+func payer(req bot.Request) string {
+	if req.GuildID != "" {
+		return req.GuildID
 	}
-	return dmPayerPrefix + userID(i)
+	return dmPayerPrefix + req.UserID
 }
 
 // checkBudget refuses LLM work for a payer (see payer) whose daily token
 // budget (limits.guild_daily_tokens) is spent.
-func (r *Router) checkBudget(ctx context.Context, payer string) error {
-	if r.opts.GuildDailyTokens <= 0 || payer == "" {
+func (t *Table) checkBudget(ctx context.Context, payer string) error {
+	if t.opts.GuildDailyTokens <= 0 || payer == "" {
 		return nil
 	}
-	used, err := r.store.TokensOn(ctx, payer, r.opts.Now().UTC().Format("2006-01-02"))
+	used, err := t.store.TokensOn(ctx, payer, t.opts.Now().UTC().Format("2006-01-02"))
 	if err != nil {
 		return fmt.Errorf("token budget of %s: %w", payer, err)
 	}
-	if used < r.opts.GuildDailyTokens {
+	if used < t.opts.GuildDailyTokens {
 		return nil
 	}
 	if strings.HasPrefix(payer, dmPayerPrefix) {

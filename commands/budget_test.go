@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
+	"github.com/secbrief/secbrief/bot"
 
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/storage"
@@ -33,15 +33,13 @@ func TestDirectMessagesHaveADailyBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := New(&respondRecorder{}, nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }},
+	r := New(nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }},
 		slog.New(slog.DiscardHandler))
-	dm := func(user string) *discordgo.Interaction {
-		return &discordgo.Interaction{User: &discordgo.User{ID: user}}
-	}
-	inGuild := &discordgo.Interaction{GuildID: "1", Member: &discordgo.Member{User: &discordgo.User{ID: "5"}}}
+	dm := func(user string) bot.Request { return bot.Request{UserID: user} }
+	inGuild := bot.Request{GuildID: "1", UserID: "5"}
 	tests := []struct {
 		name  string
-		i     *discordgo.Interaction
+		i     bot.Request
 		payer string
 		want  error
 	}{
@@ -74,16 +72,10 @@ func TestSummarizeInDirectMessageRespectsItsBudget(t *testing.T) {
 	if err := st.AddUsage(ctx, news.Usage{GuildID: "dm:5", Day: day, Model: "m", PromptTokens: 10000}); err != nil {
 		t.Fatal(err)
 	}
-	d := &respondRecorder{}
-	r := New(d, nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }},
+	r := New(nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }},
 		slog.New(slog.DiscardHandler))
-	i := &discordgo.Interaction{ID: "9", Type: discordgo.InteractionApplicationCommand, User: &discordgo.User{ID: "5"},
-		Data: discordgo.ApplicationCommandInteractionData{Name: cmdSummarize, Options: []*discordgo.ApplicationCommandInteractionDataOption{
-			{Name: "url", Type: discordgo.ApplicationCommandOptionString, Value: "https://example.com/advisory"}}}}
-	if err := r.HandleInteraction(ctx, i); err != nil {
-		t.Fatalf("HandleInteraction: %v", err)
-	}
-	if len(d.responses) != 1 || d.responses[0].Data == nil || d.responses[0].Data.Content != errDMBudgetSpent.Msg {
-		t.Fatalf("responses = %+v, want the direct-message budget refusal", d.responses)
+	req := bot.Request{Name: cmdSummarize, UserID: "5", Options: map[string]any{"url": "https://example.com/advisory"}}
+	if res := run(ctx, r.summarize, req); res.err != errDMBudgetSpent || res.deferred {
+		t.Fatalf("result %+v, want the direct-message budget refusal before any deferral", res)
 	}
 }

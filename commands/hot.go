@@ -10,14 +10,13 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// answer is a summary ready to post: what deliver needs.
+// answer is a summary ready to post: what summaryResponse needs.
 type answer struct {
 	summary news.Summary
 	hash    string // news.Article.Hash of the summarized text
-	embed   *discordgo.MessageEmbed
-	// direct holds the encoded initial responses that answer with the
-	// embed at once, [0] public and [1] private (nil if encoding failed).
-	direct [2][]byte
+	// embed is rendered once and shared by every answer of the summary
+	// (never changed): the bot keeps its encoding by it.
+	embed *discordgo.MessageEmbed
 }
 
 // hotAnswers keeps the rendered summaries of the most recently summarized

@@ -9,10 +9,10 @@ import (
 )
 
 // TestHandleMessageIgnores: messages that must never be answered return
-// before anything is looked up (the Router has no store to look in, so
+// before anything is looked up (the Table has no store to look in, so
 // any lookup would panic).
 func TestHandleMessageIgnores(t *testing.T) {
-	r := New(nil, nil, nil, nil, Options{}, slog.New(slog.DiscardHandler))
+	r := New(nil, nil, nil, Options{}, slog.New(slog.DiscardHandler))
 	r.SetSelf("42")
 	mention := []*discordgo.User{{ID: "42"}}
 	tests := []struct {
@@ -28,8 +28,9 @@ func TestHandleMessageIgnores(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := r.HandleMessage(context.Background(), tt.m); err != nil {
-				t.Fatalf("HandleMessage: %v", err)
+			resp, err := r.HandleMessage(context.Background(), tt.m)
+			if err != nil || resp.Content != "" || resp.Later != nil {
+				t.Fatalf("HandleMessage: %+v, %v; want no answer", resp, err)
 			}
 		})
 	}

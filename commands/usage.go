@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
 )
@@ -40,26 +41,32 @@ func usageDefinition() *discordgo.ApplicationCommand {
 	}
 }
 
-// usageCommand handles /usage: this server's token usage, privately, for
-// members with Manage Server (checked here too: default permissions can
-// be overridden per server).
-func (r *Router) usageCommand(ctx context.Context, rep *reply) error {
-	guildID := rep.i.GuildID
-	if guildID == "" {
-		return userErrorf("This command only works in a server.")
-	}
-	if !canManage(rep.i) {
-		return userErrorf("You need the Manage Server permission to see this server's usage.")
-	}
-	today := r.opts.Now().UTC()
-	from := today.AddDate(0, 0, 1-usageDays).Format(dayLayout)
-	rows, err := r.store.GuildUsage(ctx, guildID, from, today.Format(dayLayout))
-	if err != nil {
-		return fmt.Errorf("usage of guild %s: %w", guildID, err)
-	}
-	_, err = rep.deliver(usageReport(rows, today, r.opts.GuildDailyTokens), nil, true)
-	return err
+// usageEntry is /usage: this server's token usage, privately, for members
+// with Manage Server (checked here too: default permissions can be
+// overridden per server).
+func (t *Table) usageEntry() bot.Command {
+	return bot.Command{Definition: usageDefinition(), Private: always, Handle: t.usage}
 }
+
+// usage handles /usage.
+func (t *Table) usage(ctx context.Context, req bot.Request) (bot.Response, error) {
+	if req.GuildID == "" {
+		return bot.Response{}, userErrorf("This command only works in a server.")
+	}
+	if !canManage(req) {
+		return bot.Response{}, userErrorf("You need the Manage Server permission to see this server's usage.")
+	}
+	today := t.opts.Now().UTC()
+	from := today.AddDate(0, 0, 1-usageDays).Format(dayLayout)
+	rows, err := t.store.GuildUsage(ctx, req.GuildID, from, today.Format(dayLayout))
+	if err != nil {
+		return bot.Response{}, fmt.Errorf("usage of guild %s: %w", req.GuildID, err)
+	}
+	return bot.Response{Content: usageReport(rows, today, t.opts.GuildDailyTokens), Private: true}, nil
+}
+
+// always is the Private rule of commands whose answers are always private.
+func always(bot.Request) bool { return true }
 
 // usageReport renders one guild's rows for the usageDays days ending today:
 // today against the daily budget (0: none), then one line per day, days

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
 	"github.com/secbrief/secbrief/storage"
@@ -105,10 +106,14 @@ func TestThousands(t *testing.T) {
 // TestUsageIsRegistered: /usage is in the bulk-registered commands, for
 // Manage Server by default and in servers only.
 func TestUsageIsRegistered(t *testing.T) {
-	r := New(nil, nil, nil, nil, Options{}, slog.New(slog.DiscardHandler))
-	for _, c := range r.Commands() {
+	r := New(nil, nil, nil, Options{}, slog.New(slog.DiscardHandler))
+	for _, e := range r.Commands() {
+		c := e.Definition
 		if c.Name != cmdUsage {
 			continue
+		}
+		if e.MayDefer || e.Private == nil || !e.Private(bot.Request{}) {
+			t.Errorf("/usage entry %+v, want private and answered at once", e)
 		}
 		if c.DefaultMemberPermissions == nil || *c.DefaultMemberPermissions != manageGuild {
 			t.Errorf("/usage default_member_permissions = %v, want Manage Server", c.DefaultMemberPermissions)
@@ -119,18 +124,6 @@ func TestUsageIsRegistered(t *testing.T) {
 		return
 	}
 	t.Error("/usage is not among the Router's commands")
-}
-
-// respondRecorder is a Discord that records initial responses; any other
-// call panics, which the handler under test must not make.
-type respondRecorder struct {
-	Discord
-	responses []*discordgo.InteractionResponse
-}
-
-func (d *respondRecorder) InteractionRespond(_ *discordgo.Interaction, r *discordgo.InteractionResponse, _ ...discordgo.RequestOption) error {
-	d.responses = append(d.responses, r)
-	return nil
 }
 
 // TestUsageCommand: through the Router, with the store on SQLite, /usage
@@ -153,34 +146,20 @@ func TestUsageCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	invoke := func(guildID string, perms int64) *discordgo.InteractionResponse {
+	r := New(nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }}, slog.New(slog.DiscardHandler))
+	invoke := func(guildID string, perms int64) string {
 		t.Helper()
-		d := &respondRecorder{}
-		r := New(d, nil, nil, st, Options{GuildDailyTokens: 10000, Now: func() time.Time { return usageToday }}, slog.New(slog.DiscardHandler))
-		i := &discordgo.Interaction{ID: "9", Type: discordgo.InteractionApplicationCommand, GuildID: guildID,
-			Data: discordgo.ApplicationCommandInteractionData{Name: cmdUsage}}
-		if guildID != "" {
-			i.Member = &discordgo.Member{User: &discordgo.User{ID: "5"}, Permissions: perms}
-		} else {
-			i.User = &discordgo.User{ID: "5"}
+		res := run(ctx, r.usage, bot.Request{Name: cmdUsage, GuildID: guildID, UserID: "5", Permissions: perms})
+		if res.err != nil {
+			return UserMessage(res.err)
 		}
-		if err := r.HandleInteraction(ctx, i); err != nil {
-			t.Fatalf("HandleInteraction: %v", err)
+		if !res.resp.Private || res.deferred {
+			t.Fatalf("response %+v is not private and at once", res.resp)
 		}
-		if len(d.responses) != 1 {
-			t.Fatalf("%d responses, want 1", len(d.responses))
-		}
-		resp := d.responses[0]
-		if resp.Data == nil || resp.Data.Flags&discordgo.MessageFlagsEphemeral == 0 {
-			t.Fatalf("response is not ephemeral: %+v", resp.Data)
-		}
-		if err := render.CheckAllowedMentions(resp.Data.AllowedMentions); err != nil {
-			t.Errorf("response can ping: %v", err)
-		}
-		return resp
+		return res.resp.Content
 	}
 
-	got := invoke("1", discordgo.PermissionManageGuild).Data.Content
+	got := invoke("1", discordgo.PermissionManageGuild)
 	for _, want := range []string{"**Today:** 4,321 of 10,000 tokens (43%), 5,679 left.", "`2026-03-03` 4,321\n`2026-03-02` 0\n", "**Total:** 4,321 tokens, all with `m`."} {
 		if !strings.Contains(got, want) {
 			t.Errorf("/usage lacks %q:\n%s", want, got)
@@ -191,13 +170,13 @@ func TestUsageCommand(t *testing.T) {
 			t.Errorf("/usage shows %q, which is not this guild's last 7 days:\n%s", leak, got)
 		}
 	}
-	if got := invoke("1", discordgo.PermissionAdministrator).Data.Content; !strings.Contains(got, "4,321") {
+	if got := invoke("1", discordgo.PermissionAdministrator); !strings.Contains(got, "4,321") {
 		t.Errorf("an Administrator is refused: %s", got)
 	}
-	if got := invoke("1", discordgo.PermissionSendMessages).Data.Content; !strings.Contains(got, "Manage Server") || strings.Contains(got, "4,321") {
+	if got := invoke("1", discordgo.PermissionSendMessages); !strings.Contains(got, "Manage Server") || strings.Contains(got, "4,321") {
 		t.Errorf("a member without Manage Server got: %s", got)
 	}
-	if got := invoke("", 0).Data.Content; !strings.Contains(got, "only works in a server") {
+	if got := invoke("", 0); !strings.Contains(got, "only works in a server") {
 		t.Errorf("a direct message got: %s", got)
 	}
 }

@@ -25,12 +25,11 @@ var (
 	_ metrics.Pinger      = (*storage.Store)(nil)
 
 	// The commands.
-	_ commands.Discord      = bot.Client{}
 	_ commands.Summarizer   = (*summarizer.Summarizer)(nil)
 	_ commands.Fetcher      = (*article.Fetcher)(nil)
 	_ commands.DigestRunner = (*digest.Runner)(nil)
 	_ commands.Scheduler    = (*digest.Scheduler)(nil)
-	_ commands.Extension    = (*commands.Admin)(nil)
+	_ commands.Notifier     = (*bot.DigestPoster)(nil)
 
 	// The digest.
 	_ digest.Poller     = (*feeds.Poller)(nil)
@@ -40,6 +39,6 @@ var (
 	_ digest.Poster     = (*bot.DigestPoster)(nil)
 
 	// The bot.
-	_ bot.Handler  = (*commands.Router)(nil)
+	_ bot.Handler  = (*commands.Table)(nil)
 	_ bot.Observer = (*metrics.Metrics)(nil)
 )

@@ -74,7 +74,7 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 	return err
 }
 
-// newBot builds the Discord session, the command router with the admin
+// newBot builds the Discord session, the command table with the admin
 // commands, the digest service and the bot.
 func (a *app) newBot() (*bot.Bot, *digests, error) {
 	d := a.cfg.Discord
@@ -93,11 +93,10 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	}
 	poster := bot.NewDigestPoster(session, a.log)
 	dg := a.newDigests(poster, poster.Notify)
-	client := bot.Client{Session: session}
-	admin := commands.NewAdmin(client, a.store, dg.runner, dg.scheduler, a.discoverer(),
+	admin := commands.NewAdmin(a.store, dg.runner, dg.scheduler, a.discoverer(), poster,
 		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, a.log)
 	l := a.cfg.Limits
-	router := commands.New(client, a.sum, a.fetcher, a.store, commands.Options{
+	table := commands.New(a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
 		MessageContent:      d.MessageContentIntent,
 		URLPolicy:           a.policy,
@@ -105,6 +104,6 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
 		GuildDailyTokens:    int(l.GuildDailyTokens),
-	}, a.log, admin)
-	return bot.New(session, router, opts, a.log), dg, nil
+	}, a.log, admin.Commands()...)
+	return bot.New(session, table, opts, a.log), dg, nil
 }
