@@ -89,14 +89,15 @@ const decodeQueue = 4096
 
 // Bot is a running Discord bot.
 type Bot struct {
-	session *discordgo.Session // REST
-	client  Client             // REST, interaction routes sent by the bot itself
-	gw      *gateway.Conn      // events
-	decode  chan func()        // events to decode, for the decoders
-	opts    Options
-	log     *slog.Logger
-	handler Handler
-	table   table
+	session  *discordgo.Session // REST
+	client   Client             // REST, interaction routes sent by the bot itself
+	gw       *gateway.Conn      // events
+	decode   chan func()        // events to decode, for the decoders
+	handlers *handlerPool       // runs interaction handlers (see startDecoders)
+	opts     Options
+	log      *slog.Logger
+	handler  Handler
+	table    table
 
 	encoded     *encodings    // first responses of answers, encoded once
 	pending     *firstAnswers // interactions awaiting their first response

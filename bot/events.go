@@ -31,7 +31,7 @@ func (b *Bot) dispatch(e gateway.Event) {
 				b.log.Error("decode interaction", "seq", e.Seq, "err", err)
 				return
 			}
-			go b.onInteraction(&i)
+			b.handlers.run(func() { b.onInteraction(&i) })
 		}
 	case "MESSAGE_CREATE":
 		b.decode <- func() {
@@ -48,11 +48,13 @@ func (b *Bot) dispatch(e gateway.Event) {
 	}
 }
 
-// startDecoders starts one decoder per CPU; they decode events until stop
-// is called, once the gateway connection has ended. Long-lived, their
-// stacks have grown to what decoding takes: a goroutine per event would
-// grow (copy) its stack in every decode.
+// startDecoders starts one decoder per CPU, and the workers that run
+// interaction handlers; they run until stop is called, once the gateway
+// connection has ended. Long-lived, their stacks have grown to what
+// decoding (or handling) takes: a goroutine per event would grow (copy)
+// its stack every time.
 func (b *Bot) startDecoders() (stop func()) {
+	b.handlers = newHandlerPool(handlerWorkers)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
@@ -63,7 +65,8 @@ func (b *Bot) startDecoders() (stop func()) {
 	}
 	return func() {
 		close(b.decode)
-		wg.Wait()
+		wg.Wait() // no decoder hands out a handler any more
+		b.handlers.stop()
 	}
 }
 
