@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/secbrief/secbrief/news"
 )
@@ -25,41 +26,66 @@ func (s *Store) CreateDigest(ctx context.Context, run news.DigestRun) (int64, er
 	}
 	var id int64
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO digests (guild_id, channel_id, slot, state, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, slot) DO NOTHING`,
-			run.GuildID, run.ChannelID, run.Slot, string(state), string(body), dbTime(s.now()))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return news.ErrDigestExists
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		for _, it := range run.Items {
-			var item int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE feed_url = ? AND item_id = ?`,
-				it.FeedURL, it.ItemID).Scan(&item)
-			if errors.Is(err, sql.ErrNoRows) {
-				err = news.ErrNotFound
-			}
-			if err == nil {
-				_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
-					VALUES (?, ?, ?)`, id, item, it.Summarized)
-			}
-			if err != nil {
-				return fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, err)
-			}
-		}
-		return nil
+		var err error
+		id, err = insertDigest(ctx, tx, run, state, body, s.now())
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("create digest %s/%s: %w", run.ChannelID, run.Slot, err)
 	}
 	return id, nil
+}
+
+// insertDigest inserts run's row in state with its encoded body, and its
+// items, returning the digest's id: news.ErrDigestExists when (ChannelID,
+// Slot) is taken, news.ErrNotFound (wrapped, naming the item) for an item
+// the items table lacks.
+func insertDigest(ctx context.Context, tx *sql.Tx, run news.DigestRun, state news.DigestState, body []byte, now time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO digests (guild_id, channel_id, slot, state, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, slot) DO NOTHING`,
+		run.GuildID, run.ChannelID, run.Slot, string(state), string(body), dbTime(now))
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, err
+	} else if n == 0 {
+		return 0, news.ErrDigestExists
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	for _, it := range run.Items {
+		var item int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE feed_url = ? AND item_id = ?`,
+			it.FeedURL, it.ItemID).Scan(&item)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = news.ErrNotFound
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
+				VALUES (?, ?, ?)`, id, item, it.Summarized)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, err)
+		}
+	}
+	return id, nil
+}
+
+// deliverDigestItems marks the items of digest id delivered to channel at
+// now (as dbTime gives it): an item delivered before counts one time more.
+func deliverDigestItems(ctx context.Context, tx *sql.Tx, channel string, id int64, now any) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (channel_id, item, digest_id, summarized, times, delivered_at)
+		SELECT ?, item, digest_id, summarized, 1, ? FROM digest_items WHERE digest_id = ? AND true
+		ON CONFLICT (channel_id, item) DO UPDATE SET digest_id = excluded.digest_id,
+			summarized = excluded.summarized, times = deliveries.times + 1, delivered_at = excluded.delivered_at`,
+		channel, now, id)
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	return nil
 }
 
 // RecordDigestPart records that part of digest id was posted as messageID
@@ -88,12 +114,8 @@ func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messag
 			return err
 		}
 		now := dbTime(s.now())
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (channel_id, item, digest_id, summarized, times, delivered_at)
-			SELECT ?, item, digest_id, summarized, 1, ? FROM digest_items WHERE digest_id = ? AND true
-			ON CONFLICT (channel_id, item) DO UPDATE SET digest_id = excluded.digest_id,
-				summarized = excluded.summarized, times = deliveries.times + 1, delivered_at = excluded.delivered_at`,
-			channel, now, id); err != nil {
-			return fmt.Errorf("deliver: %w", err)
+		if err := deliverDigestItems(ctx, tx, channel, id, now); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE digests SET state = 'posted', posted_at = ? WHERE id = ?`, now, id)
 		return err

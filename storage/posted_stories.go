@@ -110,42 +110,12 @@ func (s *Store) RecordUnshown(ctx context.Context, run news.DigestRun) (int64, e
 	}
 	var id int64
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		now := dbTime(s.now())
-		res, err := tx.ExecContext(ctx, `INSERT INTO digests (guild_id, channel_id, slot, state, body, created_at)
-			VALUES (?, ?, ?, 'empty', ?, ?) ON CONFLICT (channel_id, slot) DO NOTHING`,
-			run.GuildID, run.ChannelID, run.Slot, string(body), now)
-		if err != nil {
+		now := s.now()
+		var err error
+		if id, err = insertDigest(ctx, tx, run, news.DigestEmpty, body, now); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return news.ErrDigestExists
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		for _, it := range run.Items {
-			var item int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM items WHERE feed_url = ? AND item_id = ?`,
-				it.FeedURL, it.ItemID).Scan(&item)
-			if errors.Is(err, sql.ErrNoRows) {
-				err = news.ErrNotFound
-			}
-			if err == nil {
-				_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
-					VALUES (?, ?, ?)`, id, item, it.Summarized)
-			}
-			if err != nil {
-				return fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, err)
-			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (channel_id, item, digest_id, summarized, times, delivered_at)
-			SELECT ?, item, digest_id, summarized, 1, ? FROM digest_items WHERE digest_id = ? AND true
-			ON CONFLICT (channel_id, item) DO UPDATE SET digest_id = excluded.digest_id,
-				summarized = excluded.summarized, times = deliveries.times + 1, delivered_at = excluded.delivered_at`,
-			run.ChannelID, now, id)
-		return err
+		return deliverDigestItems(ctx, tx, run.ChannelID, id, dbTime(now))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("record unshown %s/%s: %w", run.ChannelID, run.Slot, err)
