@@ -17,7 +17,6 @@ import (
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/render"
 	"github.com/secbrief/secbrief/storage"
-	"github.com/secbrief/secbrief/summarizer"
 )
 
 // terminalGuild is the pseudo guild of digests built in the terminal: its
@@ -118,22 +117,9 @@ func (a *app) terminalRunner(scratch *storage.Store, since time.Duration, noLLM 
 		// The terminal is the operator's: the whole error, on one line.
 		ErrorText: func(err error) string { return strings.Join(strings.Fields(err.Error()), " ") },
 	}, a.log)
-	dc := a.cfg.Digest
-	cfg := digest.Config{
-		Store:            terminalStore{Store: scratch, usage: a.store, noLLM: noLLM},
-		Summarizer:       a.sum,
-		Poller:           poller,
-		Fetcher:          a.fetcher,
-		WithGuild:        summarizer.WithGuild,
-		IsTeaser:         feeds.IsTeaser,
-		MaxItems:         dc.MaxItems,
-		MaxCandidates:    dc.MaxCandidates,
-		Judge:            mergeJudge(dc.LLMMerge, a.sum),
-		Lookback:         since,
-		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
-		Concurrency:      a.cfg.LLM.Concurrency,
-		Logger:           a.log,
-	}
+	cfg := a.digestConfig()
+	cfg.Store = terminalStore{Store: scratch, usage: a.store, noLLM: noLLM}
+	cfg.Poller, cfg.Lookback = poller, since
 	if noLLM {
 		// A budget that is spent from the start: the runner shows cached
 		// summaries and lists the rest by headline, as when a guild's

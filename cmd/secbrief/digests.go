@@ -36,6 +36,26 @@ func (d *digests) operatorDigests() []commands.OperatorDigest {
 	return slices.Clone(d.operator)
 }
 
+// digestConfig is the digest runner's configuration that the bot's
+// digests and the terminal's share; each sets its store and poller (and
+// the bot its poster and shard rule).
+func (a *app) digestConfig() digest.Config {
+	dc := a.cfg.Digest
+	return digest.Config{
+		Summarizer:       a.sum,
+		Fetcher:          a.fetcher,
+		WithGuild:        summarizer.WithGuild,
+		IsTeaser:         feeds.IsTeaser,
+		MaxItems:         dc.MaxItems,
+		MaxCandidates:    dc.MaxCandidates,
+		Judge:            mergeJudge(dc.LLMMerge, a.sum),
+		Lookback:         dc.Lookback.Duration(),
+		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
+		Concurrency:      a.cfg.LLM.Concurrency,
+		Logger:           a.log,
+	}
+}
+
 // newDigests wires feeds and digests; poster may be nil for a dry run.
 func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	d := &digests{}
@@ -53,28 +73,15 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 			}
 		},
 	}, a.log)
-	dc := a.cfg.Digest
-	d.runner = digest.NewRunner(digest.Config{
-		Store:            a.store,
-		Summarizer:       a.sum,
-		Poster:           poster,
-		Poller:           d.poller,
-		Fetcher:          a.fetcher,
-		WithGuild:        summarizer.WithGuild,
-		IsTeaser:         feeds.IsTeaser,
-		MaxItems:         dc.MaxItems,
-		MaxCandidates:    dc.MaxCandidates,
-		Judge:            mergeJudge(dc.LLMMerge, a.sum),
-		Lookback:         dc.Lookback.Duration(),
-		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
-		Concurrency:      a.cfg.LLM.Concurrency,
-		InShard:          bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount),
-		Logger:           a.log,
-	})
+	cfg := a.digestConfig()
+	cfg.Store, cfg.Poster, cfg.Poller = a.store, poster, d.poller
+	inShard := bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
+	cfg.InShard = inShard
+	d.runner = digest.NewRunner(cfg)
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
 		Run:     d.runner.RunScheduled,
-		InShard: bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount),
-		Grace:   dc.Grace.Duration(),
+		InShard: inShard,
+		Grace:   a.cfg.Digest.Grace.Duration(),
 		Logger:  a.log,
 	})
 	return d
