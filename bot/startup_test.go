@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/secbrief/secbrief/gateway"
 	"github.com/secbrief/secbrief/internal/fakeclock"
 	"github.com/secbrief/secbrief/internal/fakediscord"
+	"github.com/secbrief/secbrief/internal/loopback"
 )
 
 // startupGuard bounds every wait of these tests; a failure guard, not a
@@ -40,18 +40,6 @@ func (g *gatewayEvents) list() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return slices.Clone(g.events)
-}
-
-// closedOrigin returns an http origin on loopback where nothing listens.
-func closedOrigin(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
 }
 
 // runBot runs a bot with opts until ctx ends and returns Run's result on
@@ -123,7 +111,7 @@ var attemptLine = regexp.MustCompile(`msg="gateway connection attempt failed".* 
 // context ends. The clock is fake: the test moves it past each wait.
 func TestUnreachableDiscordRetried(t *testing.T) {
 	t.Parallel()
-	origin := closedOrigin(t)
+	origin := "http://" + loopback.ClosedAddr(t)
 	clock := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	events := &gatewayEvents{}
 	logs := &syncBuffer{}

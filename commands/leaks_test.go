@@ -19,6 +19,7 @@ import (
 
 	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/feeds"
+	"github.com/secbrief/secbrief/internal/loopback"
 )
 
 // evilPhrase is what a hostile server puts where a reason phrase, a title
@@ -105,18 +106,6 @@ func rawStatusServer(t *testing.T, status, contentType string) string {
 	return l.Addr().String()
 }
 
-// closedAddr is an address on 127.0.0.1 nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // TestSummarizeErrorsLeakNothing fetches through the real fetcher and
 // checks the /summarize reply (UserMessage) says what kind of thing failed
 // and never the address, the name, the dial error, the redirect target or
@@ -144,7 +133,7 @@ func TestSummarizeErrorsLeakNothing(t *testing.T) {
 			"uses a port other than 80 or 443", []string{"6379"}},
 		{"address typed in the link", nil, func(*leakEnv) string { return "http://10.9.8.7/" },
 			"points to a private or local address", nil},
-		{"connection refused", nil, func(*leakEnv) string { return "http://" + closedAddr(t) + "/" },
+		{"connection refused", nil, func(*leakEnv) string { return "http://" + loopback.ClosedAddr(t) + "/" },
 			"couldn't connect", []string{"connection refused"}},
 	}
 	for _, tt := range tests {
@@ -218,7 +207,7 @@ func TestRemoteWordsAreNotRepeated(t *testing.T) {
 // inside, a feed whose port is closed and a feed with a hostile reason
 // phrase are each described by kind only.
 func TestFeedProblemsLeakNothing(t *testing.T) {
-	dead := closedAddr(t)
+	dead := loopback.ClosedAddr(t)
 	mux := http.NewServeMux()
 	mux.Handle("/moved.xml", http.RedirectHandler("http://10.0.0.1/feed.xml", http.StatusMovedPermanently))
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {

@@ -16,19 +16,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/secbrief/secbrief/internal/fakediscord"
+	"github.com/secbrief/secbrief/internal/loopback"
 )
-
-// closedAddr returns a loopback address nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
 
 // TestInvalidTokenFromURLEndsRun: a URL function that reports the token
 // rejected (GET /gateway/bot answered 401) ends Run at once, without a
@@ -63,7 +52,7 @@ func TestInvalidTokenFromURLEndsRun(t *testing.T) {
 func TestUnreachableGatewayRetried(t *testing.T) {
 	t.Parallel()
 	srv := fakediscord.New(t, fakediscord.Options{})
-	wsURL := "ws://" + closedAddr(t) + "/"
+	wsURL := "ws://" + loopback.ClosedAddr(t) + "/"
 	logs := &lockedBuffer{}
 	r := start(t, srv, Options{
 		URL:        func(context.Context) (string, error) { return wsURL, nil },

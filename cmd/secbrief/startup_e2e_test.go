@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -15,23 +14,12 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/internal/fakediscord"
+	"github.com/secbrief/secbrief/internal/loopback"
 )
 
 // startupGuard bounds the waits of the start-up tests: a failure guard,
 // never reached when they pass.
 const startupGuard = 30 * time.Second
-
-// closedOrigin returns an http origin on loopback where nothing listens.
-func closedOrigin(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
 
 // configAt writes h's configuration file with discord.api_base_url origin.
 func (h *harness) configAt(origin string) string {
@@ -105,7 +93,7 @@ func TestRunRejectsInvalidToken(t *testing.T) {
 func TestRunRetriesUnreachableDiscordUntilSIGTERM(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	origin := closedOrigin(t)
+	origin := "http://" + loopback.ClosedAddr(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +147,7 @@ func TestRunRetriesUnreachableDiscordUntilSIGTERM(t *testing.T) {
 func TestNoLostConnectionCountedBeforeConnecting(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.cfg.Discord.APIBaseURL = closedOrigin(t)
+	h.cfg.Discord.APIBaseURL = "http://" + loopback.ClosedAddr(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	a, err := openApp(ctx, h.cfg, newLogger(h.cfg, h.logs))
