@@ -18,12 +18,22 @@ import (
 // exit code, stdout and stderr.
 func runChild(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	return runMain(t, append(base, env...), "", args...)
+}
+
+// runMain runs this binary's main (the test binary re-executing itself)
+// with env (plus the switch that makes it run main), stdin and args, and
+// returns its exit code, stdout and stderr.
+func runMain(t *testing.T, env []string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(t.Context(), exe, args...)
-	cmd.Env = append([]string{"SECBRIEF_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Env = append(env, "SECBRIEF_TEST_MAIN=1")
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
@@ -34,7 +44,7 @@ func runChild(t *testing.T, env []string, args ...string) (int, string, string) 
 	case errors.As(err, &exit):
 		return exit.ExitCode(), out.String(), errOut.String()
 	}
-	t.Fatalf("run %v: %v", args, err)
+	t.Fatalf("run secbrief %q: %v", args, err)
 	return 0, "", ""
 }
 

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,28 +13,11 @@ import (
 )
 
 // runProcess runs the secbrief binary (this test binary re-executing
-// main) with args and stdin, and returns its exit status and output.
+// main) with this process's environment, args and stdin, and returns its
+// exit status and output.
 func runProcess(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(t.Context(), exe, args...)
-	cmd.Env = append(os.Environ(), "SECBRIEF_TEST_MAIN=1")
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errOut.String()
-	case errors.As(err, &exit):
-		return exit.ExitCode(), out.String(), errOut.String()
-	}
-	t.Fatalf("run secbrief %q: %v", args, err)
-	return 0, "", ""
+	return runMain(t, os.Environ(), stdin, args...)
 }
 
 // flagLine is a flag's header line in a FlagSet's PrintDefaults output:
