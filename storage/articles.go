@@ -19,7 +19,7 @@ import (
 func (s *Store) PutArticle(ctx context.Context, a news.Article) error {
 	hash := a.Hash()
 	now := s.now().UnixMicro()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO articles (hash, url, title, byline, site, language, published, text, fetched_at, feed_url, item_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -83,7 +83,7 @@ func (s *Store) ArticleByURL(ctx context.Context, url string, maxAge time.Durati
 	row := s.read.QueryRowContext(ctx, `
 		SELECT u.url, a.title, a.byline, a.site, a.language, a.published, a.text, a.feed_url, a.item_id
 		FROM article_urls u JOIN articles a ON a.hash = u.article_hash
-		WHERE u.url = ? AND a.feed_url = '' AND (? = 0 OR u.fetched_at >= ?)`, url, oldest, oldest)
+		WHERE u.url = ? AND a.feed_url = '' AND u.fetched_at >= ?`, url, oldest)
 	a, err := scanArticle(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return news.Article{}, false, nil

@@ -100,7 +100,7 @@ func TestTransactionsBeginImmediate(t *testing.T) {
 	defer other.Close()
 	other.SetMaxOpenConns(1)
 
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles`).Scan(&n); err != nil {
 			return err

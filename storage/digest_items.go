@@ -24,7 +24,7 @@ const unseenItemsSQL = `
 	  AND NOT EXISTS (SELECT 1 FROM digest_items di JOIN digests dg ON dg.id = di.digest_id
 		WHERE di.item = i.id AND dg.channel_id = ? AND dg.state IN ('pending', 'posting'))
 	  AND (
-		(d.item IS NULL AND i.published_at IS NOT NULL AND i.published_at >= MAX(?, g.added_at - ?))
+		(d.item IS NULL AND i.published_at IS NOT NULL AND i.published_at >= ? AND i.published_at >= g.added_at - ?)
 		OR (d.item IS NULL AND i.published_at IS NULL AND i.first_seen_at >= ?
 			AND i.first_seen_at > g.added_at
 			AND i.first_seen_at > (SELECT MIN(m.first_seen_at) FROM items m WHERE m.feed_url = i.feed_url))

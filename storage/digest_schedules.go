@@ -42,7 +42,11 @@ func (s *Store) DisableDigestSchedules(ctx context.Context, guildID string) (int
 // DigestSchedules returns the stored schedules (only the enabled ones when
 // enabledOnly), ordered by channel id.
 func (s *Store) DigestSchedules(ctx context.Context, enabledOnly bool) ([]news.DigestSchedule, error) {
-	return s.digestSchedules(ctx, `enabled = 1 OR NOT ?`, enabledOnly)
+	all := 1
+	if enabledOnly {
+		all = 0
+	}
+	return s.digestSchedules(ctx, `enabled = 1 OR ? = 1`, all)
 }
 
 // GuildDigestSchedules returns the guild's enabled schedules, ordered by

@@ -25,7 +25,7 @@ func (s *Store) CreateDigest(ctx context.Context, run news.DigestRun) (int64, er
 		state = news.DigestEmpty
 	}
 	var id int64
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		var err error
 		id, err = insertDigest(ctx, tx, run, state, body, s.now())
 		return err
@@ -40,19 +40,14 @@ func (s *Store) CreateDigest(ctx context.Context, run news.DigestRun) (int64, er
 // items, returning the digest's id: news.ErrDigestExists when (ChannelID,
 // Slot) is taken, news.ErrNotFound (wrapped, naming the item) for an item
 // the items table lacks.
-func insertDigest(ctx context.Context, tx *sql.Tx, run news.DigestRun, state news.DigestState, body []byte, now time.Time) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO digests (guild_id, channel_id, slot, state, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, slot) DO NOTHING`,
-		run.GuildID, run.ChannelID, run.Slot, string(state), string(body), dbTime(now))
-	if err != nil {
-		return 0, err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return 0, err
-	} else if n == 0 {
+func insertDigest(ctx context.Context, tx *txn, run news.DigestRun, state news.DigestState, body []byte, now time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO digests (guild_id, channel_id, slot, state, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, slot) DO NOTHING RETURNING id`,
+		run.GuildID, run.ChannelID, run.Slot, string(state), string(body), dbTime(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, news.ErrDigestExists
 	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, err
 	}
@@ -64,8 +59,8 @@ func insertDigest(ctx context.Context, tx *sql.Tx, run news.DigestRun, state new
 			err = news.ErrNotFound
 		}
 		if err == nil {
-			_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_items (digest_id, item, summarized)
-				VALUES (?, ?, ?)`, id, item, it.Summarized)
+			_, err = tx.ExecContext(ctx, `INSERT INTO digest_items (digest_id, item, summarized)
+				VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, item, it.Summarized)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("item %s %s: %w", it.FeedURL, it.ItemID, err)
@@ -76,7 +71,7 @@ func insertDigest(ctx context.Context, tx *sql.Tx, run news.DigestRun, state new
 
 // deliverDigestItems marks the items of digest id delivered to channel at
 // now (as dbTime gives it): an item delivered before counts one time more.
-func deliverDigestItems(ctx context.Context, tx *sql.Tx, channel string, id int64, now any) error {
+func deliverDigestItems(ctx context.Context, tx *txn, channel string, id int64, now any) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (channel_id, item, digest_id, summarized, times, delivered_at)
 		SELECT ?, item, digest_id, summarized, 1, ? FROM digest_items WHERE digest_id = ? AND true
 		ON CONFLICT (channel_id, item) DO UPDATE SET digest_id = excluded.digest_id,
@@ -93,7 +88,7 @@ func deliverDigestItems(ctx context.Context, tx *sql.Tx, channel string, id int6
 // marks the digest's items delivered to its channel and the digest posted.
 // Recording a part again is harmless (the first message id is kept).
 func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messageID string, last bool) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		var channel string
 		var state news.DigestState
 		if err := tx.QueryRowContext(ctx, `SELECT channel_id, state FROM digests WHERE id = ?`, id).Scan(&channel, &state); err != nil {
@@ -102,7 +97,8 @@ func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messag
 			}
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_parts (digest_id, part, message_id) VALUES (?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO digest_parts (digest_id, part, message_id) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`,
 			id, part, messageID); err != nil {
 			return err
 		}

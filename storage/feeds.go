@@ -98,7 +98,7 @@ func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item)
 	}
 	now := s.now()
 	added := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds (url, created_at) VALUES (?, ?)
 			ON CONFLICT (url) DO NOTHING`, feedURL, now.UnixMicro()); err != nil {
 			return err
@@ -115,7 +115,7 @@ func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item)
 		update, err := tx.PrepareContext(ctx, `UPDATE items SET title = ?, link = ?, content = ?,
 			published_at = COALESCE(?, published_at), last_seen_at = ?
 			WHERE feed_url = ? AND item_id = ?
-			  AND (title <> ? OR link <> ? OR content <> ? OR published_at IS NOT COALESCE(?, published_at)
+			  AND (title <> ? OR link <> ? OR content <> ? OR published_at IS DISTINCT FROM COALESCE(?, published_at)
 				OR last_seen_at IS NULL OR last_seen_at < ?)`)
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ func (s *Store) Subscribe(ctx context.Context, guildID, feedURL, title string) (
 		return false, errors.New("subscribe: empty guild id or feed URL")
 	}
 	added := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		now := s.now().UnixMicro()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds (url, title, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (url) DO UPDATE SET
@@ -237,7 +237,7 @@ func (s *Store) Subscribe(ctx context.Context, guildID, feedURL, title string) (
 // nobody subscribes to is no longer polled.
 func (s *Store) Unsubscribe(ctx context.Context, guildID, feedURL string) (bool, error) {
 	removed := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM guild_feeds WHERE guild_id = ? AND feed_url = ?`, guildID, feedURL)
 		if err != nil {
 			return err
@@ -261,7 +261,7 @@ func (s *Store) Unsubscribe(ctx context.Context, guildID, feedURL string) (bool,
 // seeded again. It reports whether it seeded.
 func (s *Store) SeedGuild(ctx context.Context, guildID string, feedURLs []string) (bool, error) {
 	seeded := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		now := s.now().UnixMicro()
 		res, err := tx.ExecContext(ctx, `INSERT INTO guild_feed_seeds (guild_id, seeded_at) VALUES (?, ?)
 			ON CONFLICT (guild_id) DO NOTHING`, guildID, now)
@@ -295,7 +295,7 @@ func (s *Store) GuildFeeds(ctx context.Context, guildID string) ([]news.FeedStat
 	rows, err := s.read.QueryContext(ctx, `SELECT `+prefixed("f.", feedStateColumns)+`
 		FROM guild_feeds g JOIN feeds f ON f.url = g.feed_url
 		WHERE g.guild_id = ?
-		ORDER BY f.title COLLATE NOCASE, f.url`, guildID)
+		ORDER BY lower(f.title), f.url`, guildID)
 	if err != nil {
 		return nil, fmt.Errorf("guild feeds %s: %w", guildID, err)
 	}
@@ -329,7 +329,7 @@ func (s *Store) FeedGuilds(ctx context.Context, feedURL string) ([]string, error
 }
 
 // subscribe inserts one subscription and reports whether it is new.
-func subscribe(ctx context.Context, tx *sql.Tx, guildID, feedURL string, now int64) (bool, error) {
+func subscribe(ctx context.Context, tx *txn, guildID, feedURL string, now int64) (bool, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO guild_feeds (guild_id, feed_url, added_at) VALUES (?, ?, ?)
 		ON CONFLICT (guild_id, feed_url) DO NOTHING`, guildID, feedURL, now)
 	if err != nil {
@@ -340,7 +340,7 @@ func subscribe(ctx context.Context, tx *sql.Tx, guildID, feedURL string, now int
 }
 
 // markSeeded records that the guild's feed list was initialised.
-func markSeeded(ctx context.Context, tx *sql.Tx, guildID string, now int64) error {
+func markSeeded(ctx context.Context, tx *txn, guildID string, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO guild_feed_seeds (guild_id, seeded_at) VALUES (?, ?)
 		ON CONFLICT (guild_id) DO NOTHING`, guildID, now)
 	return err

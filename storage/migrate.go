@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -13,14 +12,21 @@ import (
 	"strings"
 )
 
-// Migrations are the files migrations/NNN_name.sql, applied in numeric order,
-// each in its own transaction together with its row in schema_migrations.
-// To change the schema, add the next number (002_feeds.sql, 003_digests.sql,
-// ...); never edit a file that has shipped. A migration must not change
-// PRAGMAs that cannot run inside a transaction (foreign_keys, journal_mode).
+// Migrations are the files migrations/<dialect>/NNN_name.sql, applied in
+// numeric order, each in its own transaction together with its row in
+// schema_migrations. Both dialects have the same numbers and the same
+// schema, each in its own SQL: to change the schema, add the next number to
+// both (a test compares them); never edit a file that has shipped. A SQLite
+// migration must not change PRAGMAs that cannot run inside a transaction
+// (foreign_keys, journal_mode).
 //
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
+
+// migrationLock is the PostgreSQL advisory lock key every migration
+// transaction takes first, so processes starting at once wait for each
+// other instead of racing (the bytes of "secbrief").
+const migrationLock = 0x7365636272696566
 
 // ErrSchemaTooNew is returned by Open when the database has migrations
 // applied that this binary does not know: it was written by a newer version.
@@ -33,9 +39,10 @@ type migration struct {
 	sql     string
 }
 
-// embeddedMigrations is the migrations directory compiled into the binary.
-func embeddedMigrations() (fs.FS, error) {
-	sub, err := fs.Sub(migrationFiles, "migrations")
+// embeddedMigrations is the dialect's migrations directory compiled into
+// the binary.
+func embeddedMigrations(d dialect) (fs.FS, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations/"+d.String())
 	if err != nil {
 		return nil, fmt.Errorf("embedded migrations: %w", err)
 	}
@@ -71,15 +78,16 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies the pending migrations. Each runs in its own IMMEDIATE
-// transaction that first re-reads the applied versions, so two processes
-// opening one file at once apply each migration once. A failing migration
-// rolls back whole: the database stays at the previous version.
+// migrate applies the pending migrations. Each runs in its own transaction
+// (SQLite: IMMEDIATE; PostgreSQL: holding the migration advisory lock) that
+// first re-reads the applied versions, so two processes opening one
+// database at once apply each migration once. A failing migration rolls
+// back whole: the database stays at the previous version.
 func (s *Store) migrate(ctx context.Context) error {
 	fsys := s.migrations
 	if fsys == nil {
 		var err error
-		if fsys, err = embeddedMigrations(); err != nil {
+		if fsys, err = embeddedMigrations(s.write.dialect); err != nil {
 			return err
 		}
 	}
@@ -87,11 +95,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT    NOT NULL,
-		applied_at INTEGER NOT NULL
-	)`); err != nil {
+	if err := s.migrationTx(ctx, func(tx *txn) error {
+		integer := "INTEGER"
+		if s.write.dialect == postgresDialect {
+			integer = "BIGINT"
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    `+integer+` PRIMARY KEY,
+			name       TEXT    NOT NULL,
+			applied_at `+integer+` NOT NULL
+		)`)
+		return err
+	}); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	latest := 0
@@ -108,7 +123,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for _, m := range ms {
 		applied := false
-		err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := s.migrationTx(ctx, func(tx *txn) error {
 			var n int
 			if err := tx.QueryRowContext(ctx,
 				`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
@@ -136,6 +151,19 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migrationTx runs fn in a write transaction that, with PostgreSQL, first
+// takes the migration advisory lock (released at commit or rollback).
+func (s *Store) migrationTx(ctx context.Context, fn func(*txn) error) error {
+	return s.tx(ctx, func(tx *txn) error {
+		if s.write.dialect == postgresDialect {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(migrationLock)); err != nil {
+				return fmt.Errorf("migration lock: %w", err)
+			}
+		}
+		return fn(tx)
+	})
 }
 
 // schemaVersion is the highest applied migration version.

@@ -13,7 +13,7 @@ import (
 // initOnly is the embedded 001 migration alone, as a migrations FS.
 func initOnly(t *testing.T) fstest.MapFS {
 	t.Helper()
-	body, err := fs.ReadFile(migrationFiles, "migrations/001_init.sql")
+	body, err := fs.ReadFile(migrationFiles, "migrations/sqlite/001_init.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 
 func mustEmbedded(t *testing.T) fs.FS {
 	t.Helper()
-	fsys, err := embeddedMigrations()
+	fsys, err := embeddedMigrations(sqliteDialect)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,20 +102,22 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 }
 
 func TestMigrationsNumericOrder(t *testing.T) {
-	// 10 depends on 2; lexical order would run 10 first and fail.
-	fsys := fstest.MapFS{
-		"10_use.sql":   {Data: []byte("INSERT INTO later (x) VALUES (1);")},
-		"2_create.sql": {Data: []byte("CREATE TABLE later (x INTEGER);")},
-		"notes.txt":    {Data: []byte("not a migration")},
-	}
-	s := openTestStore(t, withMigrations(fsys))
-	v, err := s.schemaVersion(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v != 10 {
-		t.Errorf("version = %d, want 10", v)
-	}
+	forEachDriver(t, func(t *testing.T, open storeOpener) {
+		// 10 depends on 2; lexical order would run 10 first and fail.
+		fsys := fstest.MapFS{
+			"10_use.sql":   {Data: []byte("INSERT INTO later (x) VALUES (1);")},
+			"2_create.sql": {Data: []byte("CREATE TABLE later (x INTEGER);")},
+			"notes.txt":    {Data: []byte("not a migration")},
+		}
+		s := open(t, withMigrations(fsys))
+		v, err := s.schemaVersion(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != 10 {
+			t.Errorf("version = %d, want 10", v)
+		}
+	})
 }
 
 func TestSchemaTooNew(t *testing.T) {

@@ -109,7 +109,7 @@ func (s *Store) RecordUnshown(ctx context.Context, run news.DigestRun) (int64, e
 		return 0, fmt.Errorf("record unshown %s/%s: encode: %w", run.ChannelID, run.Slot, err)
 	}
 	var id int64
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		now := s.now()
 		var err error
 		if id, err = insertDigest(ctx, tx, run, news.DigestEmpty, body, now); err != nil {

@@ -14,39 +14,41 @@ import (
 // A feed's text for an item linking someone else's page is stored for the
 // item, with its provenance, and never answers for the page's URL.
 func TestFeedTextNeverStandsForItsLink(t *testing.T) {
-	s := openTestStore(t)
-	ctx := context.Background()
-	const link = "https://victim.example/story"
-	poison := news.Article{URL: link, Title: "Victim story", Text: "Forged text that the victim never wrote, at length.",
-		FeedURL: "https://attacker.example/feed.xml", ItemID: "guid-1"}
-	if err := s.PutArticle(ctx, poison); err != nil {
-		t.Fatal(err)
-	}
-	if a, ok, err := s.ArticleByURL(ctx, link, 0); err != nil || ok {
-		t.Fatalf("ArticleByURL(link) = %q, %v, %v; want no article: a feed's text is not the page", a.Text, ok, err)
-	}
-	got, ok, err := s.Article(ctx, poison.Hash())
-	if err != nil || !ok {
-		t.Fatalf("Article(feed text) = _, %v, %v", ok, err)
-	}
-	if got.FeedURL != poison.FeedURL || got.ItemID != poison.ItemID || got.Hash() != poison.Hash() {
-		t.Errorf("provenance lost: feed %q item %q hash %s, want %q %q %s",
-			got.FeedURL, got.ItemID, got.Hash(), poison.FeedURL, poison.ItemID, poison.Hash())
-	}
+	forEachDriver(t, func(t *testing.T, open storeOpener) {
+		s := open(t)
+		ctx := context.Background()
+		const link = "https://victim.example/story"
+		poison := news.Article{URL: link, Title: "Victim story", Text: "Forged text that the victim never wrote, at length.",
+			FeedURL: "https://attacker.example/feed.xml", ItemID: "guid-1"}
+		if err := s.PutArticle(ctx, poison); err != nil {
+			t.Fatal(err)
+		}
+		if a, ok, err := s.ArticleByURL(ctx, link, 0); err != nil || ok {
+			t.Fatalf("ArticleByURL(link) = %q, %v, %v; want no article: a feed's text is not the page", a.Text, ok, err)
+		}
+		got, ok, err := s.Article(ctx, poison.Hash())
+		if err != nil || !ok {
+			t.Fatalf("Article(feed text) = _, %v, %v", ok, err)
+		}
+		if got.FeedURL != poison.FeedURL || got.ItemID != poison.ItemID || got.Hash() != poison.Hash() {
+			t.Errorf("provenance lost: feed %q item %q hash %s, want %q %q %s",
+				got.FeedURL, got.ItemID, got.Hash(), poison.FeedURL, poison.ItemID, poison.Hash())
+		}
 
-	// The real page, fetched later, maps the URL to its own text, and the
-	// feed's copy of the same words stays a separate article.
-	page := news.Article{URL: link, Title: "Victim story", Text: poison.Text}
-	if err := s.PutArticle(ctx, page); err != nil {
-		t.Fatal(err)
-	}
-	got, ok, err = s.ArticleByURL(ctx, link, 0)
-	if err != nil || !ok || got.FromFeed() || got.Hash() != page.Hash() {
-		t.Fatalf("ArticleByURL after the page's fetch = %+v, %v, %v; want the page", got, ok, err)
-	}
-	if got, _, _ := s.Article(ctx, poison.Hash()); got.FeedURL != poison.FeedURL {
-		t.Errorf("the page's fetch rewrote the feed item's article: %+v", got)
-	}
+		// The real page, fetched later, maps the URL to its own text, and the
+		// feed's copy of the same words stays a separate article.
+		page := news.Article{URL: link, Title: "Victim story", Text: poison.Text}
+		if err := s.PutArticle(ctx, page); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err = s.ArticleByURL(ctx, link, 0)
+		if err != nil || !ok || got.FromFeed() || got.Hash() != page.Hash() {
+			t.Fatalf("ArticleByURL after the page's fetch = %+v, %v, %v; want the page", got, ok, err)
+		}
+		if got, _, _ := s.Article(ctx, poison.Hash()); got.FeedURL != poison.FeedURL {
+			t.Errorf("the page's fetch rewrote the feed item's article: %+v", got)
+		}
+	})
 }
 
 // Databases written before provenance existed may map URLs to a feed's

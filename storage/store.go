@@ -1,14 +1,17 @@
-// Package storage is secbrief's one Store over SQLite (modernc.org/sqlite,
-// no cgo): the summary cache, articles, threads and their turns, token usage,
-// and, in their own files, feeds and digests.
+// Package storage is secbrief's one Store, over SQLite (modernc.org/sqlite,
+// no cgo; the embedded default for one process) or PostgreSQL (pgx v5 and
+// its pool; the shared store of many processes): the summary cache,
+// articles, threads and their turns, token usage, and, in their own files,
+// feeds, digests and the leases that give each job one owner at a time.
 //
-// The Store keeps two connection pools on one database file: a writer with a
-// single connection, so writes from many goroutines queue in Go instead of
-// failing with SQLITE_BUSY, and a read-only pool that reads concurrently
-// under WAL. Transactions begin IMMEDIATE, and busy_timeout covers other
-// processes sharing the file.
+// With SQLite the Store keeps two connection pools on one database file: a
+// writer with a single connection, so writes from many goroutines queue in
+// Go instead of failing with SQLITE_BUSY, and a read-only pool that reads
+// concurrently under WAL. Transactions begin IMMEDIATE, and busy_timeout
+// covers other processes sharing the file. With PostgreSQL both are one
+// pgxpool behind database/sql (see dialect.go for how queries are shared).
 //
-// Times are stored as INTEGER microseconds since the Unix epoch in UTC
+// Times are stored as integer microseconds since the Unix epoch in UTC
 // (NULL for the zero time); see dbTime and scanTime.
 package storage
 
@@ -27,15 +30,22 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
-// Store is secbrief's persistent state in one SQLite database. It is safe
-// for concurrent use.
+// Store is secbrief's persistent state in one database. It is safe for
+// concurrent use, and with PostgreSQL by many processes at once.
 type Store struct {
-	write  *sql.DB // one connection: every write and write transaction
-	read   *sql.DB // read-only pool; the same *sql.DB as write for :memory:
+	write  *db // SQLite: one connection, every write and write transaction
+	read   *db // SQLite: read-only pool (write itself for :memory:); PostgreSQL: write
 	logger *slog.Logger
 	now    func() time.Time
 
-	migrations fs.FS // nil: the embedded migrations
+	// owner names this Store in the leases it takes (see leases.go);
+	// lease is how long a claimed job stays its own.
+	owner string
+	lease time.Duration
+	// closePool closes what is under the *sql.DB (the pgxpool).
+	closePool func()
+
+	migrations fs.FS // nil: the embedded migrations of the dialect
 }
 
 // Option configures a Store in Open.
@@ -52,6 +62,28 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithLease sets how long a job this Store claims (a feed poll, a digest,
+// a summary) stays its own before another process may take it over
+// (storage.lease; default DefaultLease). Non-positive keeps the default.
+func WithLease(d time.Duration) Option {
+	return func(s *Store) {
+		if d > 0 {
+			s.lease = d
+		}
+	}
+}
+
+// WithOwner sets the name this Store puts in the leases it takes; the
+// default is unique per Open (host, process id and random bits). Tests use
+// it to play two processes on one database.
+func WithOwner(owner string) Option {
+	return func(s *Store) {
+		if owner != "" {
+			s.owner = owner
+		}
+	}
+}
+
 // withMigrations replaces the embedded migrations; tests use it to apply a
 // failing migration.
 func withMigrations(fsys fs.FS) Option {
@@ -63,13 +95,7 @@ func withMigrations(fsys fs.FS) Option {
 // private in-memory database on one connection, for throwaway use.
 // A nil logger discards logs.
 func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*Store, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	s := &Store{logger: logger, now: time.Now}
-	for _, o := range opts {
-		o(s)
-	}
+	s := newStore(logger, opts)
 	if path == "" {
 		return nil, errors.New("open storage: empty path")
 	}
@@ -86,7 +112,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
-	s.write = write
+	s.write = newDB(write, sqliteDialect)
 	if err := write.PingContext(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open storage %s: %w", path, err)
@@ -98,7 +124,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 
 	if path == ":memory:" {
 		// Each connection to :memory: is its own database: share the writer.
-		s.read = write
+		s.read = s.write
 		return s, nil
 	}
 	read, err := sql.Open("sqlite", path+"?"+dsnParams(true))
@@ -113,8 +139,20 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 		write.Close()
 		return nil, fmt.Errorf("open storage %s (read pool): %w", path, err)
 	}
-	s.read = read
+	s.read = newDB(read, sqliteDialect)
 	return s, nil
+}
+
+// newStore is a Store with opts applied and no database yet.
+func newStore(logger *slog.Logger, opts []Option) *Store {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{logger: logger, now: time.Now, owner: newOwner(), lease: DefaultLease}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // dsnParams is the driver query string: the pragmas every connection runs,
@@ -133,24 +171,27 @@ func dsnParams(readOnly bool) string {
 	return q.Encode()
 }
 
-// Close closes both connection pools.
+// Close closes the connection pools.
 func (s *Store) Close() error {
 	var errs []error
 	if s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}
 	errs = append(errs, s.write.Close())
+	if s.closePool != nil {
+		s.closePool()
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close storage: %w", err)
 	}
 	return nil
 }
 
-// tx runs fn in one write transaction (BEGIN IMMEDIATE on the writer
-// connection) and commits it when fn returns nil; otherwise it rolls back
-// and returns fn's error.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+// tx runs fn in one write transaction (SQLite: BEGIN IMMEDIATE on the
+// writer connection; PostgreSQL: READ COMMITTED) and commits it when fn
+// returns nil; otherwise it rolls back and returns fn's error.
+func (s *Store) tx(ctx context.Context, fn func(*txn) error) error {
+	tx, err := s.write.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

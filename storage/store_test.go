@@ -2,7 +2,7 @@ package storage
 
 import (
 	"context"
-	"database/sql"
+	"github.com/secbrief/secbrief/internal/pgtest"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -37,6 +37,46 @@ func openTestStoreAt(t testing.TB, path string, opts ...Option) *Store {
 	return s
 }
 
+// storeOpener opens a fresh, empty Store for a test and closes it when the
+// test ends.
+type storeOpener func(t testing.TB, opts ...Option) *Store
+
+// forEachDriver runs test once per driver, as subtests "sqlite" and
+// "postgres": the store's contract suite. The PostgreSQL run gets its own
+// database (internal/pgtest) and skips, loudly, when SECBRIEF_TEST_POSTGRES
+// is unset.
+func forEachDriver(t *testing.T, test func(t *testing.T, open storeOpener)) {
+	t.Helper()
+	t.Run(DriverSQLite, func(t *testing.T) { test(t, openTestStore) })
+	t.Run(DriverPostgres, func(t *testing.T) { test(t, openTestPostgres) })
+}
+
+// openTestPostgres opens a Store on a new database of the test PostgreSQL
+// server, dropped when the test ends.
+func openTestPostgres(t testing.TB, opts ...Option) *Store {
+	t.Helper()
+	dsn := pgtest.New(t)
+	s, err := OpenPostgres(context.Background(), dsn, testLogger(t), opts...)
+	if err != nil {
+		t.Fatalf("OpenPostgres: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// sqliteOnly skips a test of how the store uses SQLite itself (pragmas,
+// query plans, files).
+func sqliteOnly(t testing.TB, s *Store) {
+	t.Helper()
+	if s.Driver() != DriverSQLite {
+		t.Skip("SQLite only")
+	}
+}
+
 func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(t.Output(), nil))
@@ -58,7 +98,7 @@ func TestOpenPragmas(t *testing.T) {
 	}
 	for _, pool := range []struct {
 		name string
-		db   *sql.DB
+		db   *db
 	}{{"write", s.write}, {"read", s.read}} {
 		db := pool.db
 		for _, c := range cases {

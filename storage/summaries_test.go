@@ -30,33 +30,35 @@ func sampleSummary() news.Summary {
 }
 
 func TestSummaryRoundTrip(t *testing.T) {
-	full := sampleSummary()
-	cases := []struct {
-		name string
-		sum  news.Summary
-	}{
-		{"full", full},
-		{"nil slices and zero time", news.Summary{Title: "t", TLDR: "x", Severity: news.SeverityInfo}},
-		{"empty slices", news.Summary{Title: "t", KeyPoints: []string{}, CVEs: []string{}}},
-	}
-	s := openTestStore(t)
-	ctx := context.Background()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			key := "key/" + c.name
-			if err := s.PutSummary(ctx, key, c.sum); err != nil {
-				t.Fatal(err)
-			}
-			got, ok, err := s.Summary(ctx, key)
-			if err != nil || !ok {
-				t.Fatalf("Summary(%q) = _, %v, %v; want found", key, ok, err)
-			}
-			if !got.Cached {
-				t.Error("Cached = false for a summary from the store")
-			}
-			assertSummaryEqual(t, got, c.sum)
-		})
-	}
+	forEachDriver(t, func(t *testing.T, open storeOpener) {
+		full := sampleSummary()
+		cases := []struct {
+			name string
+			sum  news.Summary
+		}{
+			{"full", full},
+			{"nil slices and zero time", news.Summary{Title: "t", TLDR: "x", Severity: news.SeverityInfo}},
+			{"empty slices", news.Summary{Title: "t", KeyPoints: []string{}, CVEs: []string{}}},
+		}
+		s := open(t)
+		ctx := context.Background()
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				key := "key/" + c.name
+				if err := s.PutSummary(ctx, key, c.sum); err != nil {
+					t.Fatal(err)
+				}
+				got, ok, err := s.Summary(ctx, key)
+				if err != nil || !ok {
+					t.Fatalf("Summary(%q) = _, %v, %v; want found", key, ok, err)
+				}
+				if !got.Cached {
+					t.Error("Cached = false for a summary from the store")
+				}
+				assertSummaryEqual(t, got, c.sum)
+			})
+		}
+	})
 }
 
 // assertSummaryEqual compares summaries, times by instant, ignoring Cached.
@@ -73,60 +75,64 @@ func assertSummaryEqual(t *testing.T, got, want news.Summary) {
 }
 
 func TestSummaryMissAndErrors(t *testing.T) {
-	s := openTestStore(t)
-	ctx := context.Background()
-	if _, ok, err := s.Summary(ctx, "nope"); ok || err != nil {
-		t.Errorf("Summary(missing) = _, %v, %v; want false, nil", ok, err)
-	}
-	if err := s.PutSummary(ctx, "", sampleSummary()); err == nil {
-		t.Error("PutSummary with an empty key succeeded")
-	}
+	forEachDriver(t, func(t *testing.T, open storeOpener) {
+		s := open(t)
+		ctx := context.Background()
+		if _, ok, err := s.Summary(ctx, "nope"); ok || err != nil {
+			t.Errorf("Summary(missing) = _, %v, %v; want false, nil", ok, err)
+		}
+		if err := s.PutSummary(ctx, "", sampleSummary()); err == nil {
+			t.Error("PutSummary with an empty key succeeded")
+		}
+	})
 }
 
 func TestPutSummaryUpsertAndColumns(t *testing.T) {
-	clock := &testClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
-	s := openTestStore(t, WithClock(clock.Now))
-	ctx := context.Background()
-	first := sampleSummary()
-	if err := s.PutSummary(ctx, "k", first); err != nil {
-		t.Fatal(err)
-	}
-	clock.t = clock.t.Add(time.Hour)
-	second := first
-	second.TLDR = "replaced"
-	second.Model = "other-model"
-	if err := s.PutSummary(ctx, "k", second); err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := s.Summary(ctx, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSummaryEqual(t, got, second)
+	forEachDriver(t, func(t *testing.T, open storeOpener) {
+		clock := &testClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+		s := open(t, WithClock(clock.Now))
+		ctx := context.Background()
+		first := sampleSummary()
+		if err := s.PutSummary(ctx, "k", first); err != nil {
+			t.Fatal(err)
+		}
+		clock.t = clock.t.Add(time.Hour)
+		second := first
+		second.TLDR = "replaced"
+		second.Model = "other-model"
+		if err := s.PutSummary(ctx, "k", second); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := s.Summary(ctx, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSummaryEqual(t, got, second)
 
-	var (
-		n                         int
-		hash, model, prompt, lang string
-		created                   int64
-	)
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM summaries`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 1 {
-		t.Errorf("%d summary rows after two puts of one key, want 1", n)
-	}
-	err = s.read.QueryRowContext(ctx,
-		`SELECT article_hash, model, prompt_version, language, created_at FROM summaries WHERE key = 'k'`).
-		Scan(&hash, &model, &prompt, &lang, &created)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if hash != "abc123" || model != "other-model" || prompt != "summary-v1" || lang != "en" {
-		t.Errorf("columns = %q %q %q %q", hash, model, prompt, lang)
-	}
-	if created != clock.t.UnixMicro() {
-		t.Errorf("created_at = %d, want %d (the clock at the second put)", created, clock.t.UnixMicro())
-	}
+		var (
+			n                         int
+			hash, model, prompt, lang string
+			created                   int64
+		)
+		if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM summaries`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d summary rows after two puts of one key, want 1", n)
+		}
+		err = s.read.QueryRowContext(ctx,
+			`SELECT article_hash, model, prompt_version, language, created_at FROM summaries WHERE key = 'k'`).
+			Scan(&hash, &model, &prompt, &lang, &created)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hash != "abc123" || model != "other-model" || prompt != "summary-v1" || lang != "en" {
+			t.Errorf("columns = %q %q %q %q", hash, model, prompt, lang)
+		}
+		if created != clock.t.UnixMicro() {
+			t.Errorf("created_at = %d, want %d (the clock at the second put)", created, clock.t.UnixMicro())
+		}
+	})
 }
 
 // TestSummaryAcrossStores is the cross-process cache: one Store writes and

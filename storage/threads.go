@@ -24,7 +24,7 @@ func (s *Store) PutThread(ctx context.Context, t news.Thread) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.now()
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO threads (id, guild_id, channel_id, kind, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET
@@ -99,7 +99,7 @@ func (s *Store) AddTurn(ctx context.Context, threadID string, t news.Turn) error
 	if t.At.IsZero() {
 		t.At = s.now()
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads WHERE id = ?`, threadID).Scan(&n); err != nil {
 			return err
@@ -121,12 +121,14 @@ func (s *Store) AddTurn(ctx context.Context, threadID string, t news.Turn) error
 // Turns returns the last limit turns of the thread, oldest first (all of
 // them when limit <= 0). Turns are ordered by time, then by insertion.
 func (s *Store) Turns(ctx context.Context, threadID string, limit int) ([]news.Turn, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+	query := `SELECT user_id, question, answer, at FROM turns
+		WHERE thread_id = ? ORDER BY at DESC, id DESC`
+	args := []any{threadID}
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
 	}
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT user_id, question, answer, at FROM turns
-		WHERE thread_id = ? ORDER BY at DESC, id DESC LIMIT ?`, threadID, limit)
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("turns of thread %s: %w", threadID, err)
 	}

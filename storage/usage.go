@@ -28,8 +28,8 @@ func (s *Store) AddUsage(ctx context.Context, u news.Usage) error {
 		INSERT INTO usage (guild_id, day, model, prompt_tokens, completion_tokens)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (guild_id, day, model) DO UPDATE SET
-			prompt_tokens     = prompt_tokens + excluded.prompt_tokens,
-			completion_tokens = completion_tokens + excluded.completion_tokens`,
+			prompt_tokens     = usage.prompt_tokens + excluded.prompt_tokens,
+			completion_tokens = usage.completion_tokens + excluded.completion_tokens`,
 		u.GuildID, u.Day, u.Model, u.PromptTokens, u.CompletionTokens)
 	if err != nil {
 		return fmt.Errorf("add usage guild %q day %s: %w", u.GuildID, u.Day, err)
