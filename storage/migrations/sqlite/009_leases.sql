@@ -14,9 +14,11 @@ ALTER TABLE feeds ADD COLUMN lease_until INTEGER;
 ALTER TABLE digests ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE digests ADD COLUMN lease_until INTEGER;
 
--- A summary being made: the process that holds the claim makes the LLM
--- calls; others wait for the summary to be stored under the same key.
-CREATE TABLE summary_claims (
+-- A job that is not a row of its own: making one summary ("summary:" and
+-- the cache key; the holder makes the LLM calls, others wait for the
+-- summary to be stored) or preparing one digest slot ("digest:", channel,
+-- slot; the holder polls, summarizes and records the digest).
+CREATE TABLE job_claims (
     key         TEXT    PRIMARY KEY,
     lease_owner TEXT    NOT NULL,
     lease_until INTEGER NOT NULL
