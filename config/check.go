@@ -82,7 +82,7 @@ func Check(path string, getenv func(string) string, needs ...Need) (Config, Repo
 	}
 	slices.SortStableFunc(rep.Problems, func(a, b error) int { return cmp.Compare(problemLine(a), problemLine(b)) })
 	for _, w := range unset {
-		if uses(needs, w.Key) && !filledFromEnv(cfg, w.Key) {
+		if uses(needs, w.Key) && applies(cfg, w.Key) && !filledFromEnv(cfg, w.Key) {
 			rep.Warnings = append(rep.Warnings, w)
 		}
 	}
@@ -130,6 +130,17 @@ func uses(needs []Need, key string) bool {
 		return slices.Contains(needs, NeedDiscord)
 	case under("llm"):
 		return slices.Contains(needs, NeedLLM) || slices.Contains(needs, NeedDiscord)
+	}
+	return true
+}
+
+// applies reports whether key means anything with the rest of cfg:
+// storage.dsn only with storage.driver postgres (Validate refuses it set
+// otherwise), so an unset ${DATABASE_URL} there is no news to an SQLite
+// user.
+func applies(cfg Config, key string) bool {
+	if key == "storage.dsn" {
+		return cfg.Storage.Postgres()
 	}
 	return true
 }

@@ -58,10 +58,21 @@ type LLMConfig struct {
 	Language string `yaml:"language"`
 }
 
-// StorageConfig says where the SQLite database lives.
+// StorageConfig says which database holds secbrief's state: an SQLite file
+// for one process, or PostgreSQL shared by several.
 type StorageConfig struct {
-	// Path is the database file, relative to the working directory.
+	// Driver is "sqlite" (the default) or "postgres".
+	Driver string `yaml:"driver"`
+	// Path is the SQLite database file, relative to the working directory;
+	// only with Driver sqlite.
 	Path string `yaml:"path"`
+	// DSN is the PostgreSQL connection string, a postgres:// URL or a libpq
+	// key=value string; required with Driver postgres, refused otherwise. It
+	// may hold a password, so it never shows itself (see Secret).
+	DSN Secret `yaml:"dsn"`
+	// Lease is how long a job one process claimed stays its own before
+	// another may take it over.
+	Lease Duration `yaml:"lease"`
 }
 
 // FetchConfig limits what the article and feed fetchers may reach and read.
@@ -179,6 +190,15 @@ type MetricsConfig struct {
 // set.
 const DefaultBaseURL = "https://api.openai.com/v1"
 
+// The values of storage.driver.
+const (
+	// DriverSQLite is an SQLite file (the default).
+	DriverSQLite = "sqlite"
+	// DriverPostgres is a PostgreSQL database, which several processes may
+	// share.
+	DriverPostgres = "postgres"
+)
+
 // The values of llm.api_type.
 const (
 	// APITypeOpenAI is any OpenAI-compatible API (the default).
@@ -219,7 +239,11 @@ func Default() Config {
 			MaxChunks:       defaults.LLMMaxChunks,
 			Language:        defaults.LLMLanguage,
 		},
-		Storage: StorageConfig{Path: "secbrief.db"},
+		Storage: StorageConfig{
+			Driver: DriverSQLite,
+			Path:   "secbrief.db",
+			Lease:  Duration(defaults.StorageLease),
+		},
 		Fetch: FetchConfig{
 			Timeout:      Duration(defaults.FetchTimeout),
 			IdleTimeout:  Duration(defaults.FetchIdleTimeout),

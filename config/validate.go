@@ -44,9 +44,7 @@ const maxChunks = 64
 func (c Config) Validate(needs ...Need) error {
 	v := &validator{}
 	c.LLM.validate(v, slices.Contains(needs, NeedLLM))
-	if c.Storage.Path == "" {
-		v.add("storage.path", "must not be empty")
-	}
+	c.Storage.validate(v)
 	c.Fetch.validate(v)
 	c.Discord.validate(v, slices.Contains(needs, NeedDiscord))
 	c.Limits.validate(v)

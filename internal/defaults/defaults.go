@@ -20,6 +20,12 @@ const (
 	LLMMaxChunks       = 8
 )
 
+// storage.*: the store.
+const (
+	// StorageLease: how long a job one process claimed stays its own.
+	StorageLease = 2 * time.Minute
+)
+
 // fetch.*: the article fetcher and, for the body cap, the feed poller.
 const (
 	FetchTimeout      = 20 * time.Second
