@@ -8,7 +8,7 @@ import (
 	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/digest"
 	"github.com/secbrief/secbrief/feeds"
-	"github.com/secbrief/secbrief/internal/defaults"
+	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
 )
 
@@ -45,7 +45,7 @@ func TestDefaultsAgreeWithThePackages(t *testing.T) {
 		{"digest.max_items", d.Digest.MaxItems, digest.DefaultMaxItems},
 		{"digest.max_candidates", d.Digest.MaxCandidates, digest.DefaultMaxCandidates},
 		{"digest.grace", d.Digest.Grace.Duration(), digest.DefaultGrace},
-		{"storage.lease", d.Storage.Lease.Duration(), defaults.StorageLease},
+		{"storage.lease", d.Storage.Lease.Duration(), storage.DefaultLease},
 		{"storage.lease is two minutes", d.Storage.Lease.Duration(), 2 * time.Minute},
 	}
 	for _, tc := range tests {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/secbrief/secbrief/internal/defaults"
 )
 
 // Drivers of storage.driver.
@@ -24,7 +26,7 @@ const (
 
 // DefaultLease is how long a claimed job stays one process's own when
 // storage.lease is not set.
-const DefaultLease = 2 * time.Minute
+const DefaultLease = defaults.StorageLease
 
 // Config says which database a Store opens (the storage.* keys).
 type Config struct {

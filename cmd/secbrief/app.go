@@ -45,7 +45,8 @@ func start(ctx context.Context, configFlag string, e env, needs ...config.Need) 
 		cfg.Log.Level = "warn"
 	}
 	if e.scratch {
-		cfg.Storage.Path = ":memory:" // keeps nothing: no database file is created
+		// Keeps nothing: no database file is created, no shared store touched.
+		cfg.Storage.Driver, cfg.Storage.Path = config.DriverSQLite, ":memory:"
 	}
 	return openApp(ctx, cfg, newLogger(cfg, e.stderr))
 }
@@ -70,7 +71,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	if strings.EqualFold(cfg.Log.Format, "json") {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	r := redact.New(cfg.Discord.Token.Value(), cfg.LLM.APIKey.Value())
+	r := redact.New(cfg.Secrets()...)
 	return slog.New(r.Handler(h))
 }
 
@@ -96,11 +97,28 @@ func zeroMeansNone(n int) int {
 	return n
 }
 
+// openStore opens the store the storage.* keys name.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*storage.Store, error) {
+	store, err := storage.OpenConfig(ctx, storage.Config{
+		Driver: cfg.Storage.Driver,
+		Path:   cfg.Storage.Path,
+		DSN:    cfg.Storage.DSN.Value(),
+		Lease:  cfg.Storage.Lease.Duration(),
+	}, logger)
+	if err != nil {
+		if cfg.Storage.Postgres() {
+			return nil, fmt.Errorf("open storage (postgres at storage.dsn): %w", err)
+		}
+		return nil, fmt.Errorf("open storage.path %s: %w", cfg.Storage.Path, err)
+	}
+	return store, nil
+}
+
 // openApp opens the store and builds the summarizer and fetcher.
 func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
-	store, err := storage.Open(ctx, cfg.Storage.Path, logger)
+	store, err := openStore(ctx, cfg, logger)
 	if err != nil {
-		return nil, fmt.Errorf("open storage.path %s: %w", cfg.Storage.Path, err)
+		return nil, err
 	}
 	m := metrics.New()
 	client := summarizer.NewClient(cfg.LLM.BaseURL, cfg.LLM.APIKey.Value(), nil)

@@ -33,7 +33,7 @@ func runCheckConfig(args []string, e env) error {
 func checkedConfig(path string, e env, needs ...config.Need) (config.Config, error) {
 	cfg, rep, err := config.Check(path, e.getenv, needs...)
 	if e.secrets != nil {
-		e.secrets.Add(cfg.Discord.Token.Value(), cfg.LLM.APIKey.Value())
+		e.secrets.Add(cfg.Secrets()...)
 	}
 	if err != nil {
 		return cfg, err

@@ -14,7 +14,6 @@ import (
 	"unicode"
 
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/storage"
 )
 
 // maxUsageDays bounds -days: ten years is more than any store keeps.
@@ -60,7 +59,7 @@ func runUsageAt(ctx context.Context, args []string, e env, now func() time.Time)
 	}
 	// Opening creates a missing database; reporting on an empty one
 	// would hide a -config that points at the wrong file.
-	if p := cfg.Storage.Path; p != ":memory:" {
+	if p := cfg.Storage.Path; !cfg.Storage.Postgres() && p != ":memory:" {
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("no database at storage.path %s: nothing was recorded there (is this the bot's configuration?)", p)
 		}
@@ -68,9 +67,9 @@ func runUsageAt(ctx context.Context, args []string, e env, now func() time.Time)
 	if strings.EqualFold(cfg.Log.Level, "info") {
 		cfg.Log.Level = "warn" // keep the report readable, as start does
 	}
-	store, err := storage.Open(ctx, cfg.Storage.Path, newLogger(cfg, e.stderr))
+	store, err := openStore(ctx, cfg, newLogger(cfg, e.stderr))
 	if err != nil {
-		return fmt.Errorf("open storage.path %s: %w", cfg.Storage.Path, err)
+		return err
 	}
 	defer store.Close()
 
