@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -72,6 +74,20 @@ func OpenPostgres(ctx context.Context, dsn string, logger *slog.Logger, opts ...
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.HealthCheckPeriod = 15 * time.Second
 	target := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
+	// A connection the server or the network dropped is closed by the pool
+	// and a new one made on demand; say so, once per loss and recovery.
+	var lost atomic.Bool
+	cfg.BeforeClose = func(c *pgx.Conn) {
+		if c.PgConn().IsClosed() && lost.CompareAndSwap(false, true) {
+			s.logger.Warn("lost a connection to PostgreSQL; reconnecting", "database", target)
+		}
+	}
+	cfg.AfterConnect = func(ctx context.Context, _ *pgx.Conn) error {
+		if lost.CompareAndSwap(true, false) {
+			s.logger.InfoContext(ctx, "reconnected to PostgreSQL", "database", target)
+		}
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open storage postgres %s: %w", target, err)
