@@ -213,24 +213,17 @@ func (s *Server) identify(c *wsConn, raw json.RawMessage) *gwSession {
 	}
 	rec.Accepted = code == 0
 	sess := &gwSession{id: randomHex(16), token: d.Token, intents: d.Intents, shard: rec.Shard, conn: c}
+	s.mu.Lock()
+	s.identifies = append(s.identifies, rec)
+	if code == 0 {
+		s.sessions[sess.id] = sess
+	}
+	s.mu.Unlock()
 	defer s.changed.broadcast()
 	if code != 0 {
-		s.mu.Lock()
-		s.identifies = append(s.identifies, rec)
-		s.mu.Unlock()
 		c.closeWith(code, reason)
 		return nil
 	}
-	s.mu.Lock()
-	s.sessions[sess.id] = sess
-	s.mu.Unlock()
-	// An accepted IDENTIFY is listed once its READY is sent: a test that
-	// sees it (Readies) can dispatch to the session at once.
-	defer func() {
-		s.mu.Lock()
-		s.identifies = append(s.identifies, rec)
-		s.mu.Unlock()
-	}()
 	var unavailable []any
 	var creates []map[string]any
 	for _, g := range s.guilds {
