@@ -178,7 +178,10 @@ func (s *shardSet) kill(i int) {
 }
 
 // restart starts a new process for shard i with the same config (after
-// kill, or alongside a live one) and waits until it is READY.
+// kill, or alongside a live one) and waits until it is READY. A killed
+// process's gateway session stays in the fake, as on Discord until it
+// times out, but without a connection: Interaction.Shards does not list
+// it, and its events are only kept for a RESUME that never comes.
 func (s *shardSet) restart(i int) {
 	s.h.t.Helper()
 	sp := s.shards[i]
