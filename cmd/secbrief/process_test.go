@@ -54,21 +54,32 @@ discord:
 // test binary re-executing main) and waits until it is READY.
 func (h *harness) startProcess(cfgPath string) *process {
 	h.t.Helper()
+	readies := h.dc.Readies()
+	p := h.spawnProcess(cfgPath)
+	h.wait("process ready", func() bool { return h.dc.Readies() > readies })
+	h.wait("commands registered by the process", func() bool { return len(h.dc.Commands(h.dc.GuildID())) > 0 })
+	return p
+}
+
+// spawnProcess starts `secbrief run -config cfgPath` in a child process
+// (the test binary re-executing main) with the test secrets in its
+// environment, env (KEY=value) added or overriding, and returns without
+// waiting for anything; the process is killed when the test ends.
+func (h *harness) spawnProcess(cfgPath string, env ...string) *process {
+	h.t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	p := &process{cmd: exec.Command(exe, "run", "-config", cfgPath), out: &syncBuffer{}, exited: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), "SECBRIEF_TEST_MAIN=1", "TEST_LLM_KEY="+sentinelLLMKey, "TEST_DISCORD_TOKEN="+sentinelDiscordToken)
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	readies := h.dc.Readies()
 	if err := p.cmd.Start(); err != nil {
 		h.t.Fatal(err)
 	}
 	go func() { p.exited <- p.cmd.Wait() }()
 	h.t.Cleanup(func() { p.cmd.Process.Kill() })
-	h.wait("process ready", func() bool { return h.dc.Readies() > readies })
-	h.wait("commands registered by the process", func() bool { return len(h.dc.Commands(h.dc.GuildID())) > 0 })
 	return p
 }
 

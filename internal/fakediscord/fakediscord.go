@@ -30,6 +30,11 @@ type Options struct {
 	// Guilds is how many guilds the bot is in, each with one text channel.
 	// Default 1.
 	Guilds int
+	// ShardCount spreads the guilds over that many shards: guild k (in
+	// GuildIDs order) belongs to shard k % ShardCount by Discord's rule
+	// (ShardOf), so sessions identifying with shard [i, ShardCount] each
+	// get their own guilds. GET /gateway/bot recommends it. Default 1.
+	ShardCount int
 	// HeartbeatInterval is sent in HELLO. Default 41.25s, Discord's value.
 	// discordgo reconnects when no ACK arrives for five intervals. With an
 	// interval under ~1s discordgo's Close (which sleeps 1s) can race its
@@ -99,6 +104,9 @@ func New(tb testing.TB, opts Options) *Server {
 	if opts.Guilds <= 0 {
 		opts.Guilds = 1
 	}
+	if opts.ShardCount <= 0 {
+		opts.ShardCount = 1
+	}
 	if opts.HeartbeatInterval <= 0 {
 		opts.HeartbeatInterval = 41250 * time.Millisecond
 	}
@@ -132,7 +140,7 @@ func New(tb testing.TB, opts Options) *Server {
 	s.app = User{ID: s.ids.next(), Username: opts.BotName, Bot: true}
 	s.user = User{ID: s.ids.next(), Username: "alice", GlobalName: "Alice"}
 	for i := 0; i < opts.Guilds; i++ {
-		g := s.ids.next()
+		g := s.ids.nextInShard(i%opts.ShardCount, opts.ShardCount)
 		s.guilds = append(s.guilds, g)
 		c := &channel{Channel: Channel{ID: s.ids.next(), GuildID: g, Name: "general", Type: ChannelTypeText}}
 		s.channels[c.ID] = c
@@ -204,6 +212,18 @@ func (s *Server) GuildID() string { return s.guilds[0] }
 
 // GuildIDs lists every guild the bot is in.
 func (s *Server) GuildIDs() []string { return append([]string(nil), s.guilds...) }
+
+// GuildsOfShard lists the guilds that shard shardID of shardCount owns
+// (ShardOf), in GuildIDs order.
+func (s *Server) GuildsOfShard(shardID, shardCount int) []string {
+	var out []string
+	for _, g := range s.guilds {
+		if ShardOf(g, shardCount) == shardID {
+			out = append(out, g)
+		}
+	}
+	return out
+}
 
 // ChannelID is the first guild's text channel.
 func (s *Server) ChannelID() string { return s.TextChannel(s.guilds[0]) }

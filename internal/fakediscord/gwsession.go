@@ -116,12 +116,16 @@ func dispatchFrame(t string, seq int64, d []byte) []byte {
 
 // covers reports whether guildID belongs to this session's shard.
 func (g *gwSession) covers(guildID string) bool {
-	if g.shard[1] <= 1 {
-		return true
-	}
-	if guildID == "" {
-		return g.shard[0] == 0 // DMs go to shard 0
+	return ShardOf(guildID, g.shard[1]) == g.shard[0]
+}
+
+// ShardOf is the shard of shardCount that owns guildID by Discord's rule,
+// (guild_id >> 22) % shard_count; DMs ("") go to shard 0, and so does
+// everything when shardCount is below 2.
+func ShardOf(guildID string, shardCount int) int {
+	if shardCount <= 1 || guildID == "" {
+		return 0
 	}
 	id, _ := strconv.ParseUint(guildID, 10, 64)
-	return int((id>>22)%uint64(g.shard[1])) == g.shard[0]
+	return int((id >> 22) % uint64(shardCount))
 }

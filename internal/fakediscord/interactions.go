@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,11 @@ type Interaction struct {
 	// the bot's latency. Before the first write it is when
 	// DispatchInteraction was called.
 	DispatchedAt time.Time
+	// Shards are the shards of the gateway sessions whose live connection
+	// INTERACTION_CREATE was written to at dispatch, in order (one entry
+	// per session: two sessions of one shard list it twice). A session
+	// without a connection keeps the event for RESUME and is not listed.
+	Shards []int
 	// Callbacks are every callback attempt, accepted or not.
 	Callbacks []Callback
 	// Original is the @original response message (nil before a type 4 or
@@ -76,6 +82,19 @@ type interactionState struct {
 	// wiredAt is when INTERACTION_CREATE was first written to a gateway
 	// connection; set without s.mu (the gateway holds its own lock).
 	wiredAt atomic.Pointer[time.Time]
+	// shards are the shards it was written to; guarded by shardsMu, not
+	// s.mu, for the same reason as wiredAt.
+	shardsMu sync.Mutex
+	shards   []int
+}
+
+// wiredTo records that the interaction's event was written to a
+// connection of shard at time at.
+func (st *interactionState) wiredTo(shard int, at time.Time) {
+	st.wired(at)
+	st.shardsMu.Lock()
+	st.shards = append(st.shards, shard)
+	st.shardsMu.Unlock()
 }
 
 // wired records the first time the interaction's event was written.
@@ -93,6 +112,9 @@ func (st *interactionState) dispatchedAt() time.Time {
 func (st *interactionState) snapshot() Interaction {
 	out := st.Interaction
 	out.DispatchedAt = st.dispatchedAt()
+	st.shardsMu.Lock()
+	out.Shards = append([]int(nil), st.shards...)
+	st.shardsMu.Unlock()
 	out.Callbacks = append([]Callback(nil), st.Callbacks...)
 	if st.original != nil {
 		o := st.original.clone()

@@ -32,7 +32,12 @@ type idGen struct {
 	last uint64
 }
 
-func (g *idGen) next() string {
+func (g *idGen) next() string { return g.nextInShard(0, 1) }
+
+// nextInShard is next for an id that shard shardID of shardCount owns by
+// Discord's rule (ShardOf): its timestamp moves forward to the next
+// millisecond that falls in the shard.
+func (g *idGen) nextInShard(shardID, shardCount int) string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ms := g.now().UnixMilli() - discordEpoch
@@ -42,6 +47,9 @@ func (g *idGen) next() string {
 	id := uint64(ms) << 22
 	if id <= g.last {
 		id = g.last + 1
+	}
+	for shardCount > 1 && int((id>>22)%uint64(shardCount)) != shardID {
+		id = (id>>22 + 1) << 22
 	}
 	g.last = id
 	return strconv.FormatUint(id, 10)

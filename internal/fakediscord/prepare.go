@@ -106,7 +106,8 @@ func (s *Server) DispatchPrepared(ps ...*Prepared) ([]Dispatched, error) {
 	out := make([]Dispatched, len(ps))
 	for k, p := range ps {
 		for _, g := range sessions[k] {
-			g.sendRaw("INTERACTION_CREATE", p.payload, p.st.wired)
+			st, shard := p.st, g.shard[0]
+			g.sendRaw("INTERACTION_CREATE", p.payload, func(at time.Time) { st.wiredTo(shard, at) })
 		}
 		out[k] = Dispatched{ID: p.st.ID, Token: p.st.Token}
 	}

@@ -344,7 +344,7 @@ func (s *Server) getGateway(w http.ResponseWriter, _ *http.Request, _ *Request) 
 
 func (s *Server) getGatewayBot(w http.ResponseWriter, _ *http.Request, _ *Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
-		"url": s.GatewayURL(), "shards": 1,
+		"url": s.GatewayURL(), "shards": s.opts.ShardCount,
 		"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1},
 	})
 }
