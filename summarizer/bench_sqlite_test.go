@@ -22,11 +22,17 @@ type sqliteBench struct {
 
 func newSQLiteBench(b *testing.B) *sqliteBench {
 	b.Helper()
-	a := corpusArticle(b)
 	store, err := storage.Open(b.Context(), filepath.Join(b.TempDir(), "secbrief.db"), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return newStoreBench(b, store)
+}
+
+// newStoreBench is newSQLiteBench on any store; it closes store at the end.
+func newStoreBench(b *testing.B, store *storage.Store) *sqliteBench {
+	b.Helper()
+	a := corpusArticle(b)
 	b.Cleanup(func() {
 		if err := store.Close(); err != nil {
 			b.Error(err)
