@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -88,7 +89,9 @@ func (h *harness) startShards(n int, extra func(shard int) string) *shardSet {
 }
 
 // writeShardConfig writes the config of shard id of count, secrets as
-// ${VAR} references, with extra appended, and returns its path.
+// ${VAR} references, with extra appended, and returns its path. It takes
+// feeds.poll_interval from h.cfg, and gives each shard its own
+// fetch.user_agent (shardUserAgent).
 func (h *harness) writeShardConfig(id, count int, extra string) string {
 	h.t.Helper()
 	path := filepath.Join(h.t.TempDir(), fmt.Sprintf("shard-%d.yaml", id))
@@ -100,8 +103,10 @@ fetch:
   allow_networks: [127.0.0.0/8]
   allow_ports: %v
   timeout: 5s
+  user_agent: %s
 feeds:
   defaults: []
+  poll_interval: %s
 discord:
   token: ${TEST_DISCORD_TOKEN}
   api_base_url: %s
@@ -109,12 +114,28 @@ discord:
   shard_count: %d
 log:
   level: debug
-`, h.llm.URL(), h.cfg.Fetch.AllowPorts, h.dc.URL(), id, count)
+`, h.llm.URL(), yamlInts(h.cfg.Fetch.AllowPorts), shardUserAgent(id), h.cfg.Feeds.PollInterval.Duration(), h.dc.URL(), id, count)
 	if err := os.WriteFile(path, []byte(body+extra), 0o600); err != nil {
 		h.t.Fatal(err)
 	}
 	return path
 }
+
+// yamlInts is a YAML flow sequence of ns ("[1, 2]").
+func yamlInts(ns []int) string {
+	var s []string
+	for _, n := range ns {
+		s = append(s, strconv.Itoa(n))
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+// shardUserAgent is the fetch.user_agent of shard id's processes, which
+// tells a test site which shard fetched a page (userAgentShard).
+func shardUserAgent(id int) string { return fmt.Sprintf("%s%d", shardUserAgentPrefix, id) }
+
+// shardUserAgentPrefix starts every shardUserAgent.
+const shardUserAgentPrefix = "secbrief-test-shard-"
 
 // readies counts the accepted IDENTIFYs of shard i.
 func (s *shardSet) readies(i int) int {
