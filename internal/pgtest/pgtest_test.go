@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/secbrief/secbrief/internal/loopback"
+	"github.com/secbrief/secbrief/internal/tcpproxy"
 )
 
 // connect opens a connection to dsn that closes when t ends.
@@ -153,4 +156,29 @@ func (r *recorder) Helper() {}
 func (r *recorder) Fatalf(format string, args ...any) {
 	r.fatal = fmt.Sprintf(format, args...)
 	runtime.Goexit()
+}
+
+func TestProxyCutEndsAConnection(t *testing.T) {
+	// What tests of the store will do: reach the database through
+	// tcpproxy, cut, and see the client fail and then reconnect.
+	dsn := New(t)
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tcpproxy.New(t, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))))
+	host, port, _ := net.SplitHostPort(p.Addr())
+	proxied := "postgres://" + cfg.User + "@" + host + ":" + port + "/" + cfg.Database + "?sslmode=disable"
+
+	conn := connect(t, proxied)
+	if n := queryInt(t, conn, "SELECT 1"); n != 1 {
+		t.Fatalf("SELECT 1 = %d", n)
+	}
+	p.Cut()
+	if err := conn.Ping(t.Context()); err == nil {
+		t.Error("a query on a cut connection succeeded")
+	}
+	if n := queryInt(t, connect(t, proxied), "SELECT 2"); n != 2 {
+		t.Errorf("SELECT 2 = %d after reconnecting", n)
+	}
 }
