@@ -23,7 +23,9 @@ type TableCount struct {
 // copyBatchRows and copyBatchParams bound one multi-row INSERT of CopyFrom:
 // both dialects take far more parameters (SQLite 32766, PostgreSQL 65535),
 // and batches this size already spend their time in the database, not in
-// round trips (see TestCopyLargeStore).
+// round trips (see BenchmarkCopyFrom: 100,000 items of 600 bytes into a
+// local PostgreSQL take 3 to 10 s on a loaded 2-core machine, with batches of
+// 200 to 2000 rows alike).
 const (
 	copyBatchRows   = 500
 	copyBatchParams = 8000
