@@ -81,7 +81,7 @@ type fakePoster struct {
 	// afterPart, when set, is called after each part is posted and
 	// recorded (a test moves its clock, or lets another process act).
 	afterPart func(index int)
-	threads int
+	threads   int
 	// undeliverable makes every post fail as an unknown channel.
 	undeliverable bool
 	// fail, when set, is asked before each post: a non-nil error fails
