@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/bot"
@@ -38,7 +40,7 @@ func (d *digests) operatorDigests() []commands.OperatorDigest {
 
 // digestConfig is the digest runner's configuration that the bot's
 // digests and the terminal's share; each sets its store and poller (and
-// the bot its poster and shard rule).
+// the bot its poster and shard rule, digestShard).
 func (a *app) digestConfig() digest.Config {
 	dc := a.cfg.Digest
 	return digest.Config{
@@ -52,8 +54,21 @@ func (a *app) digestConfig() digest.Config {
 		Lookback:         dc.Lookback.Duration(),
 		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
 		Concurrency:      a.cfg.LLM.Concurrency,
+		Lease:            a.cfg.Storage.Lease.Duration(),
 		Logger:           a.log,
 	}
+}
+
+// digestShard is the shard rule of the digests (nil: every guild). With
+// a store the processes share (PostgreSQL) every process schedules and
+// resumes every guild's digests, and the claims in the store decide which
+// one prepares a slot and which one posts a digest; with SQLite a process
+// keeps to the guilds of its Discord shard.
+func digestShard(shared bool, shardID, shardCount int) func(guildID string) bool {
+	if shared {
+		return nil
+	}
+	return bot.InShard(shardID, shardCount)
 }
 
 // newDigests wires feeds and digests; poster may be nil for a dry run.
@@ -75,7 +90,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	}, a.log)
 	cfg := a.digestConfig()
 	cfg.Store, cfg.Poster, cfg.Poller = a.store, poster, d.poller
-	inShard := bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
+	inShard := digestShard(a.store.Shared(), a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
 	cfg.InShard = inShard
 	d.runner = digest.NewRunner(cfg)
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
@@ -92,8 +107,8 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 type guildOf func(ctx context.Context, channelID string) (string, error)
 
 // start resumes digests interrupted by a crash, loads the schedules from
-// the config and the store, and starts the scheduler and the poller. They
-// stop when ctx ends.
+// the config and the store, and starts the scheduler, the poller and the
+// takeover of digests whose process died. They stop when ctx ends.
 func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 	if err := d.runner.Resume(ctx); err != nil {
 		a.log.Error("resume unfinished digests", "err", err)
@@ -136,7 +151,29 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 			a.log.Error("feed poller stopped", "err", err)
 		}
 	})
+	d.wg.Go(func() { d.takeOver(ctx, a.cfg.Storage.Lease.Duration()/2, a.log) })
 	return nil
+}
+
+// takeOver resumes, every interval, the digests whose process died (or
+// hung) while posting them, once their lease lapsed (Runner.TakeOver),
+// until ctx ends.
+func (d *digests) takeOver(ctx context.Context, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		every = digest.DefaultLease / 2
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := d.runner.TakeOver(ctx); err != nil && ctx.Err() == nil {
+			log.Error("take over digests of stopped processes", "err", err)
+		}
+	}
 }
 
 // stop stops the scheduler and waits for the poller (whose context must
