@@ -25,10 +25,19 @@ type digests struct {
 	poller    *feeds.Poller
 	runner    *digest.Runner
 	scheduler *digest.Scheduler
+	stored    *storedSchedules
+	shared    bool // the store is shared by several processes
 	wg        sync.WaitGroup
 
 	mu       sync.Mutex
 	operator []commands.OperatorDigest // digest.channels, guilds resolved
+}
+
+// isOperator reports whether channelID is one of digest.channels.
+func (d *digests) isOperator(channelID string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.ContainsFunc(d.operator, func(o commands.OperatorDigest) bool { return o.ChannelID == channelID })
 }
 
 // operatorDigests lists the digests of digest.channels that are scheduled.
@@ -93,13 +102,30 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	inShard := digestShard(a.store.Shared(), a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
 	cfg.InShard = inShard
 	d.runner = digest.NewRunner(cfg)
+	d.shared = a.store.Shared()
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
-		Run:     d.runner.RunScheduled,
+		Run:     d.run,
 		InShard: inShard,
 		Grace:   a.cfg.Digest.Grace.Duration(),
 		Logger:  a.log,
 	})
+	d.stored = newStoredSchedules(a.store, d.scheduler, d.isOperator, a.log)
 	return d
+}
+
+// run runs a due slot (SchedulerConfig.Run). With a shared store it first
+// checks that the slot is still one of the channel's schedule: another
+// process may have stopped or moved it.
+func (d *digests) run(ctx context.Context, t news.DigestTarget, slot time.Time) {
+	if d.shared && !d.stored.current(ctx, t, slot) {
+		d.stored.log.Info("scheduled digest skipped: its schedule was stopped or changed", "guild_id", t.GuildID,
+			"channel_id", t.ChannelID, "slot", slot.UTC())
+		if err := d.stored.sync(ctx); err != nil {
+			d.stored.log.Warn("sync digest schedules", "err", err)
+		}
+		return
+	}
+	d.runner.RunScheduled(ctx, t, slot)
 }
 
 // guildOf finds the guild a channel belongs to (from Discord), for
@@ -133,17 +159,8 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 		d.operator = append(d.operator, commands.OperatorDigest{GuildID: ch.GuildID, ChannelID: ch.ChannelID, Schedule: ch.Schedule, Timezone: ch.Timezone})
 		d.mu.Unlock()
 	}
-	stored, err := a.store.DigestSchedules(ctx, true)
-	if err != nil {
-		return fmt.Errorf("load digest schedules: %w", err)
-	}
-	for _, s := range stored {
-		t, sched, err := digest.SetupSchedule(s)
-		if err != nil {
-			a.log.Error("skip stored digest schedule", "channel_id", s.ChannelID, "err", err)
-			continue
-		}
-		d.scheduler.Set(t, sched)
+	if err := d.stored.sync(ctx); err != nil {
+		return err
 	}
 	d.scheduler.Start(ctx)
 	d.wg.Go(func() {
@@ -157,7 +174,8 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 
 // takeOver resumes, every interval, the digests whose process died (or
 // hung) while posting them, once their lease lapsed (Runner.TakeOver),
-// until ctx ends.
+// and, with a shared store, syncs the stored schedules other processes
+// may have changed, until ctx ends.
 func (d *digests) takeOver(ctx context.Context, every time.Duration, log *slog.Logger) {
 	if every <= 0 {
 		every = digest.DefaultLease / 2
@@ -172,6 +190,12 @@ func (d *digests) takeOver(ctx context.Context, every time.Duration, log *slog.L
 		}
 		if err := d.runner.TakeOver(ctx); err != nil && ctx.Err() == nil {
 			log.Error("take over digests of stopped processes", "err", err)
+		}
+		if !d.shared {
+			continue
+		}
+		if err := d.stored.sync(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sync digest schedules", "err", err)
 		}
 	}
 }
