@@ -31,6 +31,7 @@ type Store interface {
 	TakeOverClaim(ctx context.Context, key string) (bool, error)
 	Release(ctx context.Context, key string) error
 	ClaimDigest(ctx context.Context, id int64) (bool, error)
+	TakeDigest(ctx context.Context, id int64) (bool, error)
 	ReleaseDigest(ctx context.Context, id int64) error
 	OrphanedDigests(ctx context.Context) ([]news.DigestRun, error)
 }

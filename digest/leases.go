@@ -24,8 +24,10 @@ import (
 //     lapsed (TakeOver). The parts the dead process posted are skipped and
 //     every part carries its nonce, so nothing is posted twice.
 //
-// With SQLite the same claims keep a restarted process from doing a slot
-// or a digest that the process it replaced was still doing.
+// With SQLite (Config.Shared false) the shard rule gives each guild one
+// process: slots are not claimed and a restarted process resumes its dead
+// predecessor's digests at once, as it always did; the leases are kept all
+// the same.
 
 // Errors callers branch on.
 var (

@@ -42,7 +42,7 @@ func (e *env) process(t *testing.T, owner string, clock *fakeclock.Clock, cfg Co
 	var log *slog.Logger
 	log, p.logs = logBuffer()
 	cfg.Store, cfg.Summarizer, cfg.Poster, cfg.Poller = st, p.sum, e.post, p.poll
-	cfg.Now, cfg.Lease, cfg.Logger = clock.Now, testLease, log
+	cfg.Now, cfg.Lease, cfg.Logger, cfg.Shared = clock.Now, testLease, log, true
 	if cfg.Sleep == nil {
 		cfg.Sleep = clock.Sleep
 	}
@@ -335,5 +335,39 @@ func TestHungPostOvertaken(t *testing.T) {
 	}
 	if e.post.threads != 1 {
 		t.Errorf("threads: %d, want 1", e.post.threads)
+	}
+}
+
+// TestRestartWithoutSharedStoreResumesAtOnce: with SQLite (no shared
+// store) a process killed mid-post and started again resumes its digest
+// at start-up, although the dead process's lease is still live: the shard
+// rule makes it the only process for the guild. No slot is claimed either.
+func TestRestartWithoutSharedStoreResumesAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 4, distinct)
+	clock := fakeclock.New(t0)
+	dead := e.process(t, "dead", clock, Config{})
+	ctx := context.Background()
+	deadCtx, kill := context.WithCancel(ctx)
+	e.post.crashAt, e.post.onCrash = 2, kill
+	if _, err := dead.runner.Now(deadCtx, target); !errors.Is(err, errCrash) {
+		t.Fatalf("first process: %v, want the crash", err)
+	}
+	next := e.process(t, "next", clock, Config{})
+	r := NewRunner(Config{Store: next.store, Summarizer: next.sum, Poster: e.post, Now: clock.Now,
+		Sleep: clock.Sleep, Lease: testLease})
+	if err := r.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.post.Posted(); got != 5 {
+		t.Fatalf("messages after the restart: %d, want 5 (resumed at once, each part once)", got)
+	}
+	slot := t0.Add(-time.Minute)
+	if ok, err := dead.store.Claim(ctx, slotKey(channel, slot.UTC().Format(time.RFC3339))); err != nil || !ok {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	e.addItems(t, "feed-b", 1, func(int) string { return "Unrelated kernel advisory" })
+	if _, err := r.Scheduled(ctx, target, slot); err != nil {
+		t.Fatalf("slot claimed by the dead process: %v, want it run at once", err)
 	}
 }

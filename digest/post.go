@@ -12,10 +12,14 @@ import (
 // resume claims an unfinished digest's lease and posts the rest of it, or
 // abandons it without trying when it is too old or out of attempts. The
 // returned error wraps ErrAbandoned when the digest was given up, and
-// ErrBusy when another process holds its lease (it is posting it) or it
-// is finished after all.
+// ErrBusy when it is finished after all or, with a shared store, another
+// process holds its lease (it is posting it). Without a shared store the
+// lease of a predecessor is no obstacle (Config.Shared).
 func (r *Runner) resume(ctx context.Context, run news.DigestRun) error {
 	ok, err := r.cfg.Store.ClaimDigest(ctx, run.ID)
+	if err == nil && !ok && !r.cfg.Shared {
+		ok, err = r.cfg.Store.TakeDigest(ctx, run.ID)
+	}
 	if err != nil {
 		return err
 	}

@@ -93,6 +93,15 @@ type Config struct {
 	// (Resume and TakeOver finish only those guilds' digests); nil means
 	// every guild does, as with a store shared by every process.
 	InShard func(guildID string) bool
+	// Shared says the store is shared by processes that run the same
+	// guilds' digests (PostgreSQL: every process runs every guild's).
+	// Then a scheduled slot is claimed before it is prepared, and an
+	// unfinished digest is resumed only under its lease (see leases.go).
+	// Without it (SQLite, where the shard rule gives each guild one
+	// process) slots are not claimed, and a digest is resumed whatever
+	// its lease says: a lease on it can only be this process's own or its
+	// dead predecessor's, which must not hold a restart back.
+	Shared bool
 	// Lease is storage.lease, how long the store keeps a claim or a
 	// digest lease this process took (DefaultLease): it renews them every
 	// third of a lease while it works, and checks every half lease on a
@@ -277,7 +286,7 @@ func (r *Runner) run(ctx context.Context, t news.DigestTarget, slot string, mode
 	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot)
 	scheduled := mode != runNow
 	releaseSlot := func() {}
-	if scheduled {
+	if scheduled && r.cfg.Shared {
 		// Claimed before anything is polled or summarized: of processes
 		// sharing the store, one prepares the slot.
 		h, err := r.holdSlot(ctx, slotKey(t.ChannelID, slot), mode == runTakeOver, log)

@@ -67,6 +67,25 @@ func (s *Store) ClaimDigest(ctx context.Context, id int64) (bool, error) {
 	return true, nil
 }
 
+// TakeDigest takes the unfinished digest id for this Store for one lease
+// whatever its lease says, and reports false when it is not unfinished.
+// It is for a process that knows no other live process posts the digest
+// (SQLite, where the shard rule gives each guild one process), so that
+// its predecessor's lease, killed with it, does not hold a restart back.
+func (s *Store) TakeDigest(ctx context.Context, id int64) (bool, error) {
+	var got int64
+	err := s.write.QueryRowContext(ctx, `UPDATE digests SET lease_owner = ?, lease_until = ?
+		WHERE id = ? AND state IN ('pending', 'posting') RETURNING id`,
+		s.owner, s.now().Add(s.lease).UnixMicro(), id).Scan(&got)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("take digest %d: %w", id, err)
+	}
+	return true, nil
+}
+
 // ReleaseDigest gives up this Store's lease on digest id, so any process
 // may resume it at once; a lease another owner holds is left alone, and
 // releasing a digest not held is not an error.

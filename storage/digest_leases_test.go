@@ -137,8 +137,32 @@ func TestDigestLease(t *testing.T) {
 		if got := orphanIDs(t, b); len(got) != 0 {
 			t.Fatalf("posted digest listed as orphaned: %v", got)
 		}
+		if ok, err := a.TakeDigest(ctx, id); err != nil || ok {
+			t.Fatalf("take of a posted digest = %v, %v; want false", ok, err)
+		}
 		if ok, err := a.ClaimDigest(ctx, 999); err != nil || ok {
 			t.Fatalf("claim of an unknown digest = %v, %v; want false, nil", ok, err)
+		}
+	})
+}
+
+// TestTakeDigest: a restarted SQLite process takes its dead
+// predecessor's digest at once, live lease or not.
+func TestTakeDigest(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, open storeOpener) {
+		ctx := context.Background()
+		clock := fakeclock.New(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		dead := open(t, WithClock(clock.Now), WithOwner("dead"), WithLease(time.Minute))
+		id := createLeasedDigest(t, dead, "s1")
+		next := dead.withOwner("next")
+		if ok, err := next.TakeDigest(ctx, id); err != nil || !ok {
+			t.Fatalf("take = %v, %v; want it", ok, err)
+		}
+		if ok, err := dead.ClaimDigest(ctx, id); err != nil || ok {
+			t.Fatalf("the old owner's claim after the take = %v, %v; want refused", ok, err)
+		}
+		if ok, err := next.ClaimDigest(ctx, id); err != nil || !ok {
+			t.Fatalf("the new owner's claim = %v, %v; want it", ok, err)
 		}
 	})
 }

@@ -100,7 +100,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	cfg := a.digestConfig()
 	cfg.Store, cfg.Poster, cfg.Poller = a.store, poster, d.poller
 	inShard := digestShard(a.store.Shared(), a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
-	cfg.InShard = inShard
+	cfg.InShard, cfg.Shared = inShard, a.store.Shared()
 	d.runner = digest.NewRunner(cfg)
 	d.shared = a.store.Shared()
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
