@@ -109,7 +109,8 @@ func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResul
 // counts as one attempt, and the digest is abandoned when that was the
 // last one allowed; a failure while ctx is ending (shutdown, like a crash)
 // is not counted, and the digest keeps its lease: like a crash's, it
-// lapses and another process takes the digest over. It returns the error to report, wrapping cause.
+// lapses and another process takes the digest over. It returns the error
+// to report, wrapping cause.
 func (r *Runner) postFailed(ctx context.Context, run news.DigestRun, cause error) error {
 	if errors.Is(cause, news.ErrUndeliverable) {
 		return r.abandon(ctx, run, "undeliverable", cause)

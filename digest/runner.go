@@ -206,10 +206,11 @@ func (r *Runner) Now(ctx context.Context, t news.DigestTarget) (news.DigestResul
 // Scheduled posts t's digest for the scheduled instant slot, at most once
 // per slot, even across processes sharing the store: ErrAlreadyRun when
 // that slot ran before (posted, or found nothing new), news.ErrNothingNew
-// when there is nothing to post. Before it polls or summarizes anything
-// it claims the slot (the job "digest:<channel>:<slot>"): ErrClaimed when
-// another process holds that claim, ErrBusy when another process is
-// posting an earlier digest of the channel.
+// when there is nothing to post. With a shared store (Config.Shared) it
+// claims the slot (the job "digest:<channel>:<slot>") before it polls or
+// summarizes anything: ErrClaimed when another process holds that claim,
+// ErrBusy when another process is posting an earlier digest of the
+// channel.
 func (r *Runner) Scheduled(ctx context.Context, t news.DigestTarget, slot time.Time) (news.DigestResult, error) {
 	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), runScheduled, location(t, slot))
 }
