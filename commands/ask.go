@@ -51,7 +51,7 @@ func (t *Table) ask(ctx context.Context, req bot.Request) (bot.Response, error) 
 	return bot.Response{Later: func(ctx context.Context) (bot.Response, error) {
 		ans, allowed, err := t.answer(summarizer.WithGuild(ctx, pays), thread, req.UserID, question)
 		if err != nil {
-			return bot.Response{}, err
+			return bot.Response{}, budgetError(pays, err)
 		}
 		return bot.Response{Content: answerText(formatAnswer(question, ans), allowed)}, nil
 	}}, nil

@@ -2,10 +2,12 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/secbrief/secbrief/bot"
+	"github.com/secbrief/secbrief/news"
 )
 
 // errBudgetSpent is shown once a guild spent its daily LLM tokens.
@@ -31,7 +33,9 @@ func payer(req bot.Request) string {
 }
 
 // checkBudget refuses LLM work for a payer (see payer) whose daily token
-// budget (limits.guild_daily_tokens) is spent.
+// budget (limits.guild_daily_tokens) is spent. It is the cheap check made
+// before anything is deferred; the summarizer's reservation of each request
+// is the one that holds across processes (see budgetError).
 func (t *Table) checkBudget(ctx context.Context, payer string) error {
 	if t.opts.GuildDailyTokens <= 0 || payer == "" {
 		return nil
@@ -43,8 +47,24 @@ func (t *Table) checkBudget(ctx context.Context, payer string) error {
 	if used < t.opts.GuildDailyTokens {
 		return nil
 	}
+	return budgetSpent(payer)
+}
+
+// budgetSpent is the refusal shown to a payer whose budget is spent.
+func budgetSpent(payer string) *UserError {
 	if strings.HasPrefix(payer, dmPayerPrefix) {
 		return errDMBudgetSpent
 	}
 	return errBudgetSpent
+}
+
+// budgetError is err, unless the summarizer refused the work because the
+// payer's budget is spent (news.ErrBudgetSpent: other requests, maybe in
+// other processes, took the rest after checkBudget passed): then it is the
+// same refusal checkBudget gives, with err kept for the log.
+func budgetError(payer string, err error) error {
+	if !errors.Is(err, news.ErrBudgetSpent) {
+		return err
+	}
+	return &UserError{Msg: budgetSpent(payer).Msg, Cause: err}
 }

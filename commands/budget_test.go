@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +78,55 @@ func TestSummarizeInDirectMessageRespectsItsBudget(t *testing.T) {
 	req := bot.Request{Name: cmdSummarize, UserID: "5", Options: map[string]any{"url": "https://example.com/advisory"}}
 	if res := run(ctx, r.summarize, req); res.err != errDMBudgetSpent || res.deferred {
 		t.Fatalf("result %+v, want the direct-message budget refusal before any deferral", res)
+	}
+}
+
+// Work that passed the budget check can still find the budget gone when
+// its LLM request is about to start: another request, maybe in another
+// process, reserved the rest in between. The summarizer then refuses
+// without calling the LLM, and the user sees the same budget message as
+// from the check, as a refusal (package bot shows every error ephemerally:
+// after a public deferral the placeholder goes and an ephemeral follow-up
+// says it).
+func TestBudgetTakenAfterTheCheck(t *testing.T) {
+	dmText := bot.Request{Name: cmdSummarize, CustomID: modalSummarizeText, UserID: "user-9",
+		Fields: map[string]string{fieldArticleText: strings.Repeat(advisoryText+" ", 5)}}
+	tests := []struct {
+		name  string
+		req   bot.Request
+		payer string
+		want  *UserError
+	}{
+		{"link in a server", inGuild(cmdSummarize, map[string]any{"url": advisoryLink}), "guild-1", errBudgetSpent},
+		{"link in a direct message", bot.Request{Name: cmdSummarize, UserID: "user-9",
+			Options: map[string]any{"url": advisoryLink}}, "dm:user-9", errDMBudgetSpent},
+		{"pasted text in a direct message", dmText, "dm:user-9", errDMBudgetSpent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, Options{GuildDailyTokens: 10000})
+			ctx := t.Context()
+			resp, err := e.t.summarize(ctx, tt.req)
+			if err != nil || resp.Later == nil {
+				t.Fatalf("summarize = %+v, %v; want work for later", resp, err)
+			}
+			// Another process's request takes the rest of the budget.
+			if _, err := e.st.ReserveTokens(ctx, tt.payer, testNow.UTC().Format(time.DateOnly), 10000, 10000); err != nil {
+				t.Fatal(err)
+			}
+			_, err = resp.Later(ctx)
+			if !isUserError(err, tt.want.Msg) || !errors.Is(err, news.ErrBudgetSpent) {
+				t.Fatalf("later: %v, want the budget refusal", err)
+			}
+			if got := e.t.UserMessage(err); got != tt.want.Msg {
+				t.Errorf("user message %q, want %q", got, tt.want.Msg)
+			}
+			if !e.t.Refused(err) {
+				t.Error("a spent budget is logged as a failure, not a refusal")
+			}
+			if n := e.llm.Calls(); n != 0 {
+				t.Errorf("%d LLM calls, want none", n)
+			}
+		})
 	}
 }

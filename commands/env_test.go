@@ -62,12 +62,14 @@ func newEnv(t *testing.T, opts Options) *env {
 		t.Fatal(err)
 	}
 	e := &env{st: st, llm: fakellm.New(t), fetch: &pageFetcher{}}
-	e.sum = summarizer.New(summarizer.NewClient(e.llm.URL(), "sk-test", nil), st,
-		summarizer.Options{Model: "test-model", MaxRetries: -1, Timeout: 30 * time.Second}, nil)
-	t.Cleanup(func() { e.sum.Wait(); st.Close() })
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return testNow }
 	}
+	// The summarizer keeps the table's budget and clock, as cmd/secbrief wires them.
+	e.sum = summarizer.New(summarizer.NewClient(e.llm.URL(), "sk-test", nil), st,
+		summarizer.Options{Model: "test-model", MaxRetries: -1, Timeout: 30 * time.Second,
+			GuildDailyTokens: opts.GuildDailyTokens, Now: opts.Now}, nil)
+	t.Cleanup(func() { e.sum.Wait(); st.Close() })
 	e.t = New(e.sum, e.fetch, st, opts, slog.New(slog.DiscardHandler))
 	return e
 }

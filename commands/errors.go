@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/article"
+	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/summarizer"
 )
 
@@ -87,6 +88,9 @@ func UserMessage(err error) string {
 		return "The page took too long to load. Try again later, or paste the text."
 	case errors.As(err, &status):
 		return "The site answered " + statusText(status.Code) + " when I fetched the page."
+	case errors.Is(err, news.ErrBudgetSpent):
+		// Handlers say whose budget (budgetError); this is the fallback.
+		return errBudgetSpent.Msg
 	case errors.Is(err, summarizer.ErrQuota):
 		return "The summarizer's API quota is used up. Please tell the bot's operator."
 	case errors.Is(err, summarizer.ErrUnavailable):

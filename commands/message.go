@@ -67,7 +67,7 @@ func (t *Table) HandleMessage(ctx context.Context, m *discordgo.Message) (bot.Re
 	return bot.Response{Later: func(ctx context.Context) (bot.Response, error) {
 		ans, allowed, err := t.answer(summarizer.WithGuild(ctx, m.GuildID), thread, m.Author.ID, question)
 		if err != nil {
-			return bot.Response{}, err
+			return bot.Response{}, budgetError(m.GuildID, err)
 		}
 		return bot.Response{Content: answerText(ans, allowed)}, nil
 	}}, nil

@@ -117,7 +117,7 @@ func (t *Table) summarizeURL(ctx context.Context, req bot.Request, rawURL string
 			return t.fetchAndSummarize(ctx, link)
 		})
 		if err != nil {
-			return bot.Response{}, err
+			return bot.Response{}, budgetError(pays, err)
 		}
 		return t.summaryResponse(req, ans, private), nil
 	}}, nil
@@ -191,7 +191,7 @@ func (t *Table) summarizeText(ctx context.Context, req bot.Request, text string,
 		defer cancel()
 		s, err := t.summarizer.Summarize(work, a)
 		if err != nil {
-			return bot.Response{}, err
+			return bot.Response{}, budgetError(pays, err)
 		}
 		return t.summaryResponse(req, newAnswer(a, s), private), nil
 	}}, nil

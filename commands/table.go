@@ -153,9 +153,10 @@ func (t *Table) self() string {
 func (t *Table) UserMessage(err error) string { return UserMessage(err) }
 
 // Refused reports whether err is a refusal rather than a failure: a
-// user's own mistake (a UserError without a cause) or a rate limit.
+// user's own mistake (a UserError without a cause), a rate limit or a
+// spent token budget.
 func (t *Table) Refused(err error) bool {
 	var ue *UserError
 	var rl *RateLimitedError
-	return (errors.As(err, &ue) && ue.Cause == nil) || errors.As(err, &rl)
+	return (errors.As(err, &ue) && ue.Cause == nil) || errors.As(err, &rl) || errors.Is(err, news.ErrBudgetSpent)
 }

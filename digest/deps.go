@@ -23,6 +23,17 @@ type Store interface {
 	GuildFeeds(ctx context.Context, guildID string) ([]news.FeedState, error)
 	PostedStories(ctx context.Context, channelID string, since time.Time) ([]news.PostedStory, error)
 	RecordUnshown(ctx context.Context, run news.DigestRun) (int64, error)
+
+	// Claims and leases, shared by the processes of one store: a slot
+	// is prepared under the job claim slotKey(channel, slot), a recorded
+	// digest posted under its own lease (see leases.go).
+	Claim(ctx context.Context, key string) (bool, error)
+	TakeOverClaim(ctx context.Context, key string) (bool, error)
+	Release(ctx context.Context, key string) error
+	ClaimDigest(ctx context.Context, id int64) (bool, error)
+	TakeDigest(ctx context.Context, id int64) (bool, error)
+	ReleaseDigest(ctx context.Context, id int64) error
+	OrphanedDigests(ctx context.Context) ([]news.DigestRun, error)
 }
 
 // Poller refreshes feeds right before a digest is built (*feeds.Poller).

@@ -75,7 +75,13 @@ type fakePoster struct {
 	// crashAt, when >= 0, makes the create of that part happen on
 	// "Discord" and then the process "die" before recording it.
 	crashAt int
-	threads int
+	// onCrash, when set, is called as the process "dies" at crashAt (a
+	// test cancels the dying process's context: a kill, not a failure).
+	onCrash func()
+	// afterPart, when set, is called after each part is posted and
+	// recorded (a test moves its clock, or lets another process act).
+	afterPart func(index int)
+	threads   int
 	// undeliverable makes every post fail as an unknown channel.
 	undeliverable bool
 	// fail, when set, is asked before each post: a non-nil error fails
@@ -83,6 +89,9 @@ type fakePoster struct {
 	fail func(key string) error
 	// calls counts the posts of each digest key.
 	calls map[string]int
+	// creates counts the creates sent with each nonce (Discord answers a
+	// repeated one with the message it made the first time).
+	creates map[string]int
 }
 
 func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string{}, crashAt: -1} }
@@ -115,6 +124,10 @@ func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, 
 			return "", fmt.Errorf("nonce %q longer than 25", nonce)
 		}
 		p.mu.Lock()
+		if p.creates == nil {
+			p.creates = map[string]int{}
+		}
+		p.creates[nonce]++
 		id, ok := p.byNonce[nonce]
 		if !ok {
 			id = fmt.Sprintf("m%d", len(p.messages)+1)
@@ -125,12 +138,19 @@ func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, 
 		if crash {
 			p.crashAt = -1
 		}
+		onCrash, afterPart := p.onCrash, p.afterPart
 		p.mu.Unlock()
 		if crash {
+			if onCrash != nil {
+				onCrash()
+			}
 			return "", errCrash
 		}
 		if err := posted(news.DigestPart{Index: i, Total: total, MessageID: id}); err != nil {
 			return "", err
+		}
+		if afterPart != nil {
+			afterPart(i)
 		}
 	}
 	p.mu.Lock()
@@ -143,6 +163,14 @@ func (p *fakePoster) Posted() int { p.mu.Lock(); defer p.mu.Unlock(); return len
 
 // Calls is how many times the digest with key was posted (tried).
 func (p *fakePoster) Calls(key string) int { p.mu.Lock(); defer p.mu.Unlock(); return p.calls[key] }
+
+// Creates is how many creates carried the nonce of part index of the
+// digest with key.
+func (p *fakePoster) Creates(key string, index int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.creates[news.DigestNonce(key, index)]
+}
 
 // setFail sets the failure hook (nil: posts succeed).
 func (p *fakePoster) setFail(f func(key string) error) { p.mu.Lock(); p.fail = f; p.mu.Unlock() }

@@ -91,6 +91,32 @@ func TestRealSummarizerBudgetSpentMidDigest(t *testing.T) {
 	}
 }
 
+// Summaries made at once share the guild's budget: with four at a time and
+// a budget one request fills, the pre-check alone would let several reach
+// the LLM; the first reservation leaves none for the others, which find
+// the budget spent, and the digest lists their stories by headline.
+func TestRealSummarizerConcurrentSummariesKeepTheBudget(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 5, distinct)
+	llm := fakellm.New(t)
+	sum := summarizer.New(summarizer.NewClient(llm.URL(), "test-key", http.DefaultClient), e.store,
+		summarizer.Options{Concurrency: 4, MaxRetries: -1, Now: e.clock.Now, GuildDailyTokens: 1}, nil)
+	r := e.realRunner(sum, Config{GuildDailyTokens: 1, Concurrency: 4})
+	res, err := r.Now(context.Background(), news.DigestTarget{GuildID: guild, ChannelID: channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	summarized := 0
+	for _, s := range res.Digest.Stories {
+		if s.Summary != nil {
+			summarized++
+		}
+	}
+	if llm.Calls() != 1 || summarized != 1 || len(res.Digest.Stories) != 5 {
+		t.Fatalf("calls %d, summarized %d of %d; want 1 call, then headlines only", llm.Calls(), summarized, len(res.Digest.Stories))
+	}
+}
+
 // BenchmarkDigest100 builds and posts a digest of 100 new articles (full
 // text, no teasers) through the real summarizer against fakellm answering
 // in 300 ms, with llm.concurrency 4 and digest.max_items 100, so every

@@ -9,33 +9,74 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// resume posts the rest of an unfinished digest, or abandons it without
-// trying when it is too old or out of attempts. The returned error wraps
-// ErrAbandoned when the digest was given up.
+// resume claims an unfinished digest's lease and posts the rest of it, or
+// abandons it without trying when it is too old or out of attempts. The
+// returned error wraps ErrAbandoned when the digest was given up, and
+// ErrBusy when it is finished after all or, with a shared store, another
+// process holds its lease (it is posting it). Without a shared store the
+// lease of a predecessor is no obstacle (Config.Shared).
 func (r *Runner) resume(ctx context.Context, run news.DigestRun) error {
+	ok, err := r.cfg.Store.ClaimDigest(ctx, run.ID)
+	if err == nil && !ok && !r.cfg.Shared {
+		ok, err = r.cfg.Store.TakeDigest(ctx, run.ID)
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("digest %d: %w", run.ID, ErrBusy)
+	}
 	if age := r.cfg.Now().Sub(run.CreatedAt); age > r.cfg.MaxUnfinishedAge {
 		return r.abandon(ctx, run, fmt.Sprintf("unfinished for %s, more than %s", age.Round(time.Minute), r.cfg.MaxUnfinishedAge), nil)
 	}
 	if run.Attempts >= r.cfg.MaxPostAttempts {
 		return r.abandon(ctx, run, fmt.Sprintf("%d failed attempts", run.Attempts), nil)
 	}
-	_, err := r.post(ctx, run)
+	_, err = r.post(ctx, run)
 	return err
 }
 
-// post posts a recorded digest, skipping its parts already posted, and
-// records each part; the last part's record delivers the items.
+// errLeaseLost: another process took over the digest being posted (this
+// one seemed dead: its lease lapsed).
+var errLeaseLost = fmt.Errorf("digest lease lost: %w", ErrBusy)
+
+// post posts a recorded digest whose lease this process holds, skipping
+// its parts already posted, and records each part; the last part's record
+// delivers the items. The lease is renewed with each part (and in between
+// while a part is slow); when another process took the digest over, post
+// stops before the next part and returns an error wrapping ErrBusy.
 func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResult, error) {
-	delivered := false
+	log := r.log.With("digest_id", run.ID, "guild_id", run.GuildID, "channel_id", run.ChannelID)
+	stop := r.keep(ctx, log, func(ctx context.Context) (bool, error) { return r.cfg.Store.ClaimDigest(ctx, run.ID) })
+	delivered, lost := false, false
 	thread, err := r.cfg.Poster.PostDigest(ctx, run.Digest, digestKey(run.ID), run.Parts, func(p news.DigestPart) error {
 		if err := r.cfg.Store.RecordDigestPart(ctx, run.ID, p.Index, p.MessageID, p.Last()); err != nil {
 			return err
 		}
 		delivered = delivered || p.Last()
+		if p.Last() {
+			return nil
+		}
+		// Still ours? Then the next part is this process's to post.
+		ok, err := r.cfg.Store.ClaimDigest(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			lost = true
+			return errLeaseLost
+		}
 		return nil
 	})
+	stop()
 	if err == nil && !delivered {
 		err = errors.New("poster returned without posting the last part")
+	}
+	if lost && !delivered {
+		// Not a failure of the digest: the process that took it over
+		// posts the rest (the same nonces make its parts no duplicates).
+		log.Warn("digest taken over by another process while posting; stopped")
+		return news.DigestResult{}, fmt.Errorf("post digest %d to %s: %w", run.ID, run.ChannelID, err)
 	}
 	if err != nil && !delivered {
 		err = r.postFailed(ctx, run, err)
@@ -67,7 +108,9 @@ func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResul
 // recorded. An undeliverable digest is abandoned at once. Any other failure
 // counts as one attempt, and the digest is abandoned when that was the
 // last one allowed; a failure while ctx is ending (shutdown, like a crash)
-// is not counted. It returns the error to report, wrapping cause.
+// is not counted, and the digest keeps its lease: like a crash's, it
+// lapses and another process takes the digest over. It returns the error
+// to report, wrapping cause.
 func (r *Runner) postFailed(ctx context.Context, run news.DigestRun, cause error) error {
 	if errors.Is(cause, news.ErrUndeliverable) {
 		return r.abandon(ctx, run, "undeliverable", cause)
@@ -81,6 +124,12 @@ func (r *Runner) postFailed(ctx context.Context, run news.DigestRun, cause error
 	}
 	if n >= r.cfg.MaxPostAttempts {
 		return r.abandon(ctx, run, fmt.Sprintf("%d failed attempts", n), cause)
+	}
+	// Retried later (the channel's next run, a start-up's Resume), by
+	// whichever process: the lease is given up, so the digest is not taken
+	// for orphaned (TakeOver) and retried at once.
+	if err := r.cfg.Store.ReleaseDigest(ctx, run.ID); err != nil {
+		return errors.Join(fmt.Errorf("attempt %d of %d: %w", n, r.cfg.MaxPostAttempts, cause), err)
 	}
 	return fmt.Errorf("attempt %d of %d: %w", n, r.cfg.MaxPostAttempts, cause)
 }

@@ -48,6 +48,8 @@ const (
 	// DefaultMaxUnfinishedAge is how old an unfinished digest may be and
 	// still be resumed.
 	DefaultMaxUnfinishedAge = 24 * time.Hour
+	// DefaultLease is storage.lease's default.
+	DefaultLease = defaults.StorageLease
 )
 
 // Config wires a Runner. Store, Summarizer and Poster are required.
@@ -88,9 +90,26 @@ type Config struct {
 	MaxPostAttempts  int
 	MaxUnfinishedAge time.Duration
 	// InShard reports whether a guild belongs to this process's shard
-	// (Resume finishes only those guilds' digests); nil means every guild
-	// does.
+	// (Resume and TakeOver finish only those guilds' digests); nil means
+	// every guild does, as with a store shared by every process.
 	InShard func(guildID string) bool
+	// Shared says the store is shared by processes that run the same
+	// guilds' digests (PostgreSQL: every process runs every guild's).
+	// Then a scheduled slot is claimed before it is prepared, and an
+	// unfinished digest is resumed only under its lease (see leases.go).
+	// Without it (SQLite, where the shard rule gives each guild one
+	// process) slots are not claimed, and a digest is resumed whatever
+	// its lease says: a lease on it can only be this process's own or its
+	// dead predecessor's, which must not hold a restart back.
+	Shared bool
+	// Lease is storage.lease, how long the store keeps a claim or a
+	// digest lease this process took (DefaultLease): it renews them every
+	// third of a lease while it works, and checks every half lease on a
+	// slot another process claimed.
+	Lease time.Duration
+	// Sleep waits d or until ctx ends (the wall clock by default; tests
+	// inject a fake clock's).
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -143,6 +162,12 @@ func NewRunner(cfg Config) *Runner {
 	if cfg.InShard == nil {
 		cfg.InShard = func(string) bool { return true }
 	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -175,21 +200,37 @@ func (r *Runner) lock(channelID string) func() {
 // Now posts a digest of what is new in t's channel at once (/digest now).
 // It returns news.ErrNothingNew when there is nothing to post.
 func (r *Runner) Now(ctx context.Context, t news.DigestTarget) (news.DigestResult, error) {
-	return r.run(ctx, t, "now:"+r.cfg.Now().UTC().Format(time.RFC3339Nano), false, location(t, time.Time{}))
+	return r.run(ctx, t, "now:"+r.cfg.Now().UTC().Format(time.RFC3339Nano), runNow, location(t, time.Time{}))
 }
 
 // Scheduled posts t's digest for the scheduled instant slot, at most once
-// per slot: ErrAlreadyRun when that slot ran before (posted, or found
-// nothing new), news.ErrNothingNew when there is nothing to post.
+// per slot, even across processes sharing the store: ErrAlreadyRun when
+// that slot ran before (posted, or found nothing new), news.ErrNothingNew
+// when there is nothing to post. With a shared store (Config.Shared) it
+// claims the slot (the job "digest:<channel>:<slot>") before it polls or
+// summarizes anything: ErrClaimed when another process holds that claim,
+// ErrBusy when another process is posting an earlier digest of the
+// channel.
 func (r *Runner) Scheduled(ctx context.Context, t news.DigestTarget, slot time.Time) (news.DigestResult, error) {
-	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), true, location(t, slot))
+	return r.run(ctx, t, slot.UTC().Format(time.RFC3339), runScheduled, location(t, slot))
 }
 
 // RunScheduled is Scheduled for SchedulerConfig.Run: it logs the outcome
-// (nothing new and already run are not errors).
+// (nothing new and already run are not errors). When another process has
+// the slot (ErrClaimed) or is posting the channel's previous digest
+// (ErrBusy) it waits, and runs the slot itself only if that process dies
+// before recording the slot's digest.
 func (r *Runner) RunScheduled(ctx context.Context, t news.DigestTarget, slot time.Time) {
 	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot.UTC())
 	res, err := r.Scheduled(ctx, t, slot)
+	if errors.Is(err, ErrClaimed) || errors.Is(err, ErrBusy) {
+		log.Debug("scheduled digest left to another process; watching it", "reason", err)
+		res, err = r.awaitSlot(ctx, t, slot, err, log)
+		if errors.Is(err, errStoppedWaiting) {
+			log.Debug("scheduled digest: stopped waiting for another process", "reason", err)
+			return
+		}
+	}
 	switch {
 	case errors.Is(err, news.ErrNothingNew), errors.Is(err, ErrAlreadyRun):
 		log.Info("scheduled digest skipped", "reason", err)
@@ -219,16 +260,43 @@ func (r *Runner) Resume(ctx context.Context) error {
 		unlock := r.lock(run.ChannelID)
 		err := r.resume(ctx, run)
 		unlock()
-		if !errors.Is(err, ErrAbandoned) {
+		switch {
+		case errors.Is(err, ErrBusy):
+			// Another process posts it; if that process died, TakeOver
+			// resumes it once its lease lapsed.
+			r.log.Debug("unfinished digest left to the process posting it", "digest_id", run.ID,
+				"channel_id", run.ChannelID)
+		case !errors.Is(err, ErrAbandoned):
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (r *Runner) run(ctx context.Context, t news.DigestTarget, slot string, scheduled bool, loc *time.Location) (news.DigestResult, error) {
+// runMode is what asked for a run.
+type runMode int
+
+const (
+	runNow       runMode = iota // /digest now
+	runScheduled                // a scheduled slot
+	runTakeOver                 // a scheduled slot whose claim lapsed in another process
+)
+
+func (r *Runner) run(ctx context.Context, t news.DigestTarget, slot string, mode runMode, loc *time.Location) (news.DigestResult, error) {
 	defer r.lock(t.ChannelID)()
 	log := r.log.With("guild_id", t.GuildID, "channel_id", t.ChannelID, "slot", slot)
+	scheduled := mode != runNow
+	releaseSlot := func() {}
+	if scheduled && r.cfg.Shared {
+		// Claimed before anything is polled or summarized: of processes
+		// sharing the store, one prepares the slot.
+		h, err := r.holdSlot(ctx, slotKey(t.ChannelID, slot), mode == runTakeOver, log)
+		if err != nil {
+			return news.DigestResult{}, err
+		}
+		defer h.release()
+		releaseSlot = h.release
+	}
 
 	unfinished, err := r.cfg.Store.UnfinishedDigests(ctx, t.ChannelID)
 	if err != nil {
@@ -237,9 +305,14 @@ func (r *Runner) run(ctx context.Context, t news.DigestTarget, slot string, sche
 	for _, run := range unfinished {
 		log.Info("resuming digest", "digest_id", run.ID, "state", run.State, "attempts", run.Attempts)
 		// An abandoned digest (logged) no longer holds the channel's new
-		// digest back; one that will be resumed later does, so digests
-		// are posted in order.
-		if err := r.resume(ctx, run); err != nil && !errors.Is(err, ErrAbandoned) {
+		// digest back; one that will be resumed later, or that another
+		// process is posting (ErrBusy), does, so digests are posted in
+		// order.
+		err := r.resume(ctx, run)
+		if errors.Is(err, ErrBusy) && scheduled && run.Slot == slot {
+			return news.DigestResult{}, ErrAlreadyRun // this slot's digest, posted by another process
+		}
+		if err != nil && !errors.Is(err, ErrAbandoned) {
 			return news.DigestResult{}, err
 		}
 	}
@@ -279,6 +352,9 @@ func (r *Runner) run(ctx context.Context, t news.DigestTarget, slot string, sche
 	if err != nil {
 		return news.DigestResult{}, err
 	}
+	// The slot is recorded: from here the digest's own lease (this
+	// process's, from CreateDigest) says who posts it.
+	releaseSlot()
 	log.Info("digest recorded", "digest_id", run.ID, "stories", len(d.Stories), "headlines", len(d.Headlines))
 	return r.post(ctx, run)
 }

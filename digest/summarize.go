@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -113,6 +114,13 @@ func (r *Runner) summarizeStory(ctx context.Context, guildID string, s news.Stor
 		return nil
 	}
 	sum, err := r.cfg.Summarizer.Summarize(ctx, art)
+	if errors.Is(err, news.ErrBudgetSpent) {
+		// Other work (another digest, a /summarize, maybe in another
+		// process) took the rest of the budget after budgetSpent looked.
+		spent.Store(true)
+		log.Info("story not summarized: daily token budget spent", "err", err)
+		return nil
+	}
 	if err != nil {
 		log.Warn("story not summarized", "err", err)
 		return nil
@@ -121,7 +129,9 @@ func (r *Runner) summarizeStory(ctx context.Context, guildID string, s news.Stor
 }
 
 // budgetSpent reports whether the guild used its daily token budget today
-// (UTC). Once it reports true for a digest it stays true for that digest.
+// (UTC), its requests in flight included. Once it reports true for a digest
+// it stays true for that digest. It is the cheap check; the summarizer's
+// reservation of each request is the one that holds across processes.
 func (r *Runner) budgetSpent(ctx context.Context, guildID string, spent *atomic.Bool) bool {
 	if r.cfg.GuildDailyTokens <= 0 {
 		return false

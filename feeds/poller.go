@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -17,14 +18,29 @@ import (
 )
 
 // Store is what the poller needs from storage; *storage.Store satisfies it.
+// Processes sharing a store poll each feed once: a poller claims a feed
+// (a lease in the store, which lapses if its process dies) before it
+// polls it, and saving the feed's state gives the claim back.
 type Store interface {
-	// DueFeeds lists the enabled, subscribed feeds whose next poll time is
-	// at or before now.
-	DueFeeds(ctx context.Context, now time.Time) ([]news.FeedState, error)
+	// ClaimDueFeeds claims for this process, until now plus the store's
+	// lease, up to limit (all when limit <= 0) of the enabled, subscribed
+	// feeds whose next poll time is at or before now and that no other
+	// process holds, and returns their states, never-polled feeds first,
+	// then the longest overdue. The process's own live claims are not
+	// returned again.
+	ClaimDueFeeds(ctx context.Context, now time.Time, limit int) ([]news.FeedState, error)
+	// ClaimFeed claims one feed for this process until now plus the lease
+	// (renewing a claim it holds) and returns the feed's current state and
+	// whether it got it: false means another process is polling the feed.
+	ClaimFeed(ctx context.Context, feedURL string, now time.Time) (news.FeedState, bool, error)
+	// ReleaseFeed gives back this process's claim on a feed without saving
+	// a state (a poll cut short or not made).
+	ReleaseFeed(ctx context.Context, feedURL string) error
 	// FeedState returns a feed's polling state; a feed never polled has a
 	// zero state with its URL set.
 	FeedState(ctx context.Context, feedURL string) (news.FeedState, error)
-	// SaveFeedState records the state after a poll.
+	// SaveFeedState records the state after a poll and gives back this
+	// process's claim on the feed.
 	SaveFeedState(ctx context.Context, st news.FeedState) error
 	// AddItems stores a feed's items and returns how many were new.
 	AddItems(ctx context.Context, feedURL string, items []news.Item) (int, error)
@@ -73,8 +89,9 @@ type Options struct {
 	// OnPoll, when set, is told the outcome of each feed a round of
 	// polling took up: "ok" (fetched, items stored), "not_modified" (304),
 	// "error" (the fetch, the parse or storing failed) or "skipped" (left
-	// alone: disabled, backing off, or polled moments ago by another
-	// caller). A poll cut short by shutdown is not told.
+	// alone: disabled, backing off, polled moments ago by another caller,
+	// or being polled by another process). A poll cut short by shutdown is
+	// not told.
 	OnPoll func(outcome string)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -87,7 +104,9 @@ type Options struct {
 }
 
 // Poller polls feeds and stores their new items. It is safe for concurrent
-// use; concurrent polls of one feed share one fetch.
+// use; concurrent polls of one feed share one fetch, and pollers of
+// several processes sharing a store never poll one feed at once (see
+// Store).
 type Poller struct {
 	client *http.Client
 	store  Store
@@ -95,19 +114,6 @@ type Poller struct {
 	logger *slog.Logger
 	parse  func(body []byte, feedURL string) (news.Feed, []news.Item, error)
 	flight singleflight.Group
-}
-
-// total sums the results of polling several feeds.
-func total(results []news.PollResult) news.PollResult {
-	var t news.PollResult
-	for _, r := range results {
-		t.Polled += r.Polled
-		t.NotModified += r.NotModified
-		t.Failed += r.Failed
-		t.Disabled += r.Disabled
-		t.NewItems += r.NewItems
-	}
-	return t
 }
 
 // New returns a Poller that fetches through client (production passes the
@@ -208,24 +214,56 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 }
 
-// PollDue polls every enabled feed that is due, at most Workers at once.
+// PollDue polls the enabled feeds that are due and that no other process
+// holds, at most Workers at once. It claims them about Workers at a time
+// as workers come free, so that processes sharing a store share the feeds
+// and no claim waits long for its poll.
 func (p *Poller) PollDue(ctx context.Context) (news.PollResult, error) {
-	now := p.opts.Now()
-	due, err := p.store.DueFeeds(ctx, now)
-	if err != nil {
-		return news.PollResult{}, fmt.Errorf("poll due feeds: %w", err)
+	r := p.newRound()
+	// taken holds the feeds this round took up. One whose poll ended
+	// without a saved state (its items could not be stored) was given back
+	// and is due again at once, first in line: the next round retries it,
+	// not this one. Each claim asks for as many more as came back last
+	// time, so such feeds cannot crowd out the rest of the round.
+	taken := map[string]bool{}
+	limit := p.opts.Workers
+	var err error
+	for ctx.Err() == nil {
+		batch, cerr := p.store.ClaimDueFeeds(ctx, p.opts.Now(), limit)
+		if cerr != nil {
+			err = fmt.Errorf("poll due feeds: %w", cerr)
+			break
+		}
+		back := 0
+		for _, st := range batch {
+			if taken[st.URL] || ctx.Err() != nil {
+				back++
+				p.release(ctx, st.URL)
+				continue
+			}
+			taken[st.URL] = true
+			r.poll(ctx, st)
+		}
+		if len(batch) < limit {
+			break // every due feed free to take was in this batch
+		}
+		limit = p.opts.Workers + back
 	}
-	return p.pollAll(ctx, due), nil
+	return r.wait(), err
 }
 
 // PollFeeds polls the given feeds now (right before a digest), skipping
 // disabled feeds, feeds that are backing off or were told to retry later,
-// and healthy feeds polled less than Options.Fresh ago.
+// healthy feeds polled less than Options.Fresh ago, and feeds another
+// process is polling (it claims each feed it polls).
 func (p *Poller) PollFeeds(ctx context.Context, urls []string) (news.PollResult, error) {
 	now := p.opts.Now()
-	var states []news.FeedState
+	r := p.newRound()
 	var errs []error
 	for _, u := range urls {
+		if ctx.Err() != nil {
+			break
+		}
 		st, err := p.store.FeedState(ctx, u)
 		if err != nil {
 			p.opts.OnPoll("error")
@@ -243,55 +281,83 @@ func (p *Poller) PollFeeds(ctx context.Context, urls []string) (news.PollResult,
 			p.opts.OnPoll("skipped")
 			continue
 		}
-		states = append(states, st)
+		r.poll(ctx, st)
 	}
-	res := p.pollAll(ctx, states)
+	res := r.wait()
 	if err := errors.Join(errs...); err != nil {
 		return res, fmt.Errorf("poll feeds: %w", err)
 	}
 	return res, nil
 }
 
-// pollAll polls states with the worker pool and sums the results.
-func (p *Poller) pollAll(ctx context.Context, states []news.FeedState) news.PollResult {
-	results := make([]news.PollResult, len(states))
-	var g errgroup.Group
-	g.SetLimit(p.opts.Workers)
-	for i, st := range states {
-		if ctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			v, _, _ := p.flight.Do(st.URL, func() (any, error) {
-				return p.pollCurrent(ctx, st), nil
-			})
-			results[i] = v.(news.PollResult)
-			return nil
-		})
-	}
-	_ = g.Wait()
-	return total(results)
+// round polls feeds on the worker pool and sums their results.
+type round struct {
+	p   *Poller
+	g   errgroup.Group
+	mu  sync.Mutex
+	res news.PollResult
 }
 
-// pollCurrent polls the feed of snapshot with its current stored state.
-// The snapshot may be stale by the time a worker gets to it: another
-// caller (the loop, a digest's poll) may have polled the feed since, or
-// disabled it. Polling again with the stale state would fetch a feed
-// that is backing off, overwrite the newer failure count and announce a
-// disabled feed a second time, so such a feed is skipped.
+func (p *Poller) newRound() *round {
+	r := &round{p: p}
+	r.g.SetLimit(p.opts.Workers)
+	return r
+}
+
+// poll polls the feed of st on the next free worker, waiting for one, and
+// shares the poll with a concurrent one of the same feed.
+func (r *round) poll(ctx context.Context, st news.FeedState) {
+	r.g.Go(func() error {
+		v, _, _ := r.p.flight.Do(st.URL, func() (any, error) {
+			return r.p.pollCurrent(ctx, st), nil
+		})
+		res := v.(news.PollResult)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.res.Polled += res.Polled
+		r.res.NotModified += res.NotModified
+		r.res.Failed += res.Failed
+		r.res.Disabled += res.Disabled
+		r.res.NewItems += res.NewItems
+		return nil
+	})
+}
+
+// wait waits for the round's polls and returns their sum.
+func (r *round) wait() news.PollResult {
+	_ = r.g.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.res
+}
+
+// pollCurrent claims the feed of snapshot, renewing PollDue's claim, and
+// polls it with its current stored state. The snapshot may be stale by the
+// time a worker gets to it: another caller (the loop, a digest's poll) or
+// another process may have polled the feed since, or disabled it. Polling
+// again with the stale state would fetch a feed that is backing off,
+// overwrite the newer failure count and announce a disabled feed a second
+// time, so such a feed is skipped and given back, as is one another
+// process holds now.
 func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) news.PollResult {
-	cur, err := p.store.FeedState(ctx, snapshot.URL)
+	cur, ok, err := p.store.ClaimFeed(ctx, snapshot.URL, p.opts.Now())
 	if err != nil {
 		if ctx.Err() == nil {
 			p.opts.OnPoll("error")
-			p.logger.ErrorContext(ctx, "poll feed: read state", "feed_url", snapshot.URL, "err", err)
+			p.logger.ErrorContext(ctx, "poll feed: claim", "feed_url", snapshot.URL, "err", err)
 		}
+		p.release(ctx, snapshot.URL) // PollDue's claim, if any
+		return news.PollResult{}
+	}
+	if !ok {
+		p.opts.OnPoll("skipped")
 		return news.PollResult{}
 	}
 	if cur.URL == "" {
 		cur.URL = snapshot.URL
 	}
 	if cur.Disabled() || cur.LastPolledAt.After(snapshot.LastPolledAt) {
+		p.release(ctx, cur.URL)
 		p.opts.OnPoll("skipped")
 		return news.PollResult{}
 	}
@@ -306,6 +372,21 @@ func (p *Poller) pollCurrent(ctx context.Context, snapshot news.FeedState) news.
 		p.opts.OnPoll("ok")
 	}
 	return res
+}
+
+// releaseTimeout bounds giving back a claim, which runs after shutdown too.
+const releaseTimeout = 5 * time.Second
+
+// release gives back this process's claim on feedURL after a poll that
+// saved no state, so the feed is due for any process again at once rather
+// than when the lease lapses. It runs even when ctx is done (a poll cut
+// short by shutdown), for at most releaseTimeout.
+func (p *Poller) release(ctx context.Context, feedURL string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := p.store.ReleaseFeed(rctx, feedURL); err != nil {
+		p.logger.WarnContext(ctx, "release feed", "feed_url", feedURL, "err", err)
+	}
 }
 
 // prune deletes the items of Options.Retention ago, logging the outcome.

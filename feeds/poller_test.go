@@ -318,7 +318,7 @@ func TestNewFeedOldItems(t *testing.T) {
 func TestRunTicks(t *testing.T) {
 	store := newMemStore()
 	calls := make(chan struct{}, 4)
-	store.onDue = func() { calls <- struct{}{} }
+	store.onClaim = func() { calls <- struct{}{} }
 	tick := make(chan time.Time)
 	stopped := make(chan struct{})
 	clock := &fakeClock{t: pollT0}
@@ -389,5 +389,8 @@ func TestShutdownLeavesStateAlone(t *testing.T) {
 	}
 	if st := store.state(srv.URL); st.Failures != 0 || !errors.Is(ctx.Err(), context.Canceled) {
 		t.Errorf("state after shutdown = %+v", st)
+	}
+	if h := store.holder(srv.URL); h != "" {
+		t.Errorf("feed still held by %s after a poll cut short; want it given back", h)
 	}
 }

@@ -9,11 +9,19 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// pollOne fetches one feed, stores its items and records its new state.
+// pollOne fetches one feed this process claimed, stores its items and
+// records its new state, which gives the claim back; a poll that ends
+// without a saved state gives it back as it is.
 func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult {
 	start := p.opts.Now()
 	res := news.PollResult{Polled: 1}
 	log := p.logger.With("feed_url", st.URL)
+	saved := false
+	defer func() {
+		if !saved {
+			p.release(ctx, st.URL)
+		}
+	}()
 
 	fctx, cancel := context.WithTimeout(ctx, p.opts.FeedTimeout)
 	resp, err := fetch(fctx, p.client, request{
@@ -69,6 +77,7 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult
 		log.ErrorContext(ctx, "save feed state", "err", serr)
 		return res
 	}
+	saved = true
 	if res.Disabled == 1 {
 		log.WarnContext(ctx, "feed disabled", "failures", st.Failures, "err", err)
 		if p.opts.OnDisabled != nil {

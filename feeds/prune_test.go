@@ -11,7 +11,7 @@ import (
 func TestRunPrunesDaily(t *testing.T) {
 	store := newMemStore()
 	polls := make(chan struct{}, 4)
-	store.onDue = func() { polls <- struct{}{} }
+	store.onClaim = func() { polls <- struct{}{} }
 	tick := make(chan time.Time)
 	clock := &fakeClock{t: pollT0}
 	p, _ := testPoller(t, store, clock, Options{Retention: 30 * 24 * time.Hour,

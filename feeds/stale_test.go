@@ -32,9 +32,9 @@ func TestStaleSnapshotIsNotPolledAgain(t *testing.T) {
 		notices++
 		mu.Unlock()
 	}})
-	store.onDue = func() {
-		store.onDue = nil
-		// A digest's poll gets there first, between DueFeeds and the worker.
+	store.onClaim = func() {
+		store.onClaim = nil
+		// A digest's poll gets there first, between ClaimDueFeeds and the worker.
 		if res, _ := p.PollFeeds(ctx, []string{srv.URL}); res.Disabled != 1 {
 			t.Errorf("digest poll = %+v, want the feed disabled", res)
 		}
@@ -48,6 +48,9 @@ func TestStaleSnapshotIsNotPolledAgain(t *testing.T) {
 	defer mu.Unlock()
 	if hits.Load() != 1 || notices != 1 || st.Failures != 3 || !st.Disabled() {
 		t.Errorf("%d fetches, %d notices, state %+v; want 1 fetch, 1 notice, disabled at 3 failures", hits.Load(), notices, st)
+	}
+	if h := store.holder(srv.URL); h != "" {
+		t.Errorf("skipped feed still held by %s", h)
 	}
 }
 

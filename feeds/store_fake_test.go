@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -11,55 +12,131 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// memStore is an in-memory Store for poller tests.
+// memStore is an in-memory Store for poller tests: one process's view
+// (owner) of a database (memDB) that withOwner shares with another.
 type memStore struct {
+	*memDB
+	owner string
+}
+
+// memDB is the state memStores share. Every feed is subscribed.
+type memDB struct {
 	mu     sync.Mutex
 	states map[string]news.FeedState
+	leases map[string]memLease
 	items  map[string]map[string]news.Item
-	dueN   int
 	// prunes records the cutoff of each PruneItems call.
 	prunes []time.Time
-	// onDue and onAdd, when set, are called after DueFeeds and AddItems.
-	onDue func()
-	onAdd func(feedURL string)
+	// onClaim and onAdd, when set, are called after ClaimDueFeeds and
+	// AddItems.
+	onClaim func()
+	onAdd   func(feedURL string)
+	// addErr, when set, is what AddItems fails with.
+	addErr error
 }
+
+// memLease is who holds a feed until when.
+type memLease struct {
+	owner string
+	until time.Time
+}
+
+// memLeaseTime is the fake store's lease, as storage's default.
+const memLeaseTime = 2 * time.Minute
 
 var _ Store = (*memStore)(nil)
 
 func newMemStore(urls ...string) *memStore {
-	s := &memStore{states: map[string]news.FeedState{}, items: map[string]map[string]news.Item{}}
+	s := &memStore{owner: "a", memDB: &memDB{states: map[string]news.FeedState{},
+		leases: map[string]memLease{}, items: map[string]map[string]news.Item{}}}
 	for _, u := range urls {
 		s.states[u] = news.FeedState{URL: u}
 	}
 	return s
 }
 
-func (s *memStore) DueFeeds(_ context.Context, now time.Time) ([]news.FeedState, error) {
+// withOwner is the store as another process sharing it sees it.
+func (s *memStore) withOwner(owner string) *memStore {
+	return &memStore{memDB: s.memDB, owner: owner}
+}
+
+// mayClaim reports whether owner may claim u at now; the caller holds mu.
+func (d *memDB) mayClaim(u, owner string, now time.Time) bool {
+	l, ok := d.leases[u]
+	return !ok || l.owner == owner || !l.until.After(now)
+}
+
+func (s *memStore) ClaimDueFeeds(_ context.Context, now time.Time, limit int) ([]news.FeedState, error) {
 	s.mu.Lock()
 	var due []news.FeedState
 	for _, st := range s.states {
+		if l, held := s.leases[st.URL]; held && l.until.After(now) {
+			continue // held, by another process or by this one
+		}
 		if !st.Disabled() && !st.NextPollAt.After(now) {
 			due = append(due, st)
 		}
 	}
-	s.dueN++
-	onDue := s.onDue
+	// storage's order: never polled first, then the longest overdue.
+	slices.SortFunc(due, func(a, b news.FeedState) int {
+		return cmp.Or(cmp.Compare(boolInt(!a.NextPollAt.IsZero()), boolInt(!b.NextPollAt.IsZero())),
+			a.NextPollAt.Compare(b.NextPollAt), cmp.Compare(a.URL, b.URL))
+	})
+	if limit > 0 && len(due) > limit {
+		due = due[:limit]
+	}
+	for _, st := range due {
+		s.leases[st.URL] = memLease{owner: s.owner, until: now.Add(memLeaseTime)}
+	}
+	onClaim := s.onClaim
 	s.mu.Unlock()
-	slices.SortFunc(due, func(a, b news.FeedState) int { return cmpString(a.URL, b.URL) })
-	if onDue != nil {
-		onDue()
+	if onClaim != nil {
+		onClaim()
 	}
 	return due, nil
 }
 
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
+func boolInt(b bool) int {
+	if b {
 		return 1
 	}
 	return 0
+}
+
+func (s *memStore) ClaimFeed(_ context.Context, u string, now time.Time) (news.FeedState, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.states[u]
+	if !ok {
+		st = news.FeedState{URL: u}
+		s.states[u] = st
+	}
+	if !s.mayClaim(u, s.owner, now) {
+		return st, false, nil
+	}
+	s.leases[u] = memLease{owner: s.owner, until: now.Add(memLeaseTime)}
+	return st, true, nil
+}
+
+func (s *memStore) ReleaseFeed(_ context.Context, u string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.release(u)
+	return nil
+}
+
+// release drops the owner's lease on u; the caller holds mu.
+func (s *memStore) release(u string) {
+	if l, ok := s.leases[u]; ok && l.owner == s.owner {
+		delete(s.leases, u)
+	}
+}
+
+// holder is who holds u, whatever the time ("" for nobody).
+func (s *memStore) holder(u string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leases[u].owner
 }
 
 func (s *memStore) FeedState(_ context.Context, u string) (news.FeedState, error) {
@@ -76,11 +153,16 @@ func (s *memStore) SaveFeedState(_ context.Context, st news.FeedState) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.states[st.URL] = st
+	s.release(st.URL)
 	return nil
 }
 
 func (s *memStore) AddItems(_ context.Context, u string, items []news.Item) (int, error) {
 	s.mu.Lock()
+	if s.addErr != nil {
+		defer s.mu.Unlock()
+		return 0, s.addErr
+	}
 	m := s.items[u]
 	if m == nil {
 		m = map[string]news.Item{}

@@ -14,7 +14,8 @@ import (
 // CreateDigest records run (its ID, State, Parts, ThreadID and times are
 // ignored) as pending, or as empty when it has no items, and returns its id.
 // It returns news.ErrDigestExists when (ChannelID, Slot) is taken. Items unknown
-// to the items table are an error.
+// to the items table are an error. The new digest is leased to this Store
+// (see ClaimDigest).
 func (s *Store) CreateDigest(ctx context.Context, run news.DigestRun) (int64, error) {
 	body, err := json.Marshal(run.Digest)
 	if err != nil {
@@ -27,8 +28,10 @@ func (s *Store) CreateDigest(ctx context.Context, run news.DigestRun) (int64, er
 	var id int64
 	err = s.tx(ctx, func(tx *txn) error {
 		var err error
-		id, err = insertDigest(ctx, tx, run, state, body, s.now())
-		return err
+		if id, err = insertDigest(ctx, tx, run, state, body, s.now()); err != nil {
+			return err
+		}
+		return s.leaseDigest(ctx, tx, id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("create digest %s/%s: %w", run.ChannelID, run.Slot, err)
@@ -86,7 +89,8 @@ func deliverDigestItems(ctx context.Context, tx *txn, channel string, id int64, 
 // RecordDigestPart records that part of digest id was posted as messageID
 // and moves the digest to posting. When last is true the same transaction
 // marks the digest's items delivered to its channel and the digest posted.
-// Recording a part again is harmless (the first message id is kept).
+// Recording a part again is harmless (the first message id is kept). It
+// renews this Store's lease on the digest (see ClaimDigest).
 func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messageID string, last bool) error {
 	err := s.tx(ctx, func(tx *txn) error {
 		var channel string
@@ -104,6 +108,9 @@ func (s *Store) RecordDigestPart(ctx context.Context, id int64, part int, messag
 		}
 		if state == news.DigestPosted {
 			return nil
+		}
+		if err := s.renewDigestLease(ctx, tx, id); err != nil {
+			return err
 		}
 		if !last {
 			_, err := tx.ExecContext(ctx, `UPDATE digests SET state = 'posting' WHERE id = ?`, id)

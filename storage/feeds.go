@@ -12,8 +12,9 @@ import (
 )
 
 // Feeds, subscriptions and items (migration 002_feeds). The poller keeps a
-// feed's state with DueFeeds, FeedState and SaveFeedState and stores items
-// with AddItems; guilds subscribe with Subscribe, Unsubscribe and SeedGuild.
+// feed's state with ClaimDueFeeds, ClaimFeed, FeedState and SaveFeedState
+// (see feed_leases.go) and stores items with AddItems; guilds subscribe
+// with Subscribe, Unsubscribe and SeedGuild.
 // The digest applies "a new feed floods nothing" from items.published_at,
 // items.first_seen_at and guild_feeds.added_at.
 
@@ -33,12 +34,13 @@ func scanFeedState(row interface{ Scan(...any) error }) (news.FeedState, error) 
 }
 
 // DueFeeds lists the enabled feeds that at least one guild subscribes to
-// and whose next poll time is at or before now (never-polled feeds first).
+// and whose next poll time is at or before now (never-polled feeds first),
+// whoever holds them: it claims nothing. A poller takes its feeds with
+// ClaimDueFeeds (feed_leases.go).
 func (s *Store) DueFeeds(ctx context.Context, now time.Time) ([]news.FeedState, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+feedStateColumns+` FROM feeds f
-		WHERE disabled_at IS NULL AND (next_poll_at IS NULL OR next_poll_at <= ?)
-		  AND EXISTS (SELECT 1 FROM guild_feeds g WHERE g.feed_url = f.url)
-		ORDER BY next_poll_at IS NOT NULL, next_poll_at, url`, now.UnixMicro())
+	rows, err := s.read.QueryContext(ctx, `SELECT `+prefixed("f.", feedStateColumns)+` FROM feeds f
+		WHERE `+dueFeedsFilter+`
+		ORDER BY `+dueFeedsOrder, now.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("due feeds: %w", err)
 	}
@@ -64,7 +66,8 @@ func (s *Store) FeedState(ctx context.Context, feedURL string) (news.FeedState, 
 }
 
 // SaveFeedState records a feed's state after a poll, creating the feed row
-// when missing. An empty Title keeps the stored one.
+// when missing, and gives back this owner's claim on it (ClaimDueFeeds,
+// ClaimFeed) in the same statement. An empty Title keeps the stored one.
 func (s *Store) SaveFeedState(ctx context.Context, st news.FeedState) error {
 	if st.URL == "" {
 		return errors.New("save feed state: empty feed URL")
@@ -77,9 +80,11 @@ func (s *Store) SaveFeedState(ctx context.Context, st news.FeedState) error {
 			etag = excluded.etag, last_modified = excluded.last_modified,
 			failures = excluded.failures, next_poll_at = excluded.next_poll_at,
 			disabled_at = excluded.disabled_at, last_error = excluded.last_error,
-			last_polled_at = excluded.last_polled_at`,
+			last_polled_at = excluded.last_polled_at,
+			lease_owner = CASE WHEN feeds.lease_owner = ? THEN '' ELSE feeds.lease_owner END,
+			lease_until = CASE WHEN feeds.lease_owner = ? THEN NULL ELSE feeds.lease_until END`,
 		st.URL, st.Title, st.ETag, st.LastModified, st.Failures, dbTime(st.NextPollAt),
-		dbTime(st.DisabledAt), st.LastError, dbTime(st.LastPolledAt), s.now().UnixMicro())
+		dbTime(st.DisabledAt), st.LastError, dbTime(st.LastPolledAt), s.now().UnixMicro(), s.owner, s.owner)
 	if err != nil {
 		return fmt.Errorf("save feed state %s: %w", st.URL, err)
 	}

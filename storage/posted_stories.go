@@ -115,6 +115,9 @@ func (s *Store) RecordUnshown(ctx context.Context, run news.DigestRun) (int64, e
 		if id, err = insertDigest(ctx, tx, run, news.DigestEmpty, body, now); err != nil {
 			return err
 		}
+		if err := s.leaseDigest(ctx, tx, id); err != nil {
+			return err
+		}
 		return deliverDigestItems(ctx, tx, run.ChannelID, id, dbTime(now))
 	})
 	if err != nil {

@@ -73,6 +73,11 @@ func OpenPostgres(ctx context.Context, dsn string, logger *slog.Logger, opts ...
 	cfg.MaxConns = max(cfg.MaxConns, 16)
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.HealthCheckPeriod = 15 * time.Second
+	// Check every connection before use (one round trip on a local
+	// network): a connection PostgreSQL or the network dropped is then
+	// replaced before a statement is lost on it, where pgxpool's default
+	// checks only connections idle for a second.
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
 	target := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
 	// A connection the server or the network dropped is closed by the pool
 	// and a new one made on demand; say so, once per loss and recovery.

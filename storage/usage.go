@@ -15,16 +15,36 @@ const dayLayout = "2006-01-02"
 // AddUsage adds u's tokens to the running totals of its guild, day and
 // model. An empty Day means today (UTC) by the Store's clock.
 func (s *Store) AddUsage(ctx context.Context, u news.Usage) error {
+	u, err := s.checkUsage(u)
+	if err != nil {
+		return fmt.Errorf("add usage: %w", err)
+	}
+	return addUsage(ctx, s.write, u)
+}
+
+// checkUsage returns u with an empty Day made today (UTC) by the Store's
+// clock, or an error when u cannot be recorded.
+func (s *Store) checkUsage(u news.Usage) (news.Usage, error) {
 	if u.Day == "" {
 		u.Day = s.now().UTC().Format(dayLayout)
 	}
 	if _, err := time.Parse(dayLayout, u.Day); err != nil {
-		return fmt.Errorf("add usage: day %q is not YYYY-MM-DD", u.Day)
+		return u, fmt.Errorf("day %q is not YYYY-MM-DD", u.Day)
 	}
 	if u.PromptTokens < 0 || u.CompletionTokens < 0 {
-		return fmt.Errorf("add usage: negative token count (%d prompt, %d completion)", u.PromptTokens, u.CompletionTokens)
+		return u, fmt.Errorf("negative token count (%d prompt, %d completion)", u.PromptTokens, u.CompletionTokens)
 	}
-	_, err := s.write.ExecContext(ctx, `
+	return u, nil
+}
+
+// execer is a pool or a transaction of the Store's dialect.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// addUsage adds u (checked by checkUsage) to its totals through ex.
+func addUsage(ctx context.Context, ex execer, u news.Usage) error {
+	_, err := ex.ExecContext(ctx, `
 		INSERT INTO usage (guild_id, day, model, prompt_tokens, completion_tokens)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (guild_id, day, model) DO UPDATE SET
@@ -38,16 +58,11 @@ func (s *Store) AddUsage(ctx context.Context, u news.Usage) error {
 }
 
 // TokensOn is the number of tokens (prompt plus completion, all models) the
-// guild used on day (YYYY-MM-DD, UTC); 0 when none were recorded.
+// guild used on day (YYYY-MM-DD, UTC), counting those reserved by requests
+// still in flight (see ReserveTokens); 0 when none were recorded.
 func (s *Store) TokensOn(ctx context.Context, guildID string, day string) (int, error) {
-	var n int
-	err := s.read.QueryRowContext(ctx, `
-		SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0)
-		FROM usage WHERE guild_id = ? AND day = ?`, guildID, day).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("tokens of guild %q on %s: %w", guildID, day, err)
-	}
-	return n, nil
+	n, err := tokensOn(ctx, s.read, guildID, day, s.now())
+	return int(n), err
 }
 
 // Usage returns the usage of every guild on the days from through to

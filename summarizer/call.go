@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/sashabaranov/go-openai"
-
-	"github.com/secbrief/secbrief/news"
 )
 
 // retryBase is the first backoff step; it doubles with every attempt.
@@ -33,7 +31,10 @@ type request struct {
 
 // complete sends req, retrying 429s, 5xx, timeouts and connection errors
 // with exponential backoff and jitter (Retry-After honoured, capped by
-// MaxRetryWait). It returns the reply's content.
+// MaxRetryWait). It returns the reply's content. The request's most tokens
+// are reserved from the guild's daily budget first (see reserve): when the
+// budget is spent it returns an error wrapping news.ErrBudgetSpent and
+// sends nothing. Afterwards the reservation is settled with the real usage.
 //
 // Options.Observe is told each attempt's outcome: ok (the server answered
 // with a completion), retry (it failed and will be tried again), error (it
@@ -42,32 +43,46 @@ type request struct {
 // not the LLM's doing and is not told.
 func (s *Summarizer) complete(ctx context.Context, req request) (string, error) {
 	creq := s.chatRequest(req)
+	r, err := s.reserve(ctx, req, creq)
+	if err != nil {
+		return "", fmt.Errorf("%s request: %w", req.purpose, err)
+	}
+	resp, err := s.send(ctx, req, creq)
+	s.settle(ctx, r, req, resp, err == nil)
+	if err != nil {
+		return "", err
+	}
+	if len(resp.Choices) == 0 {
+		s.opts.Observe("error")
+		return "", fmt.Errorf("%s reply: %w: no choices", req.purpose, ErrInvalidOutput)
+	}
+	s.opts.Observe("ok")
+	return resp.Choices[0].Message.Content, nil
+}
+
+// send makes the attempts of complete until the server answers, and
+// returns its answer.
+func (s *Summarizer) send(ctx context.Context, req request, creq openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	for attempt := 0; ; attempt++ {
 		resp, err := s.attempt(ctx, creq)
 		if err == nil {
-			s.recordUsage(ctx, req, resp)
-			if len(resp.Choices) == 0 {
-				s.opts.Observe("error")
-				return "", fmt.Errorf("%s reply: %w: no choices", req.purpose, ErrInvalidOutput)
-			}
-			s.opts.Observe("ok")
-			return resp.Choices[0].Message.Content, nil
+			return resp, nil
 		}
 		if ctx.Err() != nil {
-			return "", fmt.Errorf("%s request: %w", req.purpose, context.Cause(ctx))
+			return resp, fmt.Errorf("%s request: %w", req.purpose, context.Cause(ctx))
 		}
 		retry, status := classify(err)
 		if errors.Is(err, ErrQuota) {
 			s.opts.Observe("quota")
-			return "", fmt.Errorf("%s request: %w", req.purpose, err)
+			return resp, fmt.Errorf("%s request: %w", req.purpose, err)
 		}
 		if !retry {
 			s.opts.Observe("error")
-			return "", fmt.Errorf("%s request: %w", req.purpose, err)
+			return resp, fmt.Errorf("%s request: %w", req.purpose, err)
 		}
 		if attempt >= s.opts.MaxRetries {
 			s.opts.Observe("error")
-			return "", fmt.Errorf("%s request: %w after %d attempts: %w", req.purpose, ErrUnavailable, attempt+1, err)
+			return resp, fmt.Errorf("%s request: %w after %d attempts: %w", req.purpose, ErrUnavailable, attempt+1, err)
 		}
 		s.opts.Observe("retry")
 		wait, fromHeader := s.retryAfter(resp.Header())
@@ -78,7 +93,7 @@ func (s *Summarizer) complete(ctx context.Context, req request) (string, error) 
 		s.log.Warn("llm request failed, retrying",
 			"purpose", req.purpose, "attempt", attempt+1, "status", status, "wait", wait, "err", err)
 		if err := s.opts.Sleep(ctx, wait); err != nil {
-			return "", fmt.Errorf("%s request: waiting to retry: %w", req.purpose, err)
+			return resp, fmt.Errorf("%s request: waiting to retry: %w", req.purpose, err)
 		}
 	}
 }
@@ -189,26 +204,4 @@ func (s *Summarizer) retryAfter(h http.Header) (time.Duration, bool) {
 func backoff(attempt int) time.Duration {
 	d := retryBase << min(attempt, 10)
 	return d/2 + rand.N(d/2+1)
-}
-
-// recordUsage stores the call's token usage for the guild in ctx. Servers
-// that report no usage get estimates, so budgets still count the call.
-func (s *Summarizer) recordUsage(ctx context.Context, req request, resp openai.ChatCompletionResponse) {
-	u := news.Usage{
-		GuildID:          guildFrom(ctx),
-		Day:              s.opts.Now().UTC().Format(time.DateOnly),
-		Model:            s.opts.Model,
-		PromptTokens:     resp.Usage.PromptTokens,
-		CompletionTokens: resp.Usage.CompletionTokens,
-	}
-	if u.PromptTokens == 0 && u.CompletionTokens == 0 {
-		u.PromptTokens = estimateMessages(req.messages)
-		if len(resp.Choices) > 0 {
-			u.CompletionTokens = EstimateTokens(resp.Choices[0].Message.Content)
-		}
-	}
-	// The tokens are spent even if the caller has gone: record anyway.
-	if err := s.cache.AddUsage(context.WithoutCancel(ctx), u); err != nil {
-		s.log.Error("record llm usage", "guild_id", u.GuildID, "err", err)
-	}
 }

@@ -98,6 +98,13 @@ type Options struct {
 	MaxRetryWait time.Duration
 	// Timeout bounds one request (one attempt).
 	Timeout time.Duration
+	// GuildDailyTokens is the daily token budget of each guild, and of each
+	// member's direct messages (limits.guild_daily_tokens): once the tokens
+	// a guild used and has in flight reach it, its requests fail with an
+	// error wrapping news.ErrBudgetSpent and reach no LLM. 0 is unlimited;
+	// the terminal (guild "") never has a budget. It needs a Cache that is a
+	// Budget too (package storage's Store is); otherwise it is not enforced.
+	GuildDailyTokens int
 
 	// Now is the clock for usage days; nil means time.Now.
 	Now func() time.Time
@@ -157,13 +164,16 @@ type Summarizer struct {
 	client *openai.Client
 	cache  Cache
 	opts   Options
+	budget Budget // nil: cache is not one; usage goes to cache.AddUsage
 	log    *slog.Logger
 	sem    chan struct{}
 	flight flight.Group[news.Summary]
 }
 
 // New returns a Summarizer calling the LLM through client and caching in
-// cache (nil disables caching and usage accounting).
+// cache (nil disables caching and usage accounting). A cache that is a
+// Budget too reserves and settles every request's tokens (see
+// Options.GuildDailyTokens).
 func New(client *openai.Client, cache Cache, opts Options, logger *slog.Logger) *Summarizer {
 	if cache == nil {
 		cache = nopCache{}
@@ -172,9 +182,11 @@ func New(client *openai.Client, cache Cache, opts Options, logger *slog.Logger) 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	opts = opts.withDefaults()
+	budget, _ := cache.(Budget)
 	return &Summarizer{
 		client: client,
 		cache:  cache,
+		budget: budget,
 		opts:   opts,
 		log:    logger,
 		sem:    make(chan struct{}, opts.Concurrency),
@@ -204,7 +216,7 @@ func (s *Summarizer) Language() string { return s.opts.Language }
 type guildKey struct{}
 
 // WithGuild attributes the LLM usage of calls made with ctx to a guild
-// (empty for the terminal).
+// (empty for the terminal), and holds them to its budget.
 func WithGuild(ctx context.Context, guildID string) context.Context {
 	return context.WithValue(ctx, guildKey{}, guildID)
 }

@@ -125,7 +125,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 	if cfg.LLM.APIType == config.APITypeAzure {
 		client = summarizer.NewAzureClient(cfg.LLM.BaseURL, cfg.LLM.APIKey.Value(), cfg.LLM.APIVersion, nil)
 	}
-	sum := summarizer.New(client, meteredCache{Cache: store, metrics: m}, summarizer.Options{
+	sum := summarizer.New(client, meteredCache{Store: store, metrics: m}, summarizer.Options{
 		Model:           cfg.LLM.Model,
 		Language:        cfg.LLM.Language,
 		MaxInputTokens:  cfg.LLM.MaxInputTokens,
@@ -134,7 +134,10 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 		Concurrency:     cfg.LLM.Concurrency,
 		MaxRetries:      zeroMeansNone(cfg.LLM.MaxRetries),
 		Timeout:         cfg.LLM.Timeout.Duration(),
-		Observe:         m.LLMRequest,
+		// Every process holds each guild to its budget through the shared
+		// store's token reservations.
+		GuildDailyTokens: int(cfg.Limits.GuildDailyTokens),
+		Observe:          m.LLMRequest,
 	}, logger)
 	policy := fetchPolicy(cfg.Fetch)
 	return &app{
@@ -143,17 +146,28 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 	}, nil
 }
 
-// meteredCache is the store as the summarizer's cache, counting in metrics
-// the LLM tokens it records.
+// meteredCache is the store as the summarizer's cache and budget,
+// counting in metrics the LLM tokens it records.
 type meteredCache struct {
-	summarizer.Cache
+	*storage.Store
 	metrics *metrics.Metrics
 }
+
+var (
+	_ summarizer.Cache  = meteredCache{}
+	_ summarizer.Budget = meteredCache{}
+)
 
 // AddUsage counts u's tokens and records u.
 func (c meteredCache) AddUsage(ctx context.Context, u news.Usage) error {
 	c.metrics.Tokens(u.PromptTokens, u.CompletionTokens)
-	return c.Cache.AddUsage(ctx, u)
+	return c.Store.AddUsage(ctx, u)
+}
+
+// SettleTokens counts u's tokens and settles reservation id with them.
+func (c meteredCache) SettleTokens(ctx context.Context, id int64, u news.Usage) error {
+	c.metrics.Tokens(u.PromptTokens, u.CompletionTokens)
+	return c.Store.SettleTokens(ctx, id, u)
 }
 
 // Close releases the store.

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/bot"
@@ -23,10 +25,19 @@ type digests struct {
 	poller    *feeds.Poller
 	runner    *digest.Runner
 	scheduler *digest.Scheduler
+	stored    *storedSchedules
+	shared    bool // the store is shared by several processes
 	wg        sync.WaitGroup
 
 	mu       sync.Mutex
 	operator []commands.OperatorDigest // digest.channels, guilds resolved
+}
+
+// isOperator reports whether channelID is one of digest.channels.
+func (d *digests) isOperator(channelID string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.ContainsFunc(d.operator, func(o commands.OperatorDigest) bool { return o.ChannelID == channelID })
 }
 
 // operatorDigests lists the digests of digest.channels that are scheduled.
@@ -38,7 +49,7 @@ func (d *digests) operatorDigests() []commands.OperatorDigest {
 
 // digestConfig is the digest runner's configuration that the bot's
 // digests and the terminal's share; each sets its store and poller (and
-// the bot its poster and shard rule).
+// the bot its poster and shard rule, digestShard).
 func (a *app) digestConfig() digest.Config {
 	dc := a.cfg.Digest
 	return digest.Config{
@@ -52,8 +63,21 @@ func (a *app) digestConfig() digest.Config {
 		Lookback:         dc.Lookback.Duration(),
 		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
 		Concurrency:      a.cfg.LLM.Concurrency,
+		Lease:            a.cfg.Storage.Lease.Duration(),
 		Logger:           a.log,
 	}
+}
+
+// digestShard is the shard rule of the digests (nil: every guild). With
+// a store the processes share (PostgreSQL) every process schedules and
+// resumes every guild's digests, and the claims in the store decide which
+// one prepares a slot and which one posts a digest; with SQLite a process
+// keeps to the guilds of its Discord shard.
+func digestShard(shared bool, shardID, shardCount int) func(guildID string) bool {
+	if shared {
+		return nil
+	}
+	return bot.InShard(shardID, shardCount)
 }
 
 // newDigests wires feeds and digests; poster may be nil for a dry run.
@@ -75,16 +99,33 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	}, a.log)
 	cfg := a.digestConfig()
 	cfg.Store, cfg.Poster, cfg.Poller = a.store, poster, d.poller
-	inShard := bot.InShard(a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
-	cfg.InShard = inShard
+	inShard := digestShard(a.store.Shared(), a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
+	cfg.InShard, cfg.Shared = inShard, a.store.Shared()
 	d.runner = digest.NewRunner(cfg)
+	d.shared = a.store.Shared()
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
-		Run:     d.runner.RunScheduled,
+		Run:     d.run,
 		InShard: inShard,
 		Grace:   a.cfg.Digest.Grace.Duration(),
 		Logger:  a.log,
 	})
+	d.stored = newStoredSchedules(a.store, d.scheduler, d.isOperator, a.log)
 	return d
+}
+
+// run runs a due slot (SchedulerConfig.Run). With a shared store it first
+// checks that the slot is still one of the channel's schedule: another
+// process may have stopped or moved it.
+func (d *digests) run(ctx context.Context, t news.DigestTarget, slot time.Time) {
+	if d.shared && !d.stored.current(ctx, t, slot) {
+		d.stored.log.Info("scheduled digest skipped: its schedule was stopped or changed", "guild_id", t.GuildID,
+			"channel_id", t.ChannelID, "slot", slot.UTC())
+		if err := d.stored.sync(ctx); err != nil {
+			d.stored.log.Warn("sync digest schedules", "err", err)
+		}
+		return
+	}
+	d.runner.RunScheduled(ctx, t, slot)
 }
 
 // guildOf finds the guild a channel belongs to (from Discord), for
@@ -92,8 +133,8 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 type guildOf func(ctx context.Context, channelID string) (string, error)
 
 // start resumes digests interrupted by a crash, loads the schedules from
-// the config and the store, and starts the scheduler and the poller. They
-// stop when ctx ends.
+// the config and the store, and starts the scheduler, the poller and the
+// takeover of digests whose process died. They stop when ctx ends.
 func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 	if err := d.runner.Resume(ctx); err != nil {
 		a.log.Error("resume unfinished digests", "err", err)
@@ -118,17 +159,8 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 		d.operator = append(d.operator, commands.OperatorDigest{GuildID: ch.GuildID, ChannelID: ch.ChannelID, Schedule: ch.Schedule, Timezone: ch.Timezone})
 		d.mu.Unlock()
 	}
-	stored, err := a.store.DigestSchedules(ctx, true)
-	if err != nil {
-		return fmt.Errorf("load digest schedules: %w", err)
-	}
-	for _, s := range stored {
-		t, sched, err := digest.SetupSchedule(s)
-		if err != nil {
-			a.log.Error("skip stored digest schedule", "channel_id", s.ChannelID, "err", err)
-			continue
-		}
-		d.scheduler.Set(t, sched)
+	if err := d.stored.sync(ctx); err != nil {
+		return err
 	}
 	d.scheduler.Start(ctx)
 	d.wg.Go(func() {
@@ -136,7 +168,36 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 			a.log.Error("feed poller stopped", "err", err)
 		}
 	})
+	d.wg.Go(func() { d.takeOver(ctx, a.cfg.Storage.Lease.Duration()/2, a.log) })
 	return nil
+}
+
+// takeOver resumes, every interval, the digests whose process died (or
+// hung) while posting them, once their lease lapsed (Runner.TakeOver),
+// and, with a shared store, syncs the stored schedules other processes
+// may have changed, until ctx ends.
+func (d *digests) takeOver(ctx context.Context, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		every = digest.DefaultLease / 2
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := d.runner.TakeOver(ctx); err != nil && ctx.Err() == nil {
+			log.Error("take over digests of stopped processes", "err", err)
+		}
+		if !d.shared {
+			continue
+		}
+		if err := d.stored.sync(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sync digest schedules", "err", err)
+		}
+	}
 }
 
 // stop stops the scheduler and waits for the poller (whose context must

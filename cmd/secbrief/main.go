@@ -5,6 +5,7 @@
 //	secbrief digest [-config F] [-since 24h] [-no-llm] -dry-run
 //	secbrief check-config [-config F]
 //	secbrief usage [-config F] [-days 30] [-json]
+//	secbrief copy-store [-config F] -from PATH
 //	secbrief version
 //	secbrief help [COMMAND]
 package main
@@ -64,6 +65,7 @@ func subcommands() []command {
 		{"check-config", "[-config FILE]", "report every problem in the configuration",
 			func(_ context.Context, args []string, e env) error { return runCheckConfig(args, e) }},
 		{"usage", "[-config FILE] [-days 30] [-json]", "LLM tokens per day, server and model", runUsage},
+		{"copy-store", "[-config FILE] -from PATH", "copy an SQLite store into the configured PostgreSQL store", runCopyStore},
 		{"version", "", "print the version, commit and Go version",
 			func(_ context.Context, args []string, e env) error { return runVersion(args, e) }},
 		{"help", "[COMMAND]", "print this text, or a command's flags", nil},

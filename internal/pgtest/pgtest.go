@@ -30,7 +30,7 @@ const adminTimeout = 30 * time.Second
 
 // skipLine is what the first skip of a process prints to stderr.
 const skipLine = "PostgreSQL tests SKIPPED: set " + EnvVar +
-	"=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable (an admin DSN) to run them\n"
+	"=postgres://postgres@127.0.0.1:5432/test?sslmode=disable (an admin DSN) to run them\n"
 
 // unset announces on stderr, once per test binary, that the PostgreSQL tests
 // skip. It is package state because "once per process" is what it is for:
@@ -49,7 +49,7 @@ func (s *skipper) skip(tb testing.TB) {
 	tb.Helper()
 	s.once.Do(func() { fmt.Fprint(s.w, skipLine) })
 	tb.Skipf("PostgreSQL tests SKIPPED: %s is not set; set it to the admin DSN of a PostgreSQL server "+
-		"(e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run this test", EnvVar)
+		"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run this test", EnvVar)
 }
 
 // AdminDSN returns the admin DSN and whether it is set.
