@@ -108,7 +108,7 @@ func (s *Summarizer) chatRequest(req request) openai.ChatCompletionRequest {
 }
 
 // attempt makes one call under the concurrency limit and the per-call
-// timeout. The response carries the HTTP headers even on error (go-openai
+// timeout, renewing first the claim of the summary it is for (if any). The response carries the HTTP headers even on error (go-openai
 // sets them before checking the status), which is where Retry-After is.
 func (s *Summarizer) attempt(ctx context.Context, creq openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	select {
@@ -117,6 +117,8 @@ func (s *Summarizer) attempt(ctx context.Context, creq openai.ChatCompletionRequ
 		return openai.ChatCompletionResponse{}, ctx.Err()
 	}
 	defer func() { <-s.sem }()
+	// Renewed after the wait for a slot, which can be long in a busy digest.
+	s.renewClaim(ctx)
 	cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	resp, err := s.client.CreateChatCompletion(cctx, creq)

@@ -35,6 +35,10 @@ var (
 	ErrInvalidOutput = errors.New("llm output invalid")
 	// ErrEmpty: the article (or the question) has too little text.
 	ErrEmpty = errors.New("too little text")
+	// ErrBusy: another process sharing the cache was making the same
+	// summary and had not stored it within Options.ClaimWait; asking again
+	// shortly gets it (or takes the job over).
+	ErrBusy = errors.New("summary still being made by another process")
 )
 
 // Cache is what the summarizer needs from storage. Keys are opaque strings
@@ -98,6 +102,11 @@ type Options struct {
 	MaxRetryWait time.Duration
 	// Timeout bounds one request (one attempt).
 	Timeout time.Duration
+	// ClaimWait bounds how long Summarize waits for another process that
+	// claimed the same article (see Claims) before giving up with ErrBusy.
+	// Zero means claimWaitTimeouts × Timeout, within [minClaimWait,
+	// maxClaimWait]: long enough for a long article's notes and combine.
+	ClaimWait time.Duration
 
 	// Now is the clock for usage days; nil means time.Now.
 	Now func() time.Time
@@ -139,6 +148,9 @@ func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.ClaimWait <= 0 {
+		o.ClaimWait = min(max(claimWaitTimeouts*o.Timeout, minClaimWait), maxClaimWait)
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -156,6 +168,7 @@ func (o Options) withDefaults() Options {
 type Summarizer struct {
 	client *openai.Client
 	cache  Cache
+	claims Claims // nil when the cache has none: one process only
 	opts   Options
 	log    *slog.Logger
 	sem    chan struct{}
@@ -163,11 +176,13 @@ type Summarizer struct {
 }
 
 // New returns a Summarizer calling the LLM through client and caching in
-// cache (nil disables caching and usage accounting).
+// cache (nil disables caching and usage accounting). When cache also
+// implements Claims, processes sharing it make each summary once.
 func New(client *openai.Client, cache Cache, opts Options, logger *slog.Logger) *Summarizer {
 	if cache == nil {
 		cache = nopCache{}
 	}
+	claims, _ := cache.(Claims)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -175,6 +190,7 @@ func New(client *openai.Client, cache Cache, opts Options, logger *slog.Logger) 
 	return &Summarizer{
 		client: client,
 		cache:  cache,
+		claims: claims,
 		opts:   opts,
 		log:    logger,
 		sem:    make(chan struct{}, opts.Concurrency),

@@ -125,7 +125,7 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 	if cfg.LLM.APIType == config.APITypeAzure {
 		client = summarizer.NewAzureClient(cfg.LLM.BaseURL, cfg.LLM.APIKey.Value(), cfg.LLM.APIVersion, nil)
 	}
-	sum := summarizer.New(client, meteredCache{Cache: store, metrics: m}, summarizer.Options{
+	sum := summarizer.New(client, meteredCache{Store: store, metrics: m}, summarizer.Options{
 		Model:           cfg.LLM.Model,
 		Language:        cfg.LLM.Language,
 		MaxInputTokens:  cfg.LLM.MaxInputTokens,
@@ -144,16 +144,18 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 }
 
 // meteredCache is the store as the summarizer's cache, counting in metrics
-// the LLM tokens it records.
+// the LLM tokens it records. It embeds the Store itself, not a Cache, so
+// that the summarizer also finds the store's Claims (one LLM call per
+// article across processes).
 type meteredCache struct {
-	summarizer.Cache
+	*storage.Store
 	metrics *metrics.Metrics
 }
 
 // AddUsage counts u's tokens and records u.
 func (c meteredCache) AddUsage(ctx context.Context, u news.Usage) error {
 	c.metrics.Tokens(u.PromptTokens, u.CompletionTokens)
-	return c.Cache.AddUsage(ctx, u)
+	return c.Store.AddUsage(ctx, u)
 }
 
 // Close releases the store.
