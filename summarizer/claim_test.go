@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +18,9 @@ import (
 
 func TestSummarizeTwoProcessesMakeOneLLMCall(t *testing.T) {
 	p := newTwoProcesses(t, Options{})
-	arrived, release := heldLLM(p.llm)
+	arrived, held := heldLLM(p.llm)
+	release := sync.OnceFunc(func() { close(held) })
+	t.Cleanup(release) // a failing test must not leave a request held
 	a := advisory(1)
 	resA := summarizeAsync(p.a, t.Context(), a)
 	resB := summarizeAsync(p.b, t.Context(), a)
@@ -31,7 +34,7 @@ func TestSummarizeTwoProcessesMakeOneLLMCall(t *testing.T) {
 	default:
 		t.Fatalf("claim holder %q while the LLM is asked", h)
 	}
-	close(release)
+	release()
 
 	// The maker needs no pause; the waiter finds its summary at its next look.
 	made := recv(t, resMaker, "maker's result")
@@ -57,12 +60,14 @@ func TestSummarizeTwoProcessesMakeOneLLMCall(t *testing.T) {
 
 func TestSummarizeHolderFailsWaiterMakesIt(t *testing.T) {
 	p := newTwoProcesses(t, Options{})
-	first, fail := make(chan struct{}), make(chan struct{})
+	first, failing := make(chan struct{}), make(chan struct{})
+	fail := sync.OnceFunc(func() { close(failing) })
+	t.Cleanup(fail) // a failing test must not leave a request held
 	var calls atomic.Int32
 	p.llm.SetResponder(func(fakellm.Request) fakellm.Response {
 		if calls.Add(1) == 1 {
 			close(first)
-			<-fail
+			<-failing
 			return fakellm.Response{Status: http.StatusBadRequest, ErrorType: "invalid_request_error",
 				ErrorMessage: "bad request"}
 		}
@@ -74,7 +79,7 @@ func TestSummarizeHolderFailsWaiterMakesIt(t *testing.T) {
 	resB := summarizeAsync(p.b, t.Context(), a)
 	waitPaused(t, p.clock, 1, "waiter")
 
-	close(fail)
+	fail()
 	if got := recv(t, resA, "holder's result"); got.err == nil {
 		t.Fatalf("holder: no error after a 400")
 	}
@@ -215,6 +220,8 @@ func TestSummarizeLongArticleRenewsItsClaim(t *testing.T) {
 	p := newTwoProcesses(t, Options{Concurrency: 1, MaxInputTokens: MinInputTokens})
 	p.store.lease = time.Minute
 	arrived, next := make(chan fakellm.Request, 16), make(chan struct{})
+	answerAll := sync.OnceFunc(func() { close(next) })
+	t.Cleanup(answerAll) // a failing test must not leave a request held
 	p.llm.SetResponder(func(r fakellm.Request) fakellm.Response {
 		arrived <- r
 		<-next
@@ -238,7 +245,7 @@ func TestSummarizeLongArticleRenewsItsClaim(t *testing.T) {
 	}
 	resB := summarizeAsync(p.b, t.Context(), a)
 	waitPaused(t, p.clock, 1, "second process") // it waits instead of calling the LLM
-	close(next)
+	answerAll()
 
 	made := recv(t, resA, "maker's result")
 	madeAndWaited(t, []outcome{made, settle(t, p.clock, 1, resB)[0]})

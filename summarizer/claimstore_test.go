@@ -217,15 +217,6 @@ func settle(t *testing.T, clock *fakeclock.Clock, n int, done <-chan outcome) []
 	return outs
 }
 
-// merge sends what each channel gives to one channel.
-func merge(chans ...<-chan outcome) <-chan outcome {
-	out := make(chan outcome, len(chans))
-	for _, ch := range chans {
-		go func() { out <- <-ch }()
-	}
-	return out
-}
-
 // madeAndWaited splits two results, both without error, into the one made
 // (not cached) and the one that waited for it (from the cache).
 func madeAndWaited(t *testing.T, outs []outcome) (made, waited outcome) {
