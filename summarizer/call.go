@@ -108,8 +108,9 @@ func (s *Summarizer) chatRequest(req request) openai.ChatCompletionRequest {
 }
 
 // attempt makes one call under the concurrency limit and the per-call
-// timeout, renewing first the claim of the summary it is for (if any). The response carries the HTTP headers even on error (go-openai
-// sets them before checking the status), which is where Retry-After is.
+// timeout, renewing first the claim of the summary it is for (if any).
+// The response carries the HTTP headers even on error (go-openai sets
+// them before checking the status), which is where Retry-After is.
 func (s *Summarizer) attempt(ctx context.Context, creq openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	select {
 	case s.sem <- struct{}{}:

@@ -104,8 +104,8 @@ type Options struct {
 	Timeout time.Duration
 	// ClaimWait bounds how long Summarize waits for another process that
 	// claimed the same article (see Claims) before giving up with ErrBusy.
-	// Zero means claimWaitTimeouts × Timeout, within [minClaimWait,
-	// maxClaimWait]: long enough for a long article's notes and combine.
+	// Zero means four times Timeout, at least 30 s and at most 10 min:
+	// long enough for a long article's notes and combine.
 	ClaimWait time.Duration
 
 	// Now is the clock for usage days; nil means time.Now.
