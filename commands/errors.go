@@ -95,6 +95,8 @@ func UserMessage(err error) string {
 		return "The summarizer's API quota is used up. Please tell the bot's operator."
 	case errors.Is(err, summarizer.ErrUnavailable):
 		return "The summarizer is unavailable right now, even after retrying. Try again in a few minutes."
+	case errors.Is(err, summarizer.ErrBusy):
+		return "That article is still being summarized for another request. Try again in a minute."
 	case errors.Is(err, summarizer.ErrInvalidOutput):
 		return "The summarizer returned something I couldn't use. Try again in a moment."
 	case errors.Is(err, summarizer.ErrEmpty):

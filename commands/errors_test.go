@@ -40,6 +40,7 @@ func TestUserMessage(t *testing.T) {
 		{"llm unavailable", wrap(fmt.Errorf("%w: 503", summarizer.ErrUnavailable)), "unavailable right now"},
 		{"llm quota", wrap(summarizer.ErrQuota), "quota"},
 		{"llm garbage", wrap(summarizer.ErrInvalidOutput), "couldn't use"},
+		{"summary made elsewhere", wrap(fmt.Errorf("%w: none after waiting 4m0s", summarizer.ErrBusy)), "Try again in a minute"},
 		{"empty text", wrap(summarizer.ErrEmpty), "too little text"},
 		{"deadline", wrap(context.DeadlineExceeded), "took too long"},
 		{"unknown host", wrap(&net.DNSError{Err: "no such host", Name: "nope.example", IsNotFound: true}), "does not resolve"},

@@ -123,8 +123,9 @@ func (s *Summarizer) chatRequest(req request) openai.ChatCompletionRequest {
 }
 
 // attempt makes one call under the concurrency limit and the per-call
-// timeout. The response carries the HTTP headers even on error (go-openai
-// sets them before checking the status), which is where Retry-After is.
+// timeout, renewing first the claim of the summary it is for (if any).
+// The response carries the HTTP headers even on error (go-openai sets
+// them before checking the status), which is where Retry-After is.
 func (s *Summarizer) attempt(ctx context.Context, creq openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	select {
 	case s.sem <- struct{}{}:
@@ -132,6 +133,8 @@ func (s *Summarizer) attempt(ctx context.Context, creq openai.ChatCompletionRequ
 		return openai.ChatCompletionResponse{}, ctx.Err()
 	}
 	defer func() { <-s.sem }()
+	// Renewed after the wait for a slot, which can be long in a busy digest.
+	s.renewClaim(ctx)
 	cctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	resp, err := s.client.CreateChatCompletion(cctx, creq)

@@ -83,14 +83,23 @@ func (s *Summarizer) Summarize(ctx context.Context, a news.Article) (news.Summar
 }
 
 // summarizeMiss runs in a flight: it re-checks the cache (a flight that
-// just ended may have filled it), calls the LLM and stores the result.
-// ctx ends when no caller waits any more; a summary already paid for is
-// stored all the same.
+// just ended may have filled it), then makes the summary, under a claim
+// when the cache has Claims (another process may be making it already).
 func (s *Summarizer) summarizeMiss(ctx context.Context, a news.Article, hash, key string) (news.Summary, error) {
 	if sum, ok, err := s.cache.Summary(ctx, key); err == nil && ok {
 		sum.Cached = true
 		return sum, nil
 	}
+	if s.claims != nil {
+		return s.summarizeClaimed(ctx, a, hash, key)
+	}
+	return s.produce(ctx, a, hash, key)
+}
+
+// produce calls the LLM for a's summary and stores it (and a) under key.
+// ctx ends when no caller waits any more; a summary already paid for is
+// stored all the same.
+func (s *Summarizer) produce(ctx context.Context, a news.Article, hash, key string) (news.Summary, error) {
 	start := time.Now()
 	sum, err := s.generate(ctx, a)
 	if err != nil {

@@ -35,6 +35,10 @@ var (
 	ErrInvalidOutput = errors.New("llm output invalid")
 	// ErrEmpty: the article (or the question) has too little text.
 	ErrEmpty = errors.New("too little text")
+	// ErrBusy: another process sharing the cache was making the same
+	// summary and had not stored it within Options.ClaimWait; asking again
+	// shortly gets it (or takes the job over).
+	ErrBusy = errors.New("summary still being made by another process")
 )
 
 // Cache is what the summarizer needs from storage. Keys are opaque strings
@@ -105,6 +109,11 @@ type Options struct {
 	// the terminal (guild "") never has a budget. It needs a Cache that is a
 	// Budget too (package storage's Store is); otherwise it is not enforced.
 	GuildDailyTokens int
+	// ClaimWait bounds how long Summarize waits for another process that
+	// claimed the same article (see Claims) before giving up with ErrBusy.
+	// Zero means four times Timeout, at least 30 s and at most 10 min:
+	// long enough for a long article's notes and combine.
+	ClaimWait time.Duration
 
 	// Now is the clock for usage days; nil means time.Now.
 	Now func() time.Time
@@ -146,6 +155,9 @@ func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.ClaimWait <= 0 {
+		o.ClaimWait = min(max(claimWaitTimeouts*o.Timeout, minClaimWait), maxClaimWait)
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -163,6 +175,7 @@ func (o Options) withDefaults() Options {
 type Summarizer struct {
 	client *openai.Client
 	cache  Cache
+	claims Claims // nil when the cache has none: one process only
 	opts   Options
 	budget Budget // nil: cache is not one; usage goes to cache.AddUsage
 	log    *slog.Logger
@@ -173,11 +186,13 @@ type Summarizer struct {
 // New returns a Summarizer calling the LLM through client and caching in
 // cache (nil disables caching and usage accounting). A cache that is a
 // Budget too reserves and settles every request's tokens (see
-// Options.GuildDailyTokens).
+// Options.GuildDailyTokens); one that implements Claims makes processes
+// sharing it make each summary once.
 func New(client *openai.Client, cache Cache, opts Options, logger *slog.Logger) *Summarizer {
 	if cache == nil {
 		cache = nopCache{}
 	}
+	claims, _ := cache.(Claims)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -187,6 +202,7 @@ func New(client *openai.Client, cache Cache, opts Options, logger *slog.Logger) 
 		client: client,
 		cache:  cache,
 		budget: budget,
+		claims: claims,
 		opts:   opts,
 		log:    logger,
 		sem:    make(chan struct{}, opts.Concurrency),

@@ -147,7 +147,9 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 }
 
 // meteredCache is the store as the summarizer's cache and budget,
-// counting in metrics the LLM tokens it records.
+// counting in metrics the LLM tokens it records. It embeds the Store
+// itself, not a Cache, so that the summarizer also finds the store's
+// Claims (one LLM call per article across processes).
 type meteredCache struct {
 	*storage.Store
 	metrics *metrics.Metrics

@@ -22,6 +22,8 @@ var (
 	_ feeds.Store         = (*storage.Store)(nil)
 	_ digest.Store        = (*storage.Store)(nil)
 	_ summarizer.Cache    = (*storage.Store)(nil)
+	_ summarizer.Claims   = (*storage.Store)(nil)
+	_ summarizer.Claims   = meteredCache{} // what the summarizer gets keeps the claims
 	_ metrics.Pinger      = (*storage.Store)(nil)
 
 	// The commands.
