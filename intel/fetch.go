@@ -98,20 +98,31 @@ func (s *Service) get(ctx context.Context, url, etag, lastModified string, heade
 	if err != nil {
 		return nil, err
 	}
-	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
-		}
-		if body, err = readLimited(zr, maxBytes); err != nil {
-			if errors.Is(err, ErrTooLarge) {
-				return nil, fmt.Errorf("gunzip: %w", err)
-			}
-			return nil, fmt.Errorf("%w: gunzip: %v", ErrFormat, err)
-		}
+	if body, err = readGzip(body, maxBytes); err != nil {
+		return nil, err
 	}
 	return &response{Status: resp.StatusCode, Body: body,
 		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}, nil
+}
+
+// readGzip returns body gunzipped, at most maxBytes of it, when it is gzip
+// data, else body as it is.
+func readGzip(body []byte, maxBytes int64) ([]byte, error) {
+	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
+	}
+	out, err := readLimited(zr, maxBytes)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: gunzip: %v", ErrFormat, err)
+	}
+	return out, nil
 }
 
 // readLimited reads r to the end, failing with ErrTooLarge past maxBytes.

@@ -112,18 +112,26 @@ func (s *Store) ReplaceEPSS(ctx context.Context, set news.EPSSSet, st news.Sourc
 	return st.Entries, nil
 }
 
-// lastScores is scores with each CVE once, at its last row (in order of
-// first appearance), so the bulk inserts need no ON CONFLICT.
+// lastScores is scores with each CVE once, its last row, so the bulk
+// inserts need no ON CONFLICT. Without
+// repeats (the usual file) it is scores itself.
 func lastScores(scores []news.EPSSScore) []news.EPSSScore {
 	at := make(map[string]int, len(scores))
-	out := make([]news.EPSSScore, 0, len(scores))
-	for _, sc := range scores {
-		if i, dup := at[sc.CVEID]; dup {
-			out[i] = sc
-			continue
+	repeats := false
+	for i, sc := range scores {
+		if _, dup := at[sc.CVEID]; dup {
+			repeats = true
 		}
-		at[sc.CVEID] = len(out)
-		out = append(out, sc)
+		at[sc.CVEID] = i
+	}
+	if !repeats {
+		return scores
+	}
+	out := make([]news.EPSSScore, 0, len(at))
+	for i, sc := range scores {
+		if at[sc.CVEID] == i {
+			out = append(out, sc)
+		}
 	}
 	return out
 }
