@@ -279,10 +279,11 @@ func (s *Service) Status(ctx context.Context) ([]news.SourceStatus, error) {
 	return out, nil
 }
 
-// KEVAdded returns, oldest first, up to limit KEV entries that were new to
-// the catalog when a refresh after since found them (the first catalog
-// loaded is the baseline and never listed). A KEV alert job passes the
-// FirstSeenAt of the last entry it handled as the next since.
+// KEVAdded returns, oldest first, the KEV entries that were new to the
+// catalog when a refresh after since found them (the first catalog loaded
+// is the baseline and never listed): about limit of them, never cutting one
+// refresh's additions in two. A KEV alert job passes the FirstSeenAt of the
+// last entry it handled as the next since, so it skips none.
 func (s *Service) KEVAdded(ctx context.Context, since time.Time, limit int) ([]news.KEVEntry, error) {
 	if s.opts.Disabled {
 		return nil, nil
