@@ -103,8 +103,12 @@ func RaiseSeverity(sev Severity, ids []string, intel map[string]CVEIntel) (Sever
 	}
 	var cause *CVEIntel
 	for _, id := range ids {
-		in, ok := intel[strings.ToUpper(strings.TrimSpace(id))]
+		key := strings.ToUpper(strings.TrimSpace(id))
+		in, ok := intel[key]
 		if ok && in.RaisesSeverity() && (cause == nil || CompareCVEIntel(in, *cause) < 0) {
+			if in.ID == "" {
+				in.ID = key
+			}
 			cause = &in
 		}
 	}
