@@ -136,7 +136,7 @@ func fillCopySource(t *testing.T, s *Store, clock *testClock) {
 		t.Fatalf("Claim = %v, %v", ok, err)
 	}
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO token_reservations (guild_id, day, tokens, owner, expires_at)
-		VALUES ('g1', '2026-07-05', 500, 'me', ?)`, clock.t.Add(time.Minute).UnixMicro()); err != nil {
+		VALUES ('in-flight guild', '2026-07-05', 500, 'me', ?)`, clock.t.Add(time.Minute).UnixMicro()); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range []string{"job_claims", "token_reservations"} {

@@ -186,8 +186,8 @@ type Summarizer struct {
 // New returns a Summarizer calling the LLM through client and caching in
 // cache (nil disables caching and usage accounting). A cache that is a
 // Budget too reserves and settles every request's tokens (see
-// Options.GuildDailyTokens); one that implements Claims too makes
-// processes sharing it make each summary once.
+// Options.GuildDailyTokens); one that implements Claims makes processes
+// sharing it make each summary once.
 func New(client *openai.Client, cache Cache, opts Options, logger *slog.Logger) *Summarizer {
 	if cache == nil {
 		cache = nopCache{}

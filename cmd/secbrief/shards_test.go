@@ -107,6 +107,8 @@ fetch:
 feeds:
   defaults: []
   poll_interval: %s
+intel:
+  enabled: false
 discord:
   token: ${TEST_DISCORD_TOKEN}
   api_base_url: %s
