@@ -19,6 +19,7 @@ type Config struct {
 	Digest  DigestConfig  `yaml:"digest"`
 	Log     LogConfig     `yaml:"log"`
 	Metrics MetricsConfig `yaml:"metrics"`
+	Intel   IntelConfig   `yaml:"intel"`
 }
 
 // LLMConfig says which OpenAI-compatible API summarizes and answers, and how
@@ -271,6 +272,7 @@ func Default() Config {
 			MaxCandidates: defaults.DigestMaxCandidates,
 			Grace:         Duration(defaults.DigestGrace),
 		},
-		Log: LogConfig{Level: "info", Format: "text"},
+		Log:   LogConfig{Level: "info", Format: "text"},
+		Intel: defaultIntel(),
 	}
 }

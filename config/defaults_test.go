@@ -8,6 +8,7 @@ import (
 	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/digest"
 	"github.com/secbrief/secbrief/feeds"
+	"github.com/secbrief/secbrief/intel"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
 )
@@ -47,6 +48,15 @@ func TestDefaultsAgreeWithThePackages(t *testing.T) {
 		{"digest.grace", d.Digest.Grace.Duration(), digest.DefaultGrace},
 		{"storage.lease", d.Storage.Lease.Duration(), storage.DefaultLease},
 		{"storage.lease is two minutes", d.Storage.Lease.Duration(), 2 * time.Minute},
+		{"intel.kev_url", d.Intel.KEVURL, intel.DefaultKEVURL},
+		{"intel.epss_url", d.Intel.EPSSURL, intel.DefaultEPSSURL},
+		{"intel.cve_url", d.Intel.CVEURL, intel.DefaultCVEURL},
+		{"intel.nvd_url", d.Intel.NVDURL, intel.DefaultNVDURL},
+		{"intel.kev_refresh", d.Intel.KEVRefresh.Duration(), intel.DefaultKEVRefresh},
+		{"intel.kev_refresh is an hour", d.Intel.KEVRefresh.Duration(), time.Hour},
+		{"intel.epss_refresh", d.Intel.EPSSRefresh.Duration(), intel.DefaultEPSSRefresh},
+		{"intel.cvss_ttl", d.Intel.CVSSTTL.Duration(), intel.DefaultCVSSTTL},
+		{"intel.cvss_ttl is a week", d.Intel.CVSSTTL.Duration(), 7 * 24 * time.Hour},
 	}
 	for _, tc := range tests {
 		t.Run(tc.key, func(t *testing.T) {

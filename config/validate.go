@@ -52,6 +52,7 @@ func (c Config) Validate(needs ...Need) error {
 	c.Digest.validate(v)
 	c.Log.validate(v)
 	c.Metrics.validate(v)
+	c.Intel.validate(v)
 	return errors.Join(v.errs...)
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/secbrief/secbrief/commands"
 	"github.com/secbrief/secbrief/digest"
 	"github.com/secbrief/secbrief/feeds"
+	"github.com/secbrief/secbrief/intel"
 	"github.com/secbrief/secbrief/metrics"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
@@ -26,6 +27,7 @@ var (
 	_ summarizer.Claims   = meteredCache{} // what the summarizer gets keeps the claims
 	_ summarizer.Budget   = meteredCache{} // and reserves through the metered settle
 	_ metrics.Pinger      = (*storage.Store)(nil)
+	_ intel.Store         = (*storage.Store)(nil)
 
 	// The commands.
 	_ commands.Summarizer   = (*summarizer.Summarizer)(nil)

@@ -52,3 +52,19 @@ const (
 	DigestMaxCandidates = 2000
 	DigestGrace         = 6 * time.Hour
 )
+
+// intel.*: vulnerability intelligence (package intel).
+const (
+	// IntelKEVURL is CISA's Known Exploited Vulnerabilities catalog (JSON).
+	IntelKEVURL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+	// IntelEPSSURL is the current day's EPSS scores (gzip CSV).
+	IntelEPSSURL = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
+	// IntelCVEURL is the CVE Services API's record of one CVE ({id}).
+	IntelCVEURL = "https://cveawg.mitre.org/api/cve/{id}"
+	// IntelNVDURL is the NVD CVE API 2.0 for one CVE ({id}).
+	IntelNVDURL     = "https://services.nvd.nist.gov/rest/json/cves/2.0?cveId={id}"
+	IntelKEVRefresh = time.Hour
+	// IntelEPSSRefresh: EPSS publishes one file a day.
+	IntelEPSSRefresh = 24 * time.Hour
+	IntelCVSSTTL     = 7 * 24 * time.Hour
+)
