@@ -77,11 +77,6 @@ func (s *Store) SaveIntelSource(ctx context.Context, st news.SourceStatus) error
 	return nil
 }
 
-// execer is a *db or a *txn.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 func saveIntelSource(ctx context.Context, db execer, st news.SourceStatus) error {
 	if st.Source == "" {
 		return errors.New("empty source")
