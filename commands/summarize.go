@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -17,6 +18,9 @@ import (
 
 // linkRe finds http(s) links in message text.
 var linkRe = regexp.MustCompile(`https?://[^\s<>"'` + "`" + `|]+`)
+
+// cveID is a well-formed CVE id, as render accepts it.
+var cveID = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,19}$`)
 
 // summarizeEntry is /summarize: the summary of a link, or without one a
 // modal to paste the text, whose submission comes back here; private when
@@ -145,7 +149,7 @@ func (t *Table) fetchAndSummarize(ctx context.Context, link string) (answer, err
 	if err != nil {
 		return answer{}, err
 	}
-	ans := newAnswer(a, s)
+	ans := t.newAnswer(ctx, a, s)
 	t.hot.put(link, ans)
 	return ans, nil
 }
@@ -167,7 +171,7 @@ func (t *Table) cachedAnswer(ctx context.Context, link string) (answer, bool) {
 	if err != nil || !ok {
 		return answer{}, false
 	}
-	return newAnswer(a, s), true
+	return t.newAnswer(ctx, a, s), true
 }
 
 // summarizeText summarizes pasted text, later: it always calls the LLM.
@@ -193,17 +197,43 @@ func (t *Table) summarizeText(ctx context.Context, req bot.Request, text string,
 		if err != nil {
 			return bot.Response{}, budgetError(pays, err)
 		}
-		return t.summaryResponse(req, newAnswer(a, s), private), nil
+		return t.summaryResponse(req, t.newAnswer(work, a, s), private), nil
 	}}, nil
 }
 
-// newAnswer renders a summary for posting.
-func newAnswer(a news.Article, s news.Summary) answer {
+// newAnswer renders a summary for posting, with what the intel source
+// knows of the CVEs it names (badges, and a severity raised by KEV or a
+// critical CVSS score).
+func (t *Table) newAnswer(ctx context.Context, a news.Article, s news.Summary) answer {
 	hash := s.ArticleHash
 	if hash == "" {
 		hash = a.Hash()
 	}
-	return answer{summary: s, hash: hash, embed: render.Summary(s, a.Text)}
+	return answer{summary: s, hash: hash, embed: render.Summary(s, a.Text, t.intel(ctx, s.CVEs))}
+}
+
+// intel is what Options.Intel knows of ids, nil without an intel source,
+// without ids or when the lookup fails (logged): the summary is then
+// shown without badges rather than not at all.
+func (t *Table) intel(ctx context.Context, ids []string) map[string]news.CVEIntel {
+	if t.opts.Intel == nil {
+		return nil
+	}
+	var norm []string
+	for _, id := range ids {
+		if id = strings.ToUpper(strings.TrimSpace(id)); cveID.MatchString(id) && !slices.Contains(norm, id) {
+			norm = append(norm, id)
+		}
+	}
+	if len(norm) == 0 {
+		return nil
+	}
+	found, err := t.opts.Intel.Lookup(ctx, norm...)
+	if err != nil {
+		t.log.Warn("intel lookup failed; summary shown without it", "cves", len(norm), "err", err)
+		return nil
+	}
+	return found
 }
 
 // summaryResponse answers with the summary embed and, for a public answer

@@ -52,6 +52,18 @@ type Store interface {
 	GuildUsage(ctx context.Context, guildID, from, to string) ([]news.Usage, error)
 }
 
+// Intel says what is known of CVEs (intel.Service): CISA KEV, FIRST EPSS
+// and CVSS, read from the store only. Lookup returns an entry for each id
+// something is known of, by upper-case id.
+type Intel interface {
+	Lookup(ctx context.Context, ids ...string) (map[string]news.CVEIntel, error)
+}
+
+// intelHotTTL bounds how long a summary rendered with intel is answered
+// from memory: KEV is refreshed hourly, and a CVE added to it should show
+// on the next /summarize of a link soon after.
+const intelHotTTL = time.Hour
+
 // Options tune the handlers.
 type Options struct {
 	// AutoThread opens a thread on every public summary.
@@ -75,6 +87,10 @@ type Options struct {
 	WorkTimeout time.Duration
 	// TurnWindow is how many earlier turns go with a question (default 6).
 	TurnWindow int
+	// Intel, when set, badges the CVEs of summaries and raises their
+	// severity by what it knows (render.Summary); nil shows summaries
+	// without it.
+	Intel Intel
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -117,11 +133,15 @@ func New(sum Summarizer, f Fetcher, st Store, opts Options, logger *slog.Logger,
 	if opts.TurnWindow <= 0 {
 		opts.TurnWindow = 6
 	}
+	hotTTL := opts.CacheMaxAge
+	if opts.Intel != nil {
+		hotTTL = min(hotTTL, intelHotTTL)
+	}
 	return &Table{
 		summarizer: sum, fetcher: f, store: st, opts: opts, log: logger, extra: extra,
 		userLimit: NewLimiter(opts.PerUserPerMinute, opts.Now),
 		askLimit:  NewLimiter(opts.AskPerUserPerMinute, opts.Now),
-		hot:       newHotAnswers(hotLinks, opts.CacheMaxAge, opts.Now),
+		hot:       newHotAnswers(hotLinks, hotTTL, opts.Now),
 	}
 }
 

@@ -28,6 +28,9 @@ type fakeSummarizer struct {
 	fail  bool
 	// actions and affected are what every summary advises and names.
 	actions, affected []string
+	// cves are the CVE ids the summary of the article titled by the key
+	// names.
+	cves map[string][]string
 }
 
 func newFakeSummarizer() *fakeSummarizer {
@@ -58,6 +61,9 @@ func (f *fakeSummarizer) Summarize(ctx context.Context, a news.Article) (news.Su
 	}
 	s := news.Summary{Title: a.Title, TLDR: "tldr", Severity: sev, ArticleHash: a.Hash(), SourceURL: a.URL,
 		Actions: actions, Affected: affected}
+	f.mu.Lock()
+	s.CVEs = f.cves[a.Title]
+	f.mu.Unlock()
 	f.mu.Lock()
 	f.cache[a.Hash()] = s
 	f.mu.Unlock()

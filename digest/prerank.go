@@ -103,7 +103,8 @@ func cvssSeverity(score float64) news.Severity {
 
 // preScore is s's score from what is known without the LLM: its outlets,
 // whether it names a CVE, how recent its newest item is within lookback of
-// now, and the most severe severity its items state. See the weights above.
+// now, and the most severe severity its items state or the CVSS score of
+// its CVEs gives (cvssStated). See the weights above.
 func preScore(s news.Story, now time.Time, lookback time.Duration) float64 {
 	score := outletWeight * float64(min(s.Outlets()-1, maxExtraOutlets))
 	if len(s.CVEs) > 0 {
@@ -114,8 +115,8 @@ func preScore(s news.Story, now time.Time, lookback time.Duration) float64 {
 		fresh := 1 - float64(age)/float64(lookback)
 		score += recencyWeight * min(max(fresh, 0), 1)
 	}
-	stated := statedSeverity(s.Lead)
-	for _, o := range s.Others {
+	stated := cvssStated(s)
+	for _, o := range append([]news.Item{s.Lead}, s.Others...) {
 		if sev := statedSeverity(o); sev != "" && (stated == "" || sev.Rank() < stated.Rank()) {
 			stated = sev
 		}
@@ -123,20 +124,26 @@ func preScore(s news.Story, now time.Time, lookback time.Duration) float64 {
 	return score + statedWeight[stated]
 }
 
-// PreRank sorts stories in place by preScore, highest first, then by
-// recency and lead title, so the stories worth an LLM call come first. It
-// makes no LLM call and reads no summary: the Runner summarizes only the
-// first stories it orders.
+// PreRank sorts stories in place, so the stories worth an LLM call come
+// first: by what is known of their CVEs (compareIntel, from the stories'
+// Intel: KEV with ransomware use, KEV, high EPSS, critical CVSS), then by
+// preScore, highest first, then by recency and lead title. It makes no
+// LLM call and reads no summary: the Runner summarizes only the first
+// stories it orders.
 func PreRank(stories []news.Story, now time.Time, lookback time.Duration) {
 	type scored struct {
 		s     news.Story
+		intel intelRank
 		score float64
 	}
 	ss := make([]scored, len(stories))
 	for i, s := range stories {
-		ss[i] = scored{s, preScore(s, now, lookback)}
+		ss[i] = scored{s, rankIntel(s), preScore(s, now, lookback)}
 	}
 	slices.SortStableFunc(ss, func(a, b scored) int {
+		if c := compareIntel(a.intel, b.intel); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}

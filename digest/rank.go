@@ -14,12 +14,14 @@ import (
 // critical story under trivia, and from pushing it above known criticals.
 const unknownSeverity = 2.5
 
-// severityRank is the story's place on the severity scale, 0 = critical.
+// severityRank is the story's place on the severity scale, 0 = critical:
+// its summary's severity, raised by its intel (news.Story.EffectiveSeverity).
 func severityRank(s news.Story) float64 {
-	if s.Summary == nil || !s.Summary.Severity.Valid() {
+	sev, _ := s.EffectiveSeverity()
+	if !sev.Valid() {
 		return unknownSeverity
 	}
-	return float64(s.Summary.Severity.Rank())
+	return float64(sev.Rank())
 }
 
 // latest is the newest publication time among the story's items.
@@ -33,23 +35,40 @@ func latest(s news.Story) time.Time {
 	return t
 }
 
-// Rank sorts stories in place, most important first: by severity (see
-// unknownSeverity for stories without a summary), then by the number of
-// outlets that carried the story, then by recency (the newest item), then
-// by lead title for a stable order.
+// Rank sorts stories in place, most important first: by what is known of
+// their CVEs (compareIntel: known exploited in ransomware campaigns, known
+// exploited, likely exploited by EPSS, critical by CVSS), then by severity
+// as raised by that intel (see unknownSeverity for stories without a
+// summary), then by the number of outlets that carried the story, then by
+// recency (the newest item), then by lead title for a stable order.
 func Rank(stories []news.Story) {
-	slices.SortStableFunc(stories, func(a, b news.Story) int {
-		if c := cmp.Compare(severityRank(a), severityRank(b)); c != 0 {
+	type ranked struct {
+		s     news.Story
+		intel intelRank
+		sev   float64
+	}
+	rs := make([]ranked, len(stories))
+	for i, s := range stories {
+		rs[i] = ranked{s, rankIntel(s), severityRank(s)}
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int {
+		if c := compareIntel(a.intel, b.intel); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.Outlets(), a.Outlets()); c != 0 {
+		if c := cmp.Compare(a.sev, b.sev); c != 0 {
 			return c
 		}
-		if c := latest(b).Compare(latest(a)); c != 0 {
+		if c := cmp.Compare(b.s.Outlets(), a.s.Outlets()); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Lead.Title, b.Lead.Title)
+		if c := latest(b.s).Compare(latest(a.s)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.s.Lead.Title, b.s.Lead.Title)
 	})
+	for i := range rs {
+		stories[i] = rs[i].s
+	}
 }
 
 // Cap keeps the first maxItems of ranked stories and returns them with the

@@ -59,6 +59,11 @@ type Config struct {
 	Poster     Poster
 	Poller     Poller  // optional: no poll before the digest
 	Fetcher    Fetcher // optional: teasers are summarized as they are
+	// Intel, when set, says what is known of the stories' CVEs (KEV,
+	// EPSS, CVSS): stories rank by it first (PreRank, Rank), so it also
+	// decides which are summarized, and their CVEs show it (news.Story's
+	// Intel). Without it stories rank as they always did.
+	Intel Intel
 	// WithGuild attributes LLM usage to a guild (summarizer.WithGuild).
 	WithGuild func(ctx context.Context, guildID string) context.Context
 	// IsTeaser reports whether an item's content is only an excerpt, to
@@ -373,7 +378,8 @@ func (r *Runner) Build(ctx context.Context, t news.DigestTarget) (news.Digest, e
 // the items the digest delivers. Stories are clustered, pre-ranked without
 // the LLM (PreRank), and only the first max_items + summaryMargin are
 // summarized; those are ranked (Rank) and the first max_items shown in
-// full. Every other story is listed by its headline (news.Digest.Headlines).
+// full. Both ranks put first the stories whose CVEs the Intel source knows
+// to be exploited (KEV), likely to be (EPSS) or critical (CVSS). Every other story is listed by its headline (news.Digest.Headlines).
 // Only the newest MaxCandidates unseen items are considered; the older
 // ones are delivered by the digest without being shown (marked seen).
 // Items are clustered together with the stories the channel was posted
@@ -404,6 +410,11 @@ func (r *Runner) build(ctx context.Context, t news.DigestTarget, loc *time.Locat
 		return d, nil, err
 	}
 	stories, ups, feats := r.clusterWithPosted(ctx, t.GuildID, items, posted)
+	// What is known of the CVEs the items name decides, first, which
+	// stories are summarized; the ids that fetched texts and summaries add
+	// are looked up before the final rank.
+	known := intelCache{}
+	r.attachIntel(ctx, t.GuildID, known, stories)
 	PreRank(stories, now, r.cfg.Lookback)
 	budget := len(stories)
 	if r.cfg.MaxItems > 0 {
@@ -415,6 +426,7 @@ func (r *Runner) build(ctx context.Context, t news.DigestTarget, loc *time.Locat
 	// one without a summary offered once more like any other.
 	picked, seenPicked := r.splitUpdates(t, loc, picked, ups)
 	rest, seenRest := r.splitUpdates(t, loc, rest, ups)
+	r.attachIntel(ctx, t.GuildID, known, picked)
 	Rank(picked)
 	shown, _ := Cap(picked, r.cfg.MaxItems)
 	demoted := picked[len(shown):]
@@ -474,7 +486,7 @@ func digestItems(stories []news.Story, headlineOnly bool) []news.DigestItem {
 // their content, and no summary, which keeps a recorded digest of hundreds
 // of stories small.
 func headline(s news.Story) news.Story {
-	h := news.Story{Lead: s.Lead, CVEs: s.CVEs, Update: s.Update, FirstPosted: s.FirstPosted}
+	h := news.Story{Lead: s.Lead, CVEs: s.CVEs, Update: s.Update, FirstPosted: s.FirstPosted} // no Intel: no badges on a headline
 	h.Lead.Content = ""
 	for _, o := range s.Others {
 		o.Content = ""

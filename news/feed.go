@@ -41,6 +41,11 @@ type Story struct {
 	// FirstPosted is when the channel's digest first showed the story.
 	Update      bool      `json:",omitempty"`
 	FirstPosted time.Time `json:",omitzero"`
+	// Intel is what was known, when the digest was built, of the CVEs the
+	// story and its summary name, by upper-case id; CVEs nothing is known
+	// of are left out. It is recorded with the digest, so a digest resumed
+	// later renders as it was first rendered.
+	Intel map[string]CVEIntel `json:",omitempty"`
 }
 
 // Outlets is the number of distinct feeds that carried the story.

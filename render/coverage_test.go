@@ -35,18 +35,18 @@ func TestCoverageNote(t *testing.T) {
 func TestSummaryOfAVeryLongPage(t *testing.T) {
 	s := sampleSummary()
 	s.Coverage = 0.62
-	e := Summary(s, sampleArticle)
+	e := Summary(s, sampleArticle, nil)
 	if e.Footer == nil || !strings.HasSuffix(e.Footer.Text, " · summarized from the first 62% of a very long page") {
 		t.Errorf("footer = %+v", e.Footer)
 	}
-	if err := checkMessage(SummaryMessage(s, sampleArticle)); err != nil {
+	if err := checkMessage(SummaryMessage(s, sampleArticle, nil)); err != nil {
 		t.Error(err)
 	}
 	goldenJSON(t, "summary_partial_embed.json.golden", e)
-	golden(t, "summary_partial.md.golden", []byte(Markdown(s)))
+	golden(t, "summary_partial.md.golden", []byte(Markdown(s, nil)))
 
 	whole := sampleSummary()
-	if strings.Contains(Markdown(whole), "very long page") || strings.Contains(Summary(whole, sampleArticle).Footer.Text, "very long page") {
+	if strings.Contains(Markdown(whole, nil), "very long page") || strings.Contains(Summary(whole, sampleArticle, nil).Footer.Text, "very long page") {
 		t.Errorf("a whole-text summary claims to be partial")
 	}
 }

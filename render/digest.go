@@ -54,7 +54,8 @@ func DigestThreadName(d news.Digest) string {
 // item (marked UpdateMarker, with a note of when the story was first
 // posted, for an update), the TL;DR (or, without a summary, the first sentences marked
 // NotSummarized), severity and CVEs, the other outlets' links as "Also
-// covered by", and the lead's outlet and date in the footer.
+// covered by", and the lead's outlet and date in the footer. The story's
+// Intel badges its CVEs and raises its severity as in Summary.
 func StoryEmbed(st news.Story) *discordgo.MessageEmbed {
 	allowed := storyURLs(st)
 	source := outlet(st.Lead, allowed)
@@ -69,11 +70,10 @@ func StoryEmbed(st news.Story) *discordgo.MessageEmbed {
 	var sev *discordgo.MessageEmbedField
 	var summaryCVEs []string
 	if s := st.Summary; s != nil {
-		e.Color = SeverityColor(s.Severity)
+		effective, raise := st.EffectiveSeverity()
+		e.Color = SeverityColor(effective)
 		e.Description = Truncate(Sanitize(s.TLDR, allowed), digestTLDRRunes)
-		if label := severityLabel(s.Severity); label != "" {
-			sev = &discordgo.MessageEmbedField{Name: "Severity", Value: label, Inline: true}
-		}
+		sev = severityField(effective, raise)
 		summaryCVEs = s.CVEs
 	}
 	if e.Description == "" {
@@ -101,7 +101,7 @@ func StoryEmbed(st news.Story) *discordgo.MessageEmbed {
 	}
 	addFields(e,
 		sev,
-		listField("CVEs", cveLines(st.CVEs, summaryCVEs), true),
+		cveField(st.Intel, st.CVEs, summaryCVEs),
 		listField("Also covered by", also, false),
 	)
 	fitEmbed(e, MaxEmbedTotal)
@@ -155,13 +155,13 @@ func digestDate(d news.Digest) string {
 	return d.At.Format("Monday 2 January 2006")
 }
 
-// severityTally counts the summarized stories by severity:
-// "2 critical · 1 high".
+// severityTally counts the summarized stories by severity, as raised by
+// their intel: "2 critical · 1 high".
 func severityTally(stories []news.Story) string {
 	counts := map[news.Severity]int{}
 	for _, st := range stories {
-		if st.Summary != nil && st.Summary.Severity.Valid() {
-			counts[st.Summary.Severity]++
+		if sev, _ := st.EffectiveSeverity(); sev.Valid() {
+			counts[sev]++
 		}
 	}
 	var parts []string

@@ -10,8 +10,9 @@ import (
 // DigestMarkdown renders d as markdown for the terminal (`secbrief digest
 // -dry-run`): the header, then per story its headline linked (marked
 // UpdateMarker, with a note of when it was first posted, for an update of
-// an earlier story), severity,
-// CVEs, outlet and date, the TL;DR or the first sentences marked
+// an earlier story), severity (raised by the story's Intel, with the
+// reason), CVEs (badged when the story's Intel knows one), outlet and
+// date, the TL;DR or the first sentences marked
 // NotSummarized, and the other outlets; then every headline ("…and 37
 // more:", one title, outlet and link a line). Text is cleaned as in
 // Markdown.
@@ -44,13 +45,17 @@ func writeStoryMarkdown(b *strings.Builder, n int, st news.Story) {
 	fmt.Fprintf(b, "\n## %d. %s\n\n", n, title)
 
 	var meta, summaryCVEs []string
+	var raise *news.SeverityRaise
 	if st.Summary != nil {
-		if name := severityName(st.Summary.Severity); name != "" {
+		var sev news.Severity
+		sev, raise = st.EffectiveSeverity()
+		if name := severityName(sev); name != "" {
 			meta = append(meta, "**Severity:** "+name)
 		}
 		summaryCVEs = st.Summary.CVEs
 	}
-	if links := cveLines(st.CVEs, summaryCVEs); len(links) > 0 {
+	badges, more, withIntel := badgeLines(st.Intel, st.CVEs, summaryCVEs)
+	if links := cveLines(st.CVEs, summaryCVEs); len(links) > 0 && !withIntel {
 		meta = append(meta, "**CVEs:** "+strings.Join(links, ", "))
 	}
 	if src := mdOutlet(st.Lead); src != "" {
@@ -61,6 +66,15 @@ func writeStoryMarkdown(b *strings.Builder, n int, st news.Story) {
 	}
 	if len(meta) > 0 {
 		b.WriteString(strings.Join(meta, " · ") + "\n\n")
+	}
+	if note := raiseNote(raise); note != "" {
+		b.WriteString("_Severity " + lowerFirst(note) + "._\n\n")
+	}
+	if withIntel {
+		if more > 0 {
+			badges = append(badges, moreLine(more))
+		}
+		b.WriteString("**CVEs:**\n\n- " + strings.Join(badges, "\n- ") + "\n\n")
 	}
 	if note := updateNote(st); note != "" {
 		b.WriteString(note + "\n\n")

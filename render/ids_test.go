@@ -83,7 +83,7 @@ func TestRenderKeepsIDsWhole(t *testing.T) {
 	allowed := URLsFrom(sampleArticle, s.SourceURL)
 	known := inputIDs(allowed, append([]string{s.Title, s.TLDR}, append(s.KeyPoints, s.Actions...)...)...)
 	idsIn(known, strings.Join(s.CVEs, " "))
-	msg := SummaryMessage(s, sampleArticle)
+	msg := SummaryMessage(s, sampleArticle, nil)
 	if err := checkNoNewIDs(messageText(msg), known); err != nil {
 		t.Error(err)
 	}

@@ -12,8 +12,8 @@ import (
 // and the source, date and model. Control characters (terminal escapes
 // included) and invisible characters are removed and masked links are
 // written out as "text (url)"; mentions are left alone, nothing pings in a
-// terminal.
-func Markdown(s news.Summary) string {
+// terminal. intel badges the CVEs and raises the severity as in Summary.
+func Markdown(s news.Summary, intel map[string]news.CVEIntel) string {
 	var b strings.Builder
 	title := oneLine(clean(s.Title, true))
 	if title == "" {
@@ -26,11 +26,16 @@ func Markdown(s news.Summary) string {
 	if tldr := clean(s.TLDR, true); tldr != "" {
 		b.WriteString("\n**TL;DR:** " + tldr + "\n")
 	}
-	if name := severityName(s.Severity); name != "" {
-		b.WriteString("\n**Severity:** " + name + "\n")
+	sev, raise := s.EffectiveSeverity(intel)
+	if name := severityName(sev); name != "" {
+		line := "\n**Severity:** " + name
+		if note := raiseNote(raise); note != "" {
+			line += " — " + lowerFirst(note)
+		}
+		b.WriteString(line + "\n")
 	}
 	mdList(&b, "Key points", mdItems(s.KeyPoints))
-	mdList(&b, "CVEs", cveLines(s.CVEs))
+	mdList(&b, "CVEs", mdCVEs(intel, s.CVEs))
 	mdList(&b, "Affected", mdItems(s.Affected))
 	mdList(&b, "What to do", mdItems(s.Actions))
 
@@ -79,4 +84,25 @@ func mdList(b *strings.Builder, name string, items []string) {
 	for _, it := range items {
 		b.WriteString("- " + it + "\n")
 	}
+}
+
+// mdCVEs are the lines listing ids: their badges and an "…and N more"
+// line when intel knows something of one (badgeLines), else the NVD links.
+func mdCVEs(intel map[string]news.CVEIntel, ids ...[]string) []string {
+	lines, more, ok := badgeLines(intel, ids...)
+	if !ok {
+		return cveLines(ids...)
+	}
+	if more > 0 {
+		lines = append(lines, moreLine(more))
+	}
+	return lines
+}
+
+// lowerFirst lower-cases the first letter of s, an ASCII one.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

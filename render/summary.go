@@ -14,12 +14,19 @@ import (
 // CoverageNote of a summary made from part of a very long page), and the
 // publication time as timestamp.
 //
+// intel is what is known of the CVEs (by upper-case id; nil when nothing
+// is): each CVE it knows gets its Badge, the MaxBadges most severe listed
+// and the rest counted, and the severity is raised to critical, with the
+// reason under it, when a CVE the summary names is known exploited or
+// rates critical (news.Summary.EffectiveSeverity).
+//
 // Every text of s is passed through Sanitize; URLs are allowed when they
 // occur in articleText or equal s.SourceURL. The only masked links in the
 // result are the NVD links of well-formed CVE ids, which render writes
 // itself; malformed CVE entries are left out.
-func Summary(s news.Summary, articleText string) *discordgo.MessageEmbed {
+func Summary(s news.Summary, articleText string, intel map[string]news.CVEIntel) *discordgo.MessageEmbed {
 	allowed := URLsFrom(articleText, s.SourceURL)
+	sev, raise := s.EffectiveSeverity(intel)
 	source := oneLine(Sanitize(s.Site, allowed))
 	if source == "" {
 		source = hostOf(s.SourceURL)
@@ -32,7 +39,7 @@ func Summary(s news.Summary, articleText string) *discordgo.MessageEmbed {
 		URL:         webURL(s.SourceURL),
 		Title:       Truncate(headline(s.Title, source, allowed), MaxEmbedTitle),
 		Description: Truncate(Sanitize(s.TLDR, allowed), MaxEmbedDescription),
-		Color:       SeverityColor(s.Severity),
+		Color:       SeverityColor(sev),
 		Timestamp:   timestamp(s.Published),
 		Footer: footer(
 			Truncate(source, 200),
@@ -41,14 +48,10 @@ func Summary(s news.Summary, articleText string) *discordgo.MessageEmbed {
 			CoverageNote(s.Coverage),
 		),
 	}
-	var sev *discordgo.MessageEmbedField
-	if label := severityLabel(s.Severity); label != "" {
-		sev = &discordgo.MessageEmbedField{Name: "Severity", Value: label, Inline: true}
-	}
 	addFields(e,
 		listField("Key points", bullets(s.KeyPoints, allowed), false),
-		sev,
-		listField("CVEs", cveLines(s.CVEs), true),
+		severityField(sev, raise),
+		cveField(intel, s.CVEs),
 		listField("Affected", bullets(s.Affected, allowed), false),
 		listField("What to do", bullets(s.Actions, allowed), false),
 	)
@@ -56,10 +59,11 @@ func Summary(s news.Summary, articleText string) *discordgo.MessageEmbed {
 	return e
 }
 
-// SummaryMessage is the message for a summary: its embed and NoMentions.
-func SummaryMessage(s news.Summary, articleText string) *discordgo.MessageSend {
+// SummaryMessage is the message for a summary: its embed (Summary) and
+// NoMentions.
+func SummaryMessage(s news.Summary, articleText string, intel map[string]news.CVEIntel) *discordgo.MessageSend {
 	return &discordgo.MessageSend{
-		Embeds:          []*discordgo.MessageEmbed{Summary(s, articleText)},
+		Embeds:          []*discordgo.MessageEmbed{Summary(s, articleText, intel)},
 		AllowedMentions: NoMentions(),
 	}
 }

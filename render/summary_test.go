@@ -12,12 +12,12 @@ import (
 )
 
 func TestMarkdownGolden(t *testing.T) {
-	golden(t, "summary.md.golden", []byte(Markdown(sampleSummary())))
+	golden(t, "summary.md.golden", []byte(Markdown(sampleSummary(), nil)))
 }
 
 func TestMarkdownPastedTextAndTerminalEscapes(t *testing.T) {
 	s := news.Summary{Title: "\x1b]0;pwned\x07Title", TLDR: "x [a](https://acme.example) y"}
-	got := Markdown(s)
+	got := Markdown(s, nil)
 	if strings.ContainsRune(got, '\x1b') || strings.ContainsRune(got, '\x07') {
 		t.Errorf("terminal escape survived: %q", got)
 	}
@@ -29,11 +29,11 @@ func TestMarkdownPastedTextAndTerminalEscapes(t *testing.T) {
 }
 
 func TestSummaryGolden(t *testing.T) {
-	goldenJSON(t, "summary_embed.json.golden", Summary(sampleSummary(), sampleArticle))
+	goldenJSON(t, "summary_embed.json.golden", Summary(sampleSummary(), sampleArticle, nil))
 }
 
 func TestSummaryEmbed(t *testing.T) {
-	e := Summary(sampleSummary(), sampleArticle)
+	e := Summary(sampleSummary(), sampleArticle, nil)
 	if e.URL != "https://news.example/acme-vpn-flaw" || e.Color != ColorCritical {
 		t.Errorf("url %q colour %#x", e.URL, e.Color)
 	}
@@ -45,7 +45,7 @@ func TestSummaryEmbed(t *testing.T) {
 	if !strings.Contains(e.Description, "https://acme.example/advisories/2025-001") {
 		t.Errorf("URL from the article was dropped: %q", e.Description)
 	}
-	msg := SummaryMessage(sampleSummary(), sampleArticle)
+	msg := SummaryMessage(sampleSummary(), sampleArticle, nil)
 	if err := checkMessage(msg); err != nil {
 		t.Error(err)
 	}
@@ -63,7 +63,7 @@ func TestSummaryColours(t *testing.T) {
 		t.Run(string(tt.sev), func(t *testing.T) {
 			s := sampleSummary()
 			s.Severity = tt.sev
-			e := Summary(s, sampleArticle)
+			e := Summary(s, sampleArticle, nil)
 			if e.Color != tt.want {
 				t.Errorf("colour %#x, want %#x", e.Color, tt.want)
 			}
@@ -75,7 +75,7 @@ func TestSummaryColours(t *testing.T) {
 }
 
 func TestSummaryHostile(t *testing.T) {
-	msg := SummaryMessage(hostileSummary(), sampleArticle)
+	msg := SummaryMessage(hostileSummary(), sampleArticle, nil)
 	if err := checkMessage(msg); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestSummaryFitsTheEmbedTotal(t *testing.T) {
 		long[i] = strings.Repeat(fmt.Sprintf("item%d ", i), 60)
 	}
 	s.KeyPoints, s.Affected, s.Actions = long, long, long
-	e := Summary(s, sampleArticle)
+	e := Summary(s, sampleArticle, nil)
 	if err := CheckEmbedLimits(e); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestSummaryFitsTheEmbedTotal(t *testing.T) {
 }
 
 func TestSummaryPastedText(t *testing.T) {
-	e := Summary(news.Summary{TLDR: "short"}, "text")
+	e := Summary(news.Summary{TLDR: "short"}, "text", nil)
 	if e.URL != "" || e.Title != "Pasted text" || e.Footer == nil || e.Footer.Text != "Pasted text" || e.Timestamp != "" {
 		t.Errorf("pasted-text embed: url %q title %q footer %+v timestamp %q", e.URL, e.Title, e.Footer, e.Timestamp)
 	}
@@ -132,7 +132,7 @@ func TestSummaryRefusesBadSourceURL(t *testing.T) {
 	for _, u := range []string{"javascript:alert(1)", "https://user:pw@news.example/", "https://news.example/a b", "/relative"} {
 		s := sampleSummary()
 		s.SourceURL = u
-		if e := Summary(s, sampleArticle); e.URL != "" {
+		if e := Summary(s, sampleArticle, nil); e.URL != "" {
 			t.Errorf("SourceURL %q became the embed URL", u)
 		}
 	}
@@ -168,7 +168,8 @@ func FuzzRender(f *testing.F) {
 			Severity: news.Severity(sev), CVEs: rep(cve, 3), Affected: rep(affected, 30), Actions: rep(action, 30),
 			SourceURL: sourceURL, Site: site, Model: model, Published: time.Unix(int64(len(title))*1e7, 0),
 		}
-		msg := SummaryMessage(s, article)
+		intel := fuzzIntel(cve, len(title), len(tldr), len(point))
+		msg := SummaryMessage(s, article, intel)
 		if err := checkMessage(msg); err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +182,7 @@ func FuzzRender(f *testing.F) {
 			t.Fatal(err)
 		}
 		d := news.Digest{At: s.Published, More: len(tldr), Stories: []news.Story{
-			{Lead: news.Item{Title: title, Link: sourceURL, FeedTitle: site, Content: article}, Summary: &s, CVEs: []string{cve}},
+			{Lead: news.Item{Title: title, Link: sourceURL, FeedTitle: site, Content: article}, Summary: &s, CVEs: []string{cve}, Intel: intel},
 			{Lead: news.Item{Title: tldr, Link: sourceURL, FeedTitle: model, Content: tldr},
 				Others: []news.Item{{FeedTitle: site, Link: point}, {FeedTitle: affected, Link: action}}},
 		}}
@@ -216,11 +217,32 @@ func FuzzRender(f *testing.F) {
 	})
 }
 
+// fuzzIntel is intel on cve made from the numbers a, b and c: a CVSS
+// score, KEV with or without ransomware use and dates, and an EPSS score,
+// some of them out of range; nil for some inputs.
+func fuzzIntel(cve string, a, b, c int) map[string]news.CVEIntel {
+	if a%7 == 6 {
+		return nil
+	}
+	id := strings.ToUpper(strings.TrimSpace(cve))
+	in := news.CVEIntel{ID: id,
+		CVSS: &news.CVSSScore{Score: float64(a%120) / 10, Severity: []string{"", "CRITICAL", "bogus <@1>", "none"}[b%4]},
+		EPSS: &news.EPSSScore{Probability: float64(c%1100) / 1000, Percentile: float64(b%1100) / 1000},
+	}
+	if b%3 != 0 {
+		in.KEV = &news.KEVEntry{Ransomware: c%2 == 0, DateAdded: time.Unix(int64(a)*86400*97, 0)}
+		if c%5 != 0 {
+			in.KEV.DueDate = in.KEV.DateAdded.AddDate(0, 0, 21)
+		}
+	}
+	return map[string]news.CVEIntel{id: in}
+}
+
 func BenchmarkSummary(b *testing.B) {
 	s := sampleSummary()
 	b.ReportAllocs()
 	for b.Loop() {
-		Summary(s, sampleArticle)
+		Summary(s, sampleArticle, nil)
 	}
 }
 
