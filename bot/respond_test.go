@@ -180,12 +180,11 @@ func TestDeliveredReportsTheAnswer(t *testing.T) {
 		name    string
 		later   bool
 		private bool
-		dm      bool
+		dm      bool // (the fake registers commands for servers only)
 	}{
 		{name: "at once"},
 		{name: "after a deferral", later: true},
 		{name: "private", private: true},
-		{name: "in a direct message", dm: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
