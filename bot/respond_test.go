@@ -180,7 +180,6 @@ func TestDeliveredReportsTheAnswer(t *testing.T) {
 		name    string
 		later   bool
 		private bool
-		dm      bool // (the fake registers commands for servers only)
 	}{
 		{name: "at once"},
 		{name: "after a deferral", later: true},
@@ -200,17 +199,15 @@ func TestDeliveredReportsTheAnswer(t *testing.T) {
 				}
 				return resp, nil
 			}}
-			spec := fakediscord.SlashCommand("cmd")
-			spec.DM = tc.dm
-			st, _ := answered(t, cmd, spec)
+			st, _ := answered(t, cmd, fakediscord.SlashCommand("cmd"))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case st.Original == nil:
 				t.Fatal("no answer")
-			case (tc.private || tc.dm) && len(got) != 0:
-				t.Errorf("a private or direct answer was reported: %v", got)
-			case !tc.private && !tc.dm && (len(got) != 1 || got[0] != st.Original.ID):
+			case tc.private && len(got) != 0:
+				t.Errorf("a private answer was reported: %v", got)
+			case !tc.private && (len(got) != 1 || got[0] != st.Original.ID):
 				t.Errorf("reported %v, want [%s]", got, st.Original.ID)
 			}
 		})
