@@ -113,7 +113,25 @@ func cveColor(in news.CVEIntel) int {
 // sourceLine is text from a source on one line, sanitized (mentions
 // broken, links dropped) and cut to max runes.
 func sourceLine(s string, max int) string {
-	return Truncate(oneLine(Sanitize(s, nil)), max)
+	return Truncate(oneLine(Sanitize(clip(s, 4*max+64), nil)), max)
+}
+
+// clip is the first n runes of s: text from a source is cut to a few
+// times the room it gets before it is sanitized, so a huge one costs no
+// more than a short one. (What the cut leaves of a mention or a link is
+// still broken or dropped by Sanitize.)
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
 }
 
 // cveDescription is the badge line, then the record's description or
@@ -130,7 +148,7 @@ func cveDescription(l CVELookup) string {
 	case !rec.Found:
 		text = "No CVE record was found (CVE Services, NVD): the id may be reserved, rejected or not published yet."
 	default:
-		text = Truncate(Sanitize(rec.Description, nil), cveDescriptionRunes)
+		text = Truncate(Sanitize(clip(rec.Description, 2*cveDescriptionRunes), nil), cveDescriptionRunes)
 		if text == "" {
 			text = "The CVE record has no description."
 		}
