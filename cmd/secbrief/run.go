@@ -104,6 +104,8 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
 		GuildDailyTokens:    int(l.GuildDailyTokens),
+		KEVRefresh:          a.cfg.Intel.KEVRefresh.Duration(),
+		EPSSRefresh:         a.cfg.Intel.EPSSRefresh.Duration(),
 	}, a.log, admin.Commands()...)
 	return bot.New(session, table, opts, a.log), dg, nil
 }
