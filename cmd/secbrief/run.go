@@ -82,6 +82,16 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 	return err
 }
 
+// commandIntel is the vulnerability data the commands show: none when
+// intel.enabled is false, so /cve says it is turned off rather than that
+// nothing was loaded.
+func (a *app) commandIntel() commands.Intel {
+	if !a.cfg.Intel.Enabled {
+		return nil
+	}
+	return a.intel
+}
+
 // newBot builds the Discord session, the command table with the admin
 // commands, the digest service and the bot.
 func (a *app) newBot() (*bot.Bot, *digests, error) {
@@ -112,7 +122,9 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
 		GuildDailyTokens:    int(l.GuildDailyTokens),
-		Intel:               a.intel,
+		Intel:               a.commandIntel(),
+		KEVRefresh:          a.cfg.Intel.KEVRefresh.Duration(),
+		EPSSRefresh:         a.cfg.Intel.EPSSRefresh.Duration(),
 	}, a.log, admin.Commands()...)
 	return bot.New(session, table, opts, a.log), dg, nil
 }
