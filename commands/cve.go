@@ -99,7 +99,7 @@ func (t *Table) cve(ctx context.Context, req bot.Request) (bot.Response, error) 
 		l.Notes, l.KEVLoaded, l.EPSSLoaded = t.sourceNotes(ctx, l.Pending)
 	}
 	if req.GuildID != "" {
-		l.Posted = t.postedHere(ctx, req.GuildID, id)
+		l.Posted = t.postedHere(ctx, req.GuildID, req.ChannelID, id)
 	}
 	return bot.Response{Embeds: render.CVEMessage(l).Embeds, Private: req.Bool("private")}, nil
 }
@@ -139,8 +139,11 @@ func (t *Table) sourceNotes(ctx context.Context, pending bool) (notes []string, 
 
 // postedHere is the newest stories posted in guildID that name id, one
 // entry per story (its newest message). A store error is logged and
-// leaves the list out.
-func (t *Table) postedHere(ctx context.Context, guildID, id string) []news.PostedCVE {
+// leaves the list out. Stories posted in other channels than channelID
+// keep only their link and channel: whoever reads the answer may not see
+// those channels, and Discord shows such a link and channel mention to
+// them as inaccessible, where a title would tell what was posted there.
+func (t *Table) postedHere(ctx context.Context, guildID, channelID, id string) []news.PostedCVE {
 	ps, err := t.store.PostedCVEs(ctx, guildID, id, postedRead)
 	if err != nil {
 		t.log.Warn("posted cves; /cve shown without them", "guild_id", guildID, "cve", id, "err", err)
@@ -149,8 +152,14 @@ func (t *Table) postedHere(ctx context.Context, guildID, id string) []news.Poste
 	var out []news.PostedCVE
 	seen := map[string]bool{}
 	for _, p := range ps {
+		if p.ChannelID != channelID {
+			p.Title, p.URL = "", ""
+		}
 		key := "url:" + p.URL
-		if p.URL == "" {
+		switch {
+		case p.ChannelID != channelID:
+			key = "message:" + p.ChannelID + "/" + p.MessageID
+		case p.URL == "":
 			key = "title:" + p.Title
 		}
 		if seen[key] {

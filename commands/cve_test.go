@@ -196,7 +196,8 @@ func TestCVELookupRefusesBadIDs(t *testing.T) {
 
 // TestCVELookupListsPostedStories: the stories posted in this server that
 // name the CVE, newest first, one line per story with the message's link
-// and the article's, those of other servers and CVEs left out.
+// and the article's (only the link for other channels than the one asked
+// in), those of other servers and CVEs left out.
 func TestCVELookupListsPostedStories(t *testing.T) {
 	e := newEnv(t, Options{Intel: fullIntel()})
 	day := func(d int) time.Time { return time.Date(2026, 2, d, 8, 0, 0, 0, time.UTC) }
@@ -204,7 +205,7 @@ func TestCVELookupListsPostedStories(t *testing.T) {
 		{GuildID: "guild-1", ChannelID: "channel-1", MessageID: "111", CVE: lookedUp, Title: "Acme patches gateway", URL: "https://news.example/acme", PostedAt: day(10)},
 		{GuildID: "guild-1", ChannelID: "channel-2", MessageID: "222", CVE: lookedUp, Title: "Digest: Acme exploited <@1>", URL: "https://feed.example/acme", PostedAt: day(12)},
 		// The same article summarized again later: shown once, newest message.
-		{GuildID: "guild-1", ChannelID: "channel-3", MessageID: "333", CVE: lookedUp, Title: "Acme patches gateway", URL: "https://news.example/acme", PostedAt: day(14)},
+		{GuildID: "guild-1", ChannelID: "channel-1", MessageID: "333", CVE: lookedUp, Title: "Acme patches gateway", URL: "https://news.example/acme", PostedAt: day(14)},
 		{GuildID: "guild-1", ChannelID: "channel-1", MessageID: "444", CVE: lookedUp, Title: "Pasted text", PostedAt: day(11)},
 		{GuildID: "guild-2", ChannelID: "channel-9", MessageID: "999", CVE: lookedUp, Title: "Other server", PostedAt: day(15)},
 		{GuildID: "guild-1", ChannelID: "channel-1", MessageID: "555", CVE: "CVE-2026-11111", Title: "Other CVE", PostedAt: day(15)},
@@ -214,8 +215,9 @@ func TestCVELookupListsPostedStories(t *testing.T) {
 	}
 	got := field(cveAnswer(t, e, lookedUp, false).Fields, "Posted here")
 	want := strings.Join([]string{
-		"• Acme patches gateway (2026-02-14): https://discord.com/channels/guild-1/channel-3/333 · article: https://news.example/acme",
-		"• Digest: Acme exploited <@\u200b1> (2026-02-12): https://discord.com/channels/guild-1/channel-2/222 · article: https://feed.example/acme",
+		"• Acme patches gateway (2026-02-14): https://discord.com/channels/guild-1/channel-1/333 · article: https://news.example/acme",
+		// Posted in a channel the reader may not see: no title, no article.
+		"• A story in another channel (2026-02-12): https://discord.com/channels/guild-1/channel-2/222",
 		"• Pasted text (2026-02-11): https://discord.com/channels/guild-1/channel-1/444",
 	}, "\n")
 	if got != want {

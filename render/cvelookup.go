@@ -273,12 +273,18 @@ func linksField(id string, rec *news.CVERecord) *discordgo.MessageEmbedField {
 }
 
 // postedField lists the stories the bot posted in this server that name
-// the CVE: title, date, the message's link and the article's.
+// the CVE: title, date, the message's link and the article's. An entry
+// without title and article (posted in another channel, see commands)
+// names its channel instead, as a channel mention: it pings no one, and
+// Discord shows it only to members who can see the channel.
 func postedField(posted []news.PostedCVE) *discordgo.MessageEmbedField {
 	var lines []string
 	for _, p := range posted {
 		title := sourceLine(p.Title, postedTitleRunes)
-		if title == "" {
+		switch {
+		case title == "" && p.URL == "":
+			title = "A story in another channel"
+		case title == "":
 			title = "Untitled"
 		}
 		line := "• " + title
@@ -371,3 +377,4 @@ func ago(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 }
+
