@@ -377,4 +377,3 @@ func ago(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 }
-
