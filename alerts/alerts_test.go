@@ -348,7 +348,9 @@ func TestRunTicksOnTheClock(t *testing.T) {
 }
 
 func TestWholeRefreshes(t *testing.T) {
-	at := func(min int) news.KEVEntry { return news.KEVEntry{FirstSeenAt: t0.Add(time.Duration(min) * time.Minute)} }
+	at := func(min int) news.KEVEntry {
+		return news.KEVEntry{FirstSeenAt: t0.Add(time.Duration(min) * time.Minute)}
+	}
 	tests := []struct {
 		name    string
 		entries []news.KEVEntry
