@@ -184,12 +184,13 @@ func (d *dsn) add(raw, decoded string) {
 }
 
 // Secrets returns every secret value of the configuration, for masking in
-// logs and output: discord.token, llm.api_key, storage.dsn and the
+// logs and output: discord.token, llm.api_key, intel.nvd_api_key,
+// storage.dsn and the
 // password storage.dsn holds, as written and decoded. Empty values are
 // left out; a DSN that does not parse still counts as a whole.
 func (c Config) Secrets() []string {
 	out := make([]string, 0, 5)
-	for _, s := range []Secret{c.Discord.Token, c.LLM.APIKey, c.Storage.DSN} {
+	for _, s := range []Secret{c.Discord.Token, c.LLM.APIKey, c.Storage.DSN, c.Intel.NVDAPIKey} {
 		if s != "" {
 			out = append(out, s.Value())
 		}

@@ -181,11 +181,12 @@ func TestSecretsMaskTheDSN(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := valid()
 			c.Storage.Driver, c.Storage.DSN = DriverPostgres, Secret(tt.dsn)
+			c.Intel.NVDAPIKey = "nvd-key-test"
 			if err := c.Validate(); err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
 			secrets := c.Secrets()
-			for _, want := range []string{"discord-test", "sk-test", tt.dsn} {
+			for _, want := range []string{"discord-test", "sk-test", tt.dsn, "nvd-key-test"} {
 				if !slices.Contains(secrets, want) {
 					t.Errorf("Secrets() %q lacks %q", secrets, want)
 				}

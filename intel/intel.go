@@ -248,13 +248,28 @@ func normalizeIDs(ids []string) []string {
 
 // Lookup returns what the store has on each of ids (any case; ids that are
 // not CVE ids are ignored), keyed by normalized id; a CVE nothing is known
-// of is absent. It never calls the network: see Want.
+// of is absent. It never calls the network, but CVEs whose record (and so
+// CVSS score) is missing or older than the CVSS TTL are wanted (see Want):
+// the CVEs a story names are looked up in the background the first time
+// it is shown, and known the next time.
 func (s *Service) Lookup(ctx context.Context, ids ...string) (map[string]news.CVEIntel, error) {
 	ids = normalizeIDs(ids)
 	if s.opts.Disabled || len(ids) == 0 {
 		return map[string]news.CVEIntel{}, nil
 	}
-	return s.store.CVEIntel(ctx, ids)
+	got, err := s.store.CVEIntel(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.opts.Clock.Now()
+	var want []string
+	for _, id := range ids {
+		if r := got[id].Record; r == nil || now.Sub(r.FetchedAt) >= s.opts.CVSSTTL {
+			want = append(want, id)
+		}
+	}
+	s.Want(want...)
+	return got, nil
 }
 
 // Status returns the state of each source, in the order KEV, EPSS, CVE
@@ -279,10 +294,11 @@ func (s *Service) Status(ctx context.Context) ([]news.SourceStatus, error) {
 	return out, nil
 }
 
-// KEVAdded returns, oldest first, up to limit KEV entries that were new to
-// the catalog when a refresh after since found them (the first catalog
-// loaded is the baseline and never listed). A KEV alert job passes the
-// FirstSeenAt of the last entry it handled as the next since.
+// KEVAdded returns, oldest first, the KEV entries that were new to the
+// catalog when a refresh after since found them (the first catalog loaded
+// is the baseline and never listed): about limit of them, never cutting one
+// refresh's additions in two. A KEV alert job passes the FirstSeenAt of the
+// last entry it handled as the next since, so it skips none.
 func (s *Service) KEVAdded(ctx context.Context, since time.Time, limit int) ([]news.KEVEntry, error) {
 	if s.opts.Disabled {
 		return nil, nil

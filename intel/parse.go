@@ -143,7 +143,8 @@ func parseEPSSRow(text string) (news.EPSSScore, error) {
 	}
 	prob, err1 := strconv.ParseFloat(p, 64)
 	pct, err2 := strconv.ParseFloat(q, 64)
-	if err1 != nil || err2 != nil || prob < 0 || prob > 1 || pct < 0 || pct > 1 {
+	// Written so that NaN, which compares false with anything, is refused.
+	if err1 != nil || err2 != nil || !(prob >= 0 && prob <= 1 && pct >= 0 && pct <= 1) {
 		return news.EPSSScore{}, fmt.Errorf("scores must be numbers from 0 to 1: %q", text)
 	}
 	return news.EPSSScore{CVEID: id, Probability: prob, Percentile: pct}, nil

@@ -128,6 +128,7 @@ func TestParseEPSSRefuses(t *testing.T) {
 		{"not a number", epssCSV("2026-09-13", "CVE-2026-0001,high,0.2")},
 		{"probability above 1", epssCSV("2026-09-13", "CVE-2026-0001,1.5,0.2")},
 		{"negative percentile", epssCSV("2026-09-13", "CVE-2026-0001,0.5,-0.2")},
+		{"NaN", epssCSV("2026-09-13", "CVE-2026-0001,NaN,0.2")},
 		{"not a CVE", epssCSV("2026-09-13", "GHSA-xxxx-yyyy,0.5,0.2")},
 		{"two fields", epssCSV("2026-09-13", "CVE-2026-0001,0.5")},
 		{"comment after header", epssCSV("2026-09-13", "#note", "CVE-2026-0001,0.5,0.5")},

@@ -194,31 +194,41 @@ func scanKEV(row interface{ Scan(...any) error }) (news.KEVEntry, error) {
 	return e, nil
 }
 
-// KEVAdded returns, oldest first, up to limit entries that a refresh found
-// new to the catalog after since (FirstSeenAt > since), baseline entries
-// excepted. An alerting job keeps the last FirstSeenAt it handled as its
-// next since: each refresh's additions share one FirstSeenAt and are
-// committed together, so none is skipped.
+// KEVAdded returns, oldest first, the entries that a refresh found new to
+// the catalog after since (FirstSeenAt > since), baseline entries
+// excepted: those of the earliest refreshes, up to limit entries, plus the
+// rest of the last refresh's when limit cuts into it. An alerting job
+// keeps the last FirstSeenAt it handled as its next since: each refresh's
+// additions share one FirstSeenAt, are committed together and are returned
+// whole, so none is skipped.
 func (s *Store) KEVAdded(ctx context.Context, since time.Time, limit int) ([]news.KEVEntry, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+kevColumns+` FROM kev
-		WHERE baseline = 0 AND first_seen_at > ? ORDER BY first_seen_at, cve_id LIMIT ?`,
+	out, err := s.queryKEV(ctx, `baseline = 0 AND first_seen_at > ? ORDER BY first_seen_at, cve_id LIMIT ?`,
 		since.UnixMicro(), int64(limit))
-	if err != nil {
-		return nil, fmt.Errorf("kev added since %s: %w", since.Format(time.RFC3339), err)
+	if err != nil || len(out) < limit {
+		return out, err
 	}
-	defer rows.Close()
+	last := out[len(out)-1]
+	rest, err := s.queryKEV(ctx, `baseline = 0 AND first_seen_at = ? AND cve_id > ? ORDER BY cve_id`,
+		last.FirstSeenAt.UnixMicro(), last.CVEID)
+	return append(out, rest...), err
+}
+
+// queryKEV returns the kev rows matching where (a WHERE clause and what
+// follows it).
+func (s *Store) queryKEV(ctx context.Context, where string, args ...any) ([]news.KEVEntry, error) {
 	var out []news.KEVEntry
-	for rows.Next() {
+	err := s.eachRow(ctx, `SELECT `+kevColumns+` FROM kev WHERE `+where, args, func(rows *sql.Rows) error {
 		e, err := scanKEV(rows)
 		if err != nil {
-			return nil, fmt.Errorf("kev added: %w", err)
+			return err
 		}
 		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("kev added: %w", err)
 	}
 	return out, nil

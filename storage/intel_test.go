@@ -116,12 +116,26 @@ func TestReplaceKEVBaselineThenAdditions(t *testing.T) {
 		if got, _ := a.KEVAdded(ctx, t1, 10); len(got) != 0 {
 			t.Errorf("KEVAdded after the last addition = %v, want none", got)
 		}
-		if got, _ := a.KEVAdded(ctx, intelT0, 1); len(got) != 1 || got[0].CVEID != "CVE-2026-0004" {
-			t.Errorf("KEVAdded limit 1 = %v", got)
+		// A limit never cuts one refresh's additions in two (they share
+		// the FirstSeenAt an alerting job resumes after).
+		if got, _ := a.KEVAdded(ctx, intelT0, 1); len(got) != 2 || got[1].CVEID != "CVE-2026-0005" {
+			t.Errorf("KEVAdded limit 1 = %v, want both additions of the refresh", got)
+		}
+		t2 := t1.Add(time.Hour)
+		third := second
+		third.Entries = append(append([]news.KEVEntry{}, second.Entries...), kevEntry("CVE-2026-0006", "Hooli", "Nucleus"))
+		if added, err := a.ReplaceKEV(ctx, third, news.SourceStatus{RefreshedAt: t2}); err != nil || added != 1 {
+			t.Fatalf("third catalog: added %d, %v", added, err)
+		}
+		if got, _ := a.KEVAdded(ctx, intelT0, 2); len(got) != 2 || got[1].CVEID != "CVE-2026-0005" {
+			t.Errorf("KEVAdded limit 2 = %v, want the first refresh's two only", got)
+		}
+		if got, _ := a.KEVAdded(ctx, t1, 10); len(got) != 1 || got[0].CVEID != "CVE-2026-0006" || !got[0].FirstSeenAt.Equal(t2) {
+			t.Errorf("KEVAdded after the second refresh = %v", got)
 		}
 
 		// The same catalog again, from the other process: nothing new.
-		if added, err := a.ReplaceKEV(ctx, second, news.SourceStatus{RefreshedAt: t1.Add(time.Hour)}); err != nil || added != 0 {
+		if added, err := b.ReplaceKEV(ctx, third, news.SourceStatus{RefreshedAt: t2.Add(time.Hour)}); err != nil || added != 0 {
 			t.Errorf("same catalog again: added %d, %v; want 0", added, err)
 		}
 		intel, err := a.CVEIntel(ctx, []string{"CVE-2026-0001", "CVE-2026-0002", "CVE-2026-0003"})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 	"slices"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/secbrief/secbrief/internal/redact"
 	"github.com/secbrief/secbrief/metrics"
 	"github.com/secbrief/secbrief/news"
+	"github.com/secbrief/secbrief/intel"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
 )
@@ -28,6 +30,10 @@ type app struct {
 	fetcher *article.Fetcher
 	policy  article.Policy
 	metrics *metrics.Metrics
+	// intel serves what is known of CVEs (KEV, EPSS, CVSS) from the store;
+	// serveBot runs its refreshes. Disabled (intel.enabled false), it knows
+	// nothing.
+	intel *intel.Service
 	// metricsAddr is where serveBot serves the metrics ("" when it does not).
 	metricsAddr string
 }
@@ -143,7 +149,32 @@ func openApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app,
 	return &app{
 		cfg: cfg, log: logger, store: store, sum: sum,
 		fetcher: article.NewFetcher(policy, logger), policy: policy, metrics: m,
+		intel: newIntel(cfg, policy, store, logger),
 	}, nil
+}
+
+// intelTimeout bounds one download of vulnerability data: the day's EPSS
+// file is tens of megabytes, more than fetch.timeout is meant for.
+const intelTimeout = 5 * time.Minute
+
+// newIntel builds the vulnerability data service of the intel.* keys. Its
+// downloads go through the same SSRF-safe client as articles and feeds
+// (fetch.allow_networks and fetch.allow_ports apply), with a longer
+// timeout; its body limits are its own.
+func newIntel(cfg config.Config, policy article.Policy, store *storage.Store, logger *slog.Logger) *intel.Service {
+	ic := cfg.Intel
+	policy.Timeout = max(policy.Timeout, intelTimeout)
+	return intel.New(store, article.NewClient(policy), intel.Options{
+		Disabled:    !ic.Enabled,
+		KEVURL:      ic.KEVURL,
+		EPSSURL:     ic.EPSSURL,
+		CVEURL:      ic.CVEURL,
+		NVDURL:      ic.NVDURL,
+		NVDAPIKey:   ic.NVDAPIKey.Value(),
+		KEVRefresh:  ic.KEVRefresh.Duration(),
+		EPSSRefresh: ic.EPSSRefresh.Duration(),
+		CVSSTTL:     ic.CVSSTTL.Duration(),
+	}, logger.With("component", "intel"))
 }
 
 // meteredCache is the store as the summarizer's cache and budget,

@@ -64,6 +64,7 @@ func (a *app) digestConfig() digest.Config {
 		GuildDailyTokens: int(a.cfg.Limits.GuildDailyTokens),
 		Concurrency:      a.cfg.LLM.Concurrency,
 		Lease:            a.cfg.Storage.Lease.Duration(),
+		Intel:            a.intel,
 		Logger:           a.log,
 	}
 }

@@ -39,6 +39,8 @@ fetch:
   allow_ports: %v
 feeds:
   defaults: []
+intel:
+  enabled: false
 discord:
   token: ${TEST_DISCORD_TOKEN}
   api_base_url: %s

@@ -53,6 +53,14 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 		}()
 		defer func() { cancel(); <-served }()
 	}
+	intelDone := make(chan struct{})
+	go func() {
+		defer close(intelDone)
+		if err := a.intel.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("vulnerability data stopped", "err", err)
+		}
+	}()
+	defer func() { cancel(); <-intelDone }()
 	ran := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
@@ -104,6 +112,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
 		GuildDailyTokens:    int(l.GuildDailyTokens),
+		Intel:               a.intel,
 	}, a.log, admin.Commands()...)
 	return bot.New(session, table, opts, a.log), dg, nil
 }

@@ -102,6 +102,8 @@ fetch:
   timeout: 5s
 feeds:
   defaults: []
+intel:
+  enabled: false
 discord:
   token: ${TEST_DISCORD_TOKEN}
   api_base_url: %s

@@ -76,8 +76,14 @@ func runSummarize(ctx context.Context, args []string, e env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	}
-	// No intel yet: the terminal shows the CVEs without badges.
-	_, err = io.WriteString(e.stdout, render.Markdown(s, nil))
+	// What the store knows of the CVEs (a bot on the same store keeps it
+	// current; the terminal downloads nothing): badges where known.
+	known, err := a.intel.Lookup(ctx, s.CVEs...)
+	if err != nil {
+		a.log.Warn("vulnerability data not read", "err", err)
+		known = nil
+	}
+	_, err = io.WriteString(e.stdout, render.Markdown(s, known))
 	return err
 }
 
