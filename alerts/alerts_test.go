@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/internal/fakeclock"
+	"github.com/secbrief/secbrief/internal/pgtest"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/storage"
 )
@@ -79,22 +80,53 @@ type env struct {
 	store  *storage.Store
 	poster *poster
 	job    *Job
-	path   string
+	open   opener
 }
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clock := fakeclock.New(t0)
+	return newEnvOn(t, sqliteOpener(t))
+}
+
+// opener opens a store on one database for owner: each call is another
+// process.
+type opener func(t *testing.T, owner string, clock *fakeclock.Clock) *storage.Store
+
+// sqliteOpener opens stores on one SQLite file.
+func sqliteOpener(t *testing.T) opener {
 	path := filepath.Join(t.TempDir(), "alerts.db")
-	st, err := storage.Open(t.Context(), path, nil, storage.WithClock(clock.Now), storage.WithOwner("one"))
-	if err != nil {
-		t.Fatal(err)
+	return func(t *testing.T, owner string, clock *fakeclock.Clock) *storage.Store {
+		st, err := storage.Open(t.Context(), path, nil, storage.WithClock(clock.Now), storage.WithOwner(owner))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
 	}
-	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, clock: clock, store: st, poster: &poster{}, path: path}
-	e.job = e.newJob(st)
+}
+
+// postgresOpener opens stores on one new PostgreSQL database (skipped
+// without SECBRIEF_TEST_POSTGRES).
+func postgresOpener(t *testing.T) opener {
+	dsn := pgtest.New(t)
+	return func(t *testing.T, owner string, clock *fakeclock.Clock) *storage.Store {
+		st, err := storage.OpenPostgres(t.Context(), dsn, nil, storage.WithClock(clock.Now), storage.WithOwner(owner))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+}
+
+func newEnvOn(t *testing.T, open opener) *env {
+	t.Helper()
+	clock := fakeclock.New(t0)
+	e := &env{t: t, clock: clock, poster: &poster{}, open: open}
+	e.store = open(t, "one", clock)
+	e.job = e.newJob(e.store)
 	return e
 }
 
@@ -198,36 +230,36 @@ func TestAdditionAlertsEachChannelOnce(t *testing.T) {
 	}
 }
 
-// TestTwoJobsOneStore: two processes on one store post each alert once.
+// TestTwoJobsOneStore: two processes on one store, SQLite or PostgreSQL,
+// post each alert once.
 func TestTwoJobsOneStore(t *testing.T) {
-	e := newEnv(t)
-	other, err := storage.Open(t.Context(), e.path, nil, storage.WithClock(e.clock.Now), storage.WithOwner("two"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
-	j2 := e.newJob(other)
-	for i := range 5 {
-		e.alertsOn("g1", fmt.Sprintf("c%d", i), true)
-	}
-	e.catalog(cveA)
-	e.catalog(cveA, cveB)
-	var wg sync.WaitGroup
-	for _, j := range []*Job{e.job, j2} {
-		wg.Go(func() {
-			if err := j.Tick(t.Context()); err != nil {
-				t.Error(err)
+	for name, open := range map[string]func(*testing.T) opener{"sqlite": sqliteOpener, "postgres": postgresOpener} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnvOn(t, open(t))
+			j2 := e.newJob(e.open(t, "two", e.clock))
+			for i := range 5 {
+				e.alertsOn("g1", fmt.Sprintf("c%d", i), true)
 			}
+			e.catalog(cveA)
+			e.catalog(cveA, cveB)
+			var wg sync.WaitGroup
+			for _, j := range []*Job{e.job, j2} {
+				wg.Go(func() {
+					if err := j.Tick(t.Context()); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			e.mustTick(e.job)
+			e.mustTick(j2)
+			var want []string
+			for i := range 5 {
+				want = append(want, fmt.Sprintf("c%d: %s", i, cveB))
+			}
+			e.wantTold(want...)
 		})
 	}
-	wg.Wait()
-	e.mustTick(e.job)
-	e.mustTick(j2)
-	var want []string
-	for i := range 5 {
-		want = append(want, fmt.Sprintf("c%d: %s", i, cveB))
-	}
-	e.wantTold(want...)
 }
 
 // TestStoryTheServerGot: an addition the server was sent a story about
