@@ -114,6 +114,8 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
 		GuildDailyTokens:    int(l.GuildDailyTokens),
 		Intel:               a.intel,
+		KEVRefresh:          a.cfg.Intel.KEVRefresh.Duration(),
+		EPSSRefresh:         a.cfg.Intel.EPSSRefresh.Duration(),
 	}, a.log, admin.Commands()...)
 	return bot.New(session, table, opts, a.log), dg, nil
 }
