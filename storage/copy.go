@@ -77,6 +77,11 @@ func copyPlan() (copied []copyTable, skipped map[string]string) {
 		{name: "kev"},
 		{name: "epss"},
 		{name: "cve_records"},
+		// KEV alerts: the settings, and what each channel was sent (with
+		// in-flight claims, which lapse by themselves), so the copy neither
+		// alerts a channel twice nor forgets a channel's place in the catalog.
+		{name: "kev_alert_channels"},
+		{name: "kev_alerts"},
 	}
 	skipped = map[string]string{
 		"schema_migrations":  "both stores are migrated by Open",

@@ -151,6 +151,18 @@ func fillCopySource(t *testing.T, s *Store, clock *testClock) {
 		AdvisoryURL: "https://acme.example/adv", Source: news.SourceCNA, FetchedAt: start,
 		CVSS: &news.CVSSScore{Version: news.CVSSv31, Score: 9.8, Severity: "critical", Vector: "CVSS:3.1/AV:N", Source: news.SourceCNA}}))
 	must(s.SaveCVERecord(ctx, news.CVERecord{ID: "CVE-2026-4", Found: false, FetchedAt: start}))
+	for _, c := range []news.KEVAlertChannel{
+		{GuildID: copyGuild1, ChannelID: copyChannel1, Enabled: true, CreatedBy: "admin"},
+		{GuildID: copyGuild2, ChannelID: copyChannel2, Enabled: false},
+	} {
+		if _, err := s.SetKEVAlerts(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ClaimKEVAlerts(ctx, copyGuild1, copyChannel1, []string{"CVE-2026-1", "CVE-2026-2"}); err != nil {
+		t.Fatal(err)
+	}
+	must(s.KEVAlertsPosted(ctx, copyChannel1, []string{"CVE-2026-1"}, "m-alert"))
 
 	// The transient tables, which CopyFrom leaves out.
 	if ok, err := s.Claim(ctx, "summary:k"); err != nil || !ok {
@@ -247,6 +259,12 @@ func copyView(t *testing.T, s *Store, now time.Time) map[string]any {
 	add("CVEIntel", in, err)
 	src, err := s.IntelSources(ctx)
 	add("IntelSources", src, err)
+	for _, g := range []string{copyGuild1, copyGuild2} {
+		cs, err := s.GuildKEVAlerts(ctx, g)
+		add("GuildKEVAlerts "+g, cs, err)
+	}
+	done, err := s.KEVAlertsDone(ctx, copyChannel1, []string{"CVE-2026-1", "CVE-2026-2"})
+	add("KEVAlertsDone", done, err)
 	return view
 }
 

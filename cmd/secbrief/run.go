@@ -61,6 +61,7 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 		}
 	}()
 	defer func() { cancel(); <-intelDone }()
+	defer a.runKEVAlerts(ctx, bot.NewDigestPoster(b.Session(), a.log))()
 	ran := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
@@ -112,7 +113,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	poster := bot.NewDigestPoster(session, a.log)
 	dg := a.newDigests(poster, poster.Notify)
 	admin := commands.NewAdmin(a.store, dg.runner, dg.scheduler, a.discoverer(), poster,
-		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, a.log)
+		a.withKEVAlerts(commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, poster), a.log)
 	l := a.cfg.Limits
 	table := commands.New(a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
