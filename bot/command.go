@@ -101,6 +101,12 @@ type Response struct {
 	// Thread, when set, asks for a public thread on the answer in a
 	// server channel.
 	Thread *Thread
+	// Delivered, when set, is called with the id of the answer's (first)
+	// message once a public answer in a server was delivered, to record
+	// what was posted where. It runs after the answer was sent, so it
+	// never delays it; it is not called for a private answer or in a
+	// direct message.
+	Delivered func(ctx context.Context, messageID string)
 	// Modal, when set, is the answer instead of a message; only a first
 	// response can be one.
 	Modal *Modal

@@ -82,6 +82,13 @@ func (p *DigestPoster) PostDigest(ctx context.Context, d news.Digest, key string
 	return p.openThread(ctx, d, header), nil
 }
 
+// StoryParts says which part of d, as PostDigest posts it, shows each of
+// d.Stories and d.Headlines (-1 for a headline not shown):
+// render.DigestStoryParts.
+func (p *DigestPoster) StoryParts(d news.Digest) (stories, headlines []int) {
+	return render.DigestStoryParts(d)
+}
+
 // create posts body to channelID through the session's request method, so
 // discordgo's rate limiter and 429 retries apply, and returns the message.
 func (p *DigestPoster) create(ctx context.Context, channelID string, body nonceMessage) (*discordgo.Message, error) {

@@ -152,10 +152,32 @@ func (b *Bot) deliver(ctx context.Context, rep *reply, resp Response, req Reques
 			return fmt.Errorf("send follow-up: %w", err)
 		}
 	}
-	if resp.Thread != nil && !resp.Private && req.GuildID != "" {
+	if resp.Private || req.GuildID == "" {
+		return nil
+	}
+	if resp.Delivered != nil {
+		msg = b.reportDelivered(ctx, rep, msg, resp.Delivered)
+	}
+	if resp.Thread != nil {
 		b.openThread(ctx, rep, msg, resp.Thread)
 	}
 	return nil
+}
+
+// reportDelivered calls delivered with the id of the answer msg, fetching
+// the original response when Discord did not name it (nil msg), and
+// returns the message for the thread. A failed fetch is logged and
+// delivered is not called.
+func (b *Bot) reportDelivered(ctx context.Context, rep *reply, msg *discordgo.Message, delivered func(context.Context, string)) *discordgo.Message {
+	if msg == nil || msg.ID == "" {
+		var err error
+		if msg, err = b.client.InteractionResponse(rep.i, discordgo.WithContext(ctx)); err != nil {
+			b.log.Warn("fetch answer message to record it", "interaction_id", rep.i.ID, "err", err)
+			return nil
+		}
+	}
+	delivered(ctx, msg.ID)
+	return msg
 }
 
 // messageParts splits content into messages: one when it fits (as is),

@@ -172,6 +172,48 @@ func TestThreadOnAnswer(t *testing.T) {
 	}
 }
 
+// TestDeliveredReportsTheAnswer: a public answer in a server is reported
+// with its message's id, whether sent at once or after a deferral; a
+// private answer is not reported.
+func TestDeliveredReportsTheAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		later   bool
+		private bool
+	}{
+		{name: "at once"},
+		{name: "after a deferral", later: true},
+		{name: "private", private: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var got []string
+			resp := Response{Content: "summary", Private: tc.private, Delivered: func(_ context.Context, id string) {
+				mu.Lock()
+				got = append(got, id)
+				mu.Unlock()
+			}}
+			cmd := Command{MayDefer: true, Handle: func(context.Context, Request) (Response, error) {
+				if tc.later {
+					return Response{Later: later(resp, nil)}, nil
+				}
+				return resp, nil
+			}}
+			st, _ := answered(t, cmd, fakediscord.SlashCommand("cmd"))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case st.Original == nil:
+				t.Fatal("no answer")
+			case tc.private && len(got) != 0:
+				t.Errorf("a private answer was reported: %v", got)
+			case !tc.private && (len(got) != 1 || got[0] != st.Original.ID):
+				t.Errorf("reported %v, want [%s]", got, st.Original.ID)
+			}
+		})
+	}
+}
+
 // TestUnknownCommand: an interaction no command takes (a modal of an
 // older version of the bot) is told so.
 func TestUnknownCommand(t *testing.T) {

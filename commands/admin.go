@@ -63,6 +63,11 @@ type AdminOptions struct {
 	OperatorDigests func() []OperatorDigest
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// KEVAlerts keeps the KEV alert channels and ChannelGuild tells which
+	// server a channel is in (/digest alerts); nil when vulnerability
+	// intelligence is off.
+	KEVAlerts    KEVAlertStore
+	ChannelGuild ChannelGuildFunc
 }
 
 // OperatorDigest is a digest the operator declared in the configuration.
@@ -135,6 +140,8 @@ func (a *Admin) subcommand(ctx context.Context, req bot.Request) (bot.Response, 
 		return a.digestOff(ctx, req)
 	case "digest now":
 		return a.digestNow(ctx, req)
+	case "digest alerts":
+		return a.digestAlerts(ctx, req)
 	case "feeds list":
 		return a.feedsList(ctx, req)
 	case "feeds add":

@@ -46,6 +46,15 @@ func adminDefinitions() []*discordgo.ApplicationCommand {
 				sub("status", "Next digest, feeds and the last digest"),
 				sub("off", "Stop this server's scheduled digests"),
 				sub("now", "Post a digest of what is new into this channel now"),
+				sub("alerts", "Alerts in a channel when CISA adds a CVE to its Known Exploited Vulnerabilities catalog",
+					&discordgo.ApplicationCommandOption{
+						Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "Where to post the alerts", Required: true,
+						ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews},
+					},
+					&discordgo.ApplicationCommandOption{
+						Type: discordgo.ApplicationCommandOptionBoolean, Name: "enabled", Description: "On (True) or off (False)", Required: true,
+					},
+				),
 			},
 		},
 		{

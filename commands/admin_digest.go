@@ -106,6 +106,11 @@ func (a *Admin) digestStatus(ctx context.Context, req bot.Request) (bot.Response
 			disabled++
 		}
 	}
+	alerts, err := a.kevAlertStatus(ctx, req.GuildID)
+	if err != nil {
+		return bot.Response{}, err
+	}
+	b.WriteString(alerts)
 	fmt.Fprintf(&b, "**Feeds**: %d", len(feeds))
 	if disabled > 0 {
 		fmt.Fprintf(&b, " (%d disabled after repeated failures)", disabled)
@@ -130,6 +135,9 @@ func (a *Admin) digestOff(ctx context.Context, req bot.Request) (bot.Response, e
 	msg := "There was no scheduled digest to stop."
 	if n > 0 {
 		msg = fmt.Sprintf("Stopped %d scheduled digest(s). `/digest now` still works; `/digest setup` starts again.", n)
+	}
+	if on, err := a.kevAlertsOn(ctx, req.GuildID); err == nil && len(on) > 0 {
+		msg += " KEV alerts stay on (`/digest alerts` turns them off)."
 	}
 	for _, od := range a.operatorDigests() {
 		if od.GuildID == req.GuildID {

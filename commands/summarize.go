@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -219,12 +218,7 @@ func (t *Table) intel(ctx context.Context, ids []string) map[string]news.CVEInte
 	if t.opts.Intel == nil {
 		return nil
 	}
-	var norm []string
-	for _, id := range ids {
-		if id = strings.ToUpper(strings.TrimSpace(id)); cveID.MatchString(id) && !slices.Contains(norm, id) {
-			norm = append(norm, id)
-		}
-	}
+	norm := validIDs(ids)
 	if len(norm) == 0 {
 		return nil
 	}
@@ -237,12 +231,17 @@ func (t *Table) intel(ctx context.Context, ids []string) map[string]news.CVEInte
 }
 
 // summaryResponse answers with the summary embed and, for a public answer
-// in a server channel (when threads are on), a thread on it mapped to the
-// article, unless the summary was asked for inside one of the bot's
-// threads. The embed is the one kept in memory: the bot encodes it once.
+// in a server channel, records its message under the summary's CVEs once
+// posted (for /cve) and (when threads are on) opens a thread on it mapped
+// to the article, unless the summary was asked for inside one of the
+// bot's threads. The embed is the one kept in memory: the bot encodes it once.
 func (t *Table) summaryResponse(req bot.Request, ans answer, private bool) bot.Response {
 	resp := bot.Response{Embeds: []*discordgo.MessageEmbed{ans.embed}, Private: private}
-	if private || !t.opts.AutoThread || req.GuildID == "" || t.store == nil {
+	if private || req.GuildID == "" || t.store == nil {
+		return resp
+	}
+	resp.Delivered = t.recordPosted(req, ans.summary)
+	if !t.opts.AutoThread {
 		return resp
 	}
 	resp.Thread = &bot.Thread{

@@ -3,7 +3,7 @@
 // first response (may it defer, is it private, does it open a modal) and
 // its Handle, a function from a decoded Request to a Response or an error:
 // /summarize, the Summarize message command and its text modal, /ask,
-// /usage, and the admin commands /digest and /feeds; HandleMessage answers
+// /usage, /cve, and the admin commands /digest and /feeds; HandleMessage answers
 // questions that mention the bot in its threads. Handlers never see
 // Discord: package bot delivers what they return, and shows their errors
 // through UserMessage, the one place errors become what users read.
@@ -18,6 +18,7 @@ import (
 
 	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/bot"
+	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/internal/flight"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/summarizer"
@@ -50,13 +51,21 @@ type Store interface {
 	// GuildUsage lists a guild's usage per day and model from one day to
 	// another (YYYY-MM-DD, UTC, both included), for /usage.
 	GuildUsage(ctx context.Context, guildID, from, to string) ([]news.Usage, error)
+	// RecordPostedCVEs records the public summaries posted in a server
+	// that name CVEs; PostedCVEs lists them, newest first, for /cve.
+	RecordPostedCVEs(ctx context.Context, ps []news.PostedCVE) error
+	PostedCVEs(ctx context.Context, guildID, cve string, limit int) ([]news.PostedCVE, error)
 }
 
 // Intel says what is known of CVEs (intel.Service): CISA KEV, FIRST EPSS
 // and CVSS, read from the store only. Lookup returns an entry for each id
-// something is known of, by upper-case id.
+// something is known of, by upper-case id. Want asks for the CVE records
+// of ids to be looked up in the background (it never blocks); Status is
+// the state of each source, for saying how fresh the data shown is.
 type Intel interface {
 	Lookup(ctx context.Context, ids ...string) (map[string]news.CVEIntel, error)
+	Want(ids ...string)
+	Status(ctx context.Context) ([]news.SourceStatus, error)
 }
 
 // intelHotTTL bounds how long a summary rendered with intel is answered
@@ -88,9 +97,14 @@ type Options struct {
 	// TurnWindow is how many earlier turns go with a question (default 6).
 	TurnWindow int
 	// Intel, when set, badges the CVEs of summaries and raises their
-	// severity by what it knows (render.Summary); nil shows summaries
-	// without it.
+	// severity by what it knows (render.Summary), and answers /cve; nil
+	// (intel.enabled false) shows summaries without it, and /cve says
+	// vulnerability data is turned off.
 	Intel Intel
+	// KEVRefresh and EPSSRefresh are intel.kev_refresh and
+	// intel.epss_refresh: /cve says how old the data of a source is when
+	// it is older than two refreshes (or the last refresh failed).
+	KEVRefresh, EPSSRefresh time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -133,6 +147,12 @@ func New(sum Summarizer, f Fetcher, st Store, opts Options, logger *slog.Logger,
 	if opts.TurnWindow <= 0 {
 		opts.TurnWindow = 6
 	}
+	if opts.KEVRefresh <= 0 {
+		opts.KEVRefresh = defaults.IntelKEVRefresh
+	}
+	if opts.EPSSRefresh <= 0 {
+		opts.EPSSRefresh = defaults.IntelEPSSRefresh
+	}
 	hotTTL := opts.CacheMaxAge
 	if opts.Intel != nil {
 		hotTTL = min(hotTTL, intelHotTTL)
@@ -152,6 +172,7 @@ func (t *Table) Commands() []bot.Command {
 		t.summarizeMessageEntry(),
 		t.askEntry(),
 		t.usageEntry(),
+		t.cveEntry(),
 	}, t.extra...)
 }
 

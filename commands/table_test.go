@@ -58,7 +58,7 @@ func TestTableCommands(t *testing.T) {
 		}
 		names = append(names, c.Definition.Name)
 	}
-	want := []string{cmdSummarize, cmdSummarizeMessage, cmdAsk, cmdUsage, cmdDigest, cmdFeeds}
+	want := []string{cmdSummarize, cmdSummarizeMessage, cmdAsk, cmdUsage, cmdCVE, cmdDigest, cmdFeeds}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Errorf("commands %v, want %v", names, want)
 	}

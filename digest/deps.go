@@ -23,6 +23,9 @@ type Store interface {
 	GuildFeeds(ctx context.Context, guildID string) ([]news.FeedState, error)
 	PostedStories(ctx context.Context, channelID string, since time.Time) ([]news.PostedStory, error)
 	RecordUnshown(ctx context.Context, run news.DigestRun) (int64, error)
+	// RecordPostedCVEs records the messages of a posted digest that show
+	// stories naming CVEs, for /cve.
+	RecordPostedCVEs(ctx context.Context, ps []news.PostedCVE) error
 
 	// Claims and leases, shared by the processes of one store: a slot
 	// is prepared under the job claim slotKey(channel, slot), a recorded
@@ -70,9 +73,14 @@ type Summarizer interface {
 // returns its id ("" when no thread could be opened, which is not an
 // error). The same d always renders to the same parts. An error that means
 // the channel will never take the digest wraps news.ErrUndeliverable.
+//
+// StoryParts says which part shows each of d.Stories and d.Headlines (-1
+// for a headline the digest has no room for), so /cve can link the
+// message that shows a story.
 type Poster interface {
 	PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string,
 		posted func(news.DigestPart) error) (threadID string, err error)
+	StoryParts(d news.Digest) (stories, headlines []int)
 }
 
 // digestKey is the idempotency key of recorded digest id.

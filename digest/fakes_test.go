@@ -104,6 +104,17 @@ func newFakePoster() *fakePoster { return &fakePoster{byNonce: map[string]string
 
 var errCrash = errors.New("killed")
 
+// StoryParts: the fake posts story i as part i+1 and no headlines.
+func (p *fakePoster) StoryParts(d news.Digest) (stories, headlines []int) {
+	for i := range d.Stories {
+		stories = append(stories, i+1)
+	}
+	for range d.Headlines {
+		headlines = append(headlines, -1)
+	}
+	return stories, headlines
+}
+
 func (p *fakePoster) PostDigest(ctx context.Context, d news.Digest, key string, sent map[int]string, posted func(news.DigestPart) error) (string, error) {
 	p.mu.Lock()
 	if p.calls == nil {

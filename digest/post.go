@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/secbrief/secbrief/news"
@@ -49,10 +51,15 @@ func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResul
 	log := r.log.With("digest_id", run.ID, "guild_id", run.GuildID, "channel_id", run.ChannelID)
 	stop := r.keep(ctx, log, func(ctx context.Context) (bool, error) { return r.cfg.Store.ClaimDigest(ctx, run.ID) })
 	delivered, lost := false, false
+	parts := maps.Clone(run.Parts) // index → message id, of every attempt
+	if parts == nil {
+		parts = map[int]string{}
+	}
 	thread, err := r.cfg.Poster.PostDigest(ctx, run.Digest, digestKey(run.ID), run.Parts, func(p news.DigestPart) error {
 		if err := r.cfg.Store.RecordDigestPart(ctx, run.ID, p.Index, p.MessageID, p.Last()); err != nil {
 			return err
 		}
+		parts[p.Index] = p.MessageID
 		delivered = delivered || p.Last()
 		if p.Last() {
 			return nil
@@ -84,6 +91,7 @@ func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResul
 	if err != nil {
 		return news.DigestResult{}, fmt.Errorf("post digest %d to %s: %w", run.ID, run.ChannelID, err)
 	}
+	r.recordPostedCVEs(ctx, log, run, parts)
 	res := news.DigestResult{DigestID: run.ID, Digest: run.Digest, ThreadID: thread}
 	if thread == "" {
 		return res, nil
@@ -147,4 +155,63 @@ func (r *Runner) abandon(ctx context.Context, run news.DigestRun, reason string,
 		return fmt.Errorf("digest %d: %w: %s", run.ID, ErrAbandoned, reason)
 	}
 	return fmt.Errorf("%w (%s): %w", ErrAbandoned, reason, cause)
+}
+
+// recordTimeout bounds recording a posted digest's CVEs, which goes on
+// when the post's context ends (the digest was posted all the same).
+const recordTimeout = 10 * time.Second
+
+// recordPostedCVEs records, for /cve, the message that shows each story
+// of the posted digest run under each CVE the story names: the part the
+// Poster says shows it (parts maps part index to message id), the header
+// when that part is unknown. Headlines the digest had no room for are not
+// recorded. A failure is logged only: the digest was posted.
+func (r *Runner) recordPostedCVEs(ctx context.Context, log *slog.Logger, run news.DigestRun, parts map[int]string) {
+	if run.GuildID == "" {
+		return
+	}
+	d := run.Digest
+	storyParts, headlineParts := r.cfg.Poster.StoryParts(d)
+	now := r.cfg.Now().UTC()
+	var ps []news.PostedCVE
+	add := func(s news.Story, part int) {
+		if part < 0 {
+			return
+		}
+		msg := parts[part]
+		if msg == "" {
+			msg = parts[0]
+		}
+		if msg == "" {
+			return
+		}
+		title := s.Lead.Title
+		if s.Summary != nil && s.Summary.Title != "" {
+			title = s.Summary.Title
+		}
+		for _, id := range storyCVEs(s) {
+			ps = append(ps, news.PostedCVE{GuildID: run.GuildID, ChannelID: run.ChannelID, MessageID: msg,
+				CVE: id, Title: title, URL: s.Lead.Link, PostedAt: now})
+		}
+	}
+	partOf := func(at []int, i int) int {
+		if i < len(at) {
+			return at[i]
+		}
+		return 0 // unknown: the header
+	}
+	for i, s := range d.Stories {
+		add(s, partOf(storyParts, i))
+	}
+	for i, s := range d.Headlines {
+		add(s, partOf(headlineParts, i))
+	}
+	if len(ps) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := r.cfg.Store.RecordPostedCVEs(ctx, ps); err != nil {
+		log.Warn("record the digest's cves", "cves", len(ps), "err", err)
+	}
 }

@@ -28,10 +28,27 @@ const NotSummarized = "*Not summarized: headline and first sentences only.*"
 // shown"). Every message carries NoMentions. A story's text is sanitized with its
 // items' links, and the URLs in its items' content, as the allowed URLs.
 func DigestMessages(d news.Digest) []*discordgo.MessageSend {
-	msgs := []*discordgo.MessageSend{{Content: Truncate(digestHeader(d), MaxContent), AllowedMentions: NoMentions()}}
+	msgs, _, _ := digestLayout(d)
+	return msgs
+}
+
+// DigestStoryParts says which message of DigestMessages(d) shows each
+// story: the index of the message holding the embed of each of d.Stories
+// and the line of each of d.Headlines (-1 for a headline the list has no
+// room for).
+func DigestStoryParts(d news.Digest) (stories, headlines []int) {
+	_, stories, headlines = digestLayout(d)
+	return stories, headlines
+}
+
+// digestLayout is DigestMessages(d), and the message of each story and
+// headline (DigestStoryParts).
+func digestLayout(d news.Digest) (msgs []*discordgo.MessageSend, stories, headlines []int) {
+	msgs = []*discordgo.MessageSend{{Content: Truncate(digestHeader(d), MaxContent), AllowedMentions: NoMentions()}}
+	stories = make([]int, len(d.Stories))
 	var cur *discordgo.MessageSend
 	total := 0
-	for _, st := range d.Stories {
+	for i, st := range d.Stories {
 		e := StoryEmbed(st)
 		l := EmbedLength(e)
 		if cur == nil || len(cur.Embeds) == MaxEmbeds || total+l > MaxEmbedTotal {
@@ -41,8 +58,17 @@ func DigestMessages(d news.Digest) []*discordgo.MessageSend {
 		}
 		cur.Embeds = append(cur.Embeds, e)
 		total += l
+		stories[i] = len(msgs) - 1
 	}
-	return append(msgs, headlineMessages(d)...)
+	list, at := headlineMessages(d)
+	headlines = make([]int, len(d.Headlines))
+	for i, j := range at {
+		headlines[i] = -1
+		if j >= 0 {
+			headlines[i] = len(msgs) + j
+		}
+	}
+	return append(msgs, list...), stories, headlines
 }
 
 // DigestThreadName is the name of the discussion thread on a digest.

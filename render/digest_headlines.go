@@ -33,12 +33,16 @@ func notShown(n int) string { return fmt.Sprintf("…and %d more not shown.", n)
 // headlineMessages renders d.Headlines as at most maxHeadlineMessages
 // messages of one embed each: the first titled "…and N more:", each line a
 // story's title, outlet and link. Lines that do not fit are counted in a
-// final "…and N more not shown." line.
-func headlineMessages(d news.Digest) []*discordgo.MessageSend {
+// final "…and N more not shown." line. at is the index among msgs of each
+// headline's line, -1 for those not shown.
+func headlineMessages(d news.Digest) (msgs []*discordgo.MessageSend, at []int) {
 	if len(d.Headlines) == 0 {
-		return nil
+		return nil, nil
 	}
-	var msgs []*discordgo.MessageSend
+	at = make([]int, len(d.Headlines))
+	for i := range at {
+		at[i] = -1
+	}
 	var lines []string
 	n := 0 // runes in lines, newlines included
 	flush := func() {
@@ -61,9 +65,10 @@ func headlineMessages(d news.Digest) []*discordgo.MessageSend {
 		}
 		lines = append(lines, line)
 		n += need
+		at[i] = len(msgs)
 	}
 	flush()
-	return msgs
+	return msgs, at
 }
 
 // headlineLine is one story of the headline list for Discord: "• Title —

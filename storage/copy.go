@@ -67,6 +67,21 @@ func copyPlan() (copied []copyTable, skipped map[string]string) {
 		{name: "digest_items"}, // -> digests, items
 		{name: "digest_parts"}, // -> digests
 		{name: "deliveries"},   // -> items, digests
+		{name: "posted_cves"},
+		// Intel: all of it, EPSS's 300,000 rows too. intel_sources keeps the
+		// validators (ETag, Last-Modified) of the data copied with it; a
+		// store with the validators but not the data would be answered
+		// 304 Not Modified and stay empty until the source changes. KEV's
+		// first_seen_at and baseline say which entries were already alerted.
+		{name: "intel_sources"},
+		{name: "kev"},
+		{name: "epss"},
+		{name: "cve_records"},
+		// KEV alerts: the settings, and what each channel was sent (with
+		// in-flight claims, which lapse by themselves), so the copy neither
+		// alerts a channel twice nor forgets a channel's place in the catalog.
+		{name: "kev_alert_channels"},
+		{name: "kev_alerts"},
 	}
 	skipped = map[string]string{
 		"schema_migrations":  "both stores are migrated by Open",

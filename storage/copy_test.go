@@ -131,6 +131,39 @@ func fillCopySource(t *testing.T, s *Store, clock *testClock) {
 		t.Fatal(err)
 	}
 
+	must(s.RecordPostedCVEs(ctx, []news.PostedCVE{
+		{GuildID: copyGuild1, ChannelID: copyChannel1, MessageID: "m1", CVE: "CVE-2026-1", Title: "A story 1", URL: lead.Link, PostedAt: start},
+		{GuildID: copyGuild2, ChannelID: copyChannel2, MessageID: "m2", CVE: "CVE-2026-1", Title: "pasted", PostedAt: start},
+	}))
+	kev := news.KEVCatalog{Version: "2026.07.04", Released: start.Add(-time.Hour), Entries: []news.KEVEntry{
+		kevEntry("CVE-2026-1", "Acme", "Gateway"), kevEntry("CVE-2026-2", "Initech", "TPS"),
+	}}
+	if _, err := s.ReplaceKEV(ctx, kev, news.SourceStatus{CheckedAt: start, RefreshedAt: start, ETag: `"kev"`}); err != nil {
+		t.Fatal(err)
+	}
+	epss := news.EPSSSet{ModelVersion: "v2025.03.14", ScoreDate: day("2026-07-04"), Scores: []news.EPSSScore{
+		{CVEID: "CVE-2026-1", Probability: 0.94, Percentile: 0.998}, {CVEID: "CVE-2026-3", Probability: 0.01, Percentile: 0.2},
+	}}
+	if _, err := s.ReplaceEPSS(ctx, epss, news.SourceStatus{CheckedAt: start, RefreshedAt: start, ETag: `"epss"`}); err != nil {
+		t.Fatal(err)
+	}
+	must(s.SaveCVERecord(ctx, news.CVERecord{ID: "CVE-2026-1", Found: true, Title: "Gateway RCE", Description: "desc",
+		AdvisoryURL: "https://acme.example/adv", Source: news.SourceCNA, FetchedAt: start,
+		CVSS: &news.CVSSScore{Version: news.CVSSv31, Score: 9.8, Severity: "critical", Vector: "CVSS:3.1/AV:N", Source: news.SourceCNA}}))
+	must(s.SaveCVERecord(ctx, news.CVERecord{ID: "CVE-2026-4", Found: false, FetchedAt: start}))
+	for _, c := range []news.KEVAlertChannel{
+		{GuildID: copyGuild1, ChannelID: copyChannel1, Enabled: true, CreatedBy: "admin"},
+		{GuildID: copyGuild2, ChannelID: copyChannel2, Enabled: false},
+	} {
+		if _, err := s.SetKEVAlerts(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ClaimKEVAlerts(ctx, copyGuild1, copyChannel1, []string{"CVE-2026-1", "CVE-2026-2"}); err != nil {
+		t.Fatal(err)
+	}
+	must(s.KEVAlertsPosted(ctx, copyChannel1, []string{"CVE-2026-1"}, "m-alert"))
+
 	// The transient tables, which CopyFrom leaves out.
 	if ok, err := s.Claim(ctx, "summary:k"); err != nil || !ok {
 		t.Fatalf("Claim = %v, %v", ok, err)
@@ -218,6 +251,20 @@ func copyView(t *testing.T, s *Store, now time.Time) map[string]any {
 		items, err := s.UnseenItems(ctx, news.UnseenQuery{GuildID: copyGuild1, ChannelID: c, Now: now, Lookback: 48 * time.Hour})
 		add("UnseenItems "+c, items, err)
 	}
+	for _, g := range []string{copyGuild1, copyGuild2} {
+		ps, err := s.PostedCVEs(ctx, g, "CVE-2026-1", 0)
+		add("PostedCVEs "+g, ps, err)
+	}
+	in, err := s.CVEIntel(ctx, []string{"CVE-2026-1", "CVE-2026-2", "CVE-2026-3", "CVE-2026-4"})
+	add("CVEIntel", in, err)
+	src, err := s.IntelSources(ctx)
+	add("IntelSources", src, err)
+	for _, g := range []string{copyGuild1, copyGuild2} {
+		cs, err := s.GuildKEVAlerts(ctx, g)
+		add("GuildKEVAlerts "+g, cs, err)
+	}
+	done, err := s.KEVAlertsDone(ctx, copyChannel1, []string{"CVE-2026-1", "CVE-2026-2"})
+	add("KEVAlertsDone", done, err)
 	return view
 }
 

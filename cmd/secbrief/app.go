@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/config"
+	"github.com/secbrief/secbrief/intel"
 	"github.com/secbrief/secbrief/internal/redact"
 	"github.com/secbrief/secbrief/metrics"
 	"github.com/secbrief/secbrief/news"
-	"github.com/secbrief/secbrief/intel"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
 )

@@ -35,6 +35,7 @@ var (
 	_ commands.DigestRunner = (*digest.Runner)(nil)
 	_ commands.Scheduler    = (*digest.Scheduler)(nil)
 	_ commands.Notifier     = (*bot.DigestPoster)(nil)
+	_ commands.Intel        = (*intel.Service)(nil)
 
 	// The digest.
 	_ digest.Poller     = (*feeds.Poller)(nil)
@@ -42,6 +43,7 @@ var (
 	_ digest.Summarizer = (*summarizer.Summarizer)(nil)
 	_ digest.MergeJudge = (*summarizer.Judge)(nil)
 	_ digest.Poster     = (*bot.DigestPoster)(nil)
+	_ digest.Intel      = (*intel.Service)(nil)
 
 	// The bot.
 	_ bot.Handler  = (*commands.Table)(nil)

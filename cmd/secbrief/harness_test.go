@@ -153,7 +153,7 @@ func newHarness(t testing.TB) *harness {
 	cfg.Discord.APIBaseURL = h.dc.URL()
 	cfg.Discord.GuildID = h.dc.GuildID()
 	cfg.Log.Level = "debug"
-	cfg.Feeds.Defaults = nil // tests never reach the real feeds
+	cfg.Feeds.Defaults = nil  // tests never reach the real feeds
 	cfg.Intel.Enabled = false // nor CISA, FIRST, CVE Services or NVD: a test serves them to enable it
 	h.cfg = cfg
 	h.llm.SetResponder(func(r fakellm.Request) fakellm.Response {

@@ -61,6 +61,7 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 		}
 	}()
 	defer func() { cancel(); <-intelDone }()
+	defer a.runKEVAlerts(ctx, bot.NewDigestPoster(b.Session(), a.log))()
 	ran := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
@@ -80,6 +81,16 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 	<-started
 	dg.stop()
 	return err
+}
+
+// commandIntel is the vulnerability data the commands show: none when
+// intel.enabled is false, so /cve says it is turned off rather than that
+// nothing was loaded.
+func (a *app) commandIntel() commands.Intel {
+	if !a.cfg.Intel.Enabled {
+		return nil
+	}
+	return a.intel
 }
 
 // newBot builds the Discord session, the command table with the admin
@@ -102,7 +113,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	poster := bot.NewDigestPoster(session, a.log)
 	dg := a.newDigests(poster, poster.Notify)
 	admin := commands.NewAdmin(a.store, dg.runner, dg.scheduler, a.discoverer(), poster,
-		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, a.log)
+		a.withKEVAlerts(commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, poster), a.log)
 	l := a.cfg.Limits
 	table := commands.New(a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
@@ -112,7 +123,9 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
 		GuildDailyTokens:    int(l.GuildDailyTokens),
-		Intel:               a.intel,
+		Intel:               a.commandIntel(),
+		KEVRefresh:          a.cfg.Intel.KEVRefresh.Duration(),
+		EPSSRefresh:         a.cfg.Intel.EPSSRefresh.Duration(),
 	}, a.log, admin.Commands()...)
 	return bot.New(session, table, opts, a.log), dg, nil
 }
