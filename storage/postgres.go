@@ -79,12 +79,14 @@ func OpenPostgres(ctx context.Context, dsn string, logger *slog.Logger, opts ...
 	// checks only connections idle for a second.
 	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
 	target := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
-	// A connection the server or the network dropped is closed by the pool
-	// and a new one made on demand; say so, once per loss and recovery.
+	// A connection the server or the network dropped (or that a cancelled
+	// query ended: pgx cannot tell the two apart here) is closed by the
+	// pool and a new one made on demand; say so, once per loss and
+	// recovery. Info, not a warning: shutting down cancels queries too.
 	var lost atomic.Bool
 	cfg.BeforeClose = func(c *pgx.Conn) {
 		if c.PgConn().IsClosed() && lost.CompareAndSwap(false, true) {
-			s.logger.Warn("lost a connection to PostgreSQL; reconnecting", "database", target)
+			s.logger.Info("lost a connection to PostgreSQL (dropped, or its query cancelled); reconnecting on demand", "database", target)
 		}
 	}
 	cfg.AfterConnect = func(ctx context.Context, _ *pgx.Conn) error {
