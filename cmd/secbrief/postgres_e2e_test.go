@@ -382,7 +382,7 @@ func TestPostgresConnectionCutMidRun(t *testing.T) {
 	h.waitFor("every shard logged the loss and the reconnect", 30*time.Second, func() bool {
 		for i := range n {
 			log := set.log(i)
-			lost := strings.Index(log, "lost a connection to PostgreSQL; reconnecting")
+			lost := strings.Index(log, "lost a connection to PostgreSQL")
 			back := strings.LastIndex(log, "reconnected to PostgreSQL")
 			if lost < 0 || back < lost {
 				return false
