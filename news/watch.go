@@ -63,10 +63,20 @@ func WatchTermKey(term string) string {
 	return strings.Map(FoldRune, NormalizeWatchTerm(term))
 }
 
-// FoldRune is r in the case watch terms are compared in: lower case after
+// FoldRune is r as watch terms are compared: letters in lower case after
 // upper case, so that letters with several lower forms (ſ and s, ς and σ,
-// the Kelvin sign and k) compare equal.
+// the Kelvin sign and k) compare equal, and every dash (Unicode Pd: the
+// non-breaking hyphen some sites write CVE ids with, en dashes) as '-'.
 func FoldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	if unicode.Is(unicode.Pd, r) {
+		return '-'
+	}
 	return unicode.ToLower(unicode.ToUpper(r))
 }
 
