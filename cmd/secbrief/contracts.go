@@ -10,6 +10,7 @@ import (
 	"github.com/secbrief/secbrief/metrics"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
+	"github.com/secbrief/secbrief/watchalert"
 )
 
 // The concrete types main passes satisfy the interfaces their consumers
@@ -46,4 +47,12 @@ var (
 	// The bot.
 	_ bot.Handler  = (*commands.Table)(nil)
 	_ bot.Observer = (*metrics.Metrics)(nil)
+
+	// The watch alerts.
+	_ watchalert.Store      = (*storage.Store)(nil)
+	_ watchalert.Poster     = (*bot.DigestPoster)(nil)
+	_ watchalert.Summarizer = (*summarizer.Summarizer)(nil)
+	_ watchalert.Fetcher    = (*article.Fetcher)(nil)
+	_ watchalert.Intel      = (*intel.Service)(nil)
+	_ digest.Watched        = (*digests)(nil)
 )

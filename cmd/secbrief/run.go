@@ -93,6 +93,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	}
 	poster := bot.NewDigestPoster(session, a.log)
 	dg := a.newDigests(poster, poster.Notify)
+	dg.alerts = a.newWatchAlerts(poster) // watch.go
 	admin := commands.NewAdmin(a.store, dg.runner, dg.scheduler, a.discoverer(), poster,
 		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, a.log)
 	l := a.cfg.Limits
