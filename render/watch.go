@@ -51,15 +51,17 @@ func WatchAlertMessage(ws news.WatchedStory) *discordgo.MessageSend {
 }
 
 // WatchBatchMessage is the one message of a channel's alerts held past its
-// hourly cap: a line per story (its linked headline, outlet and the terms
-// it matched), the roles of all their watches mentioned once each, and
+// hourly cap: the terms matched, a line per story (its linked headline,
+// outlet and the terms it matched), the roles of all their watches mentioned once each, and
 // allowed_mentions parse [] with those roles alone.
 func WatchBatchMessage(stories []news.WatchedStory) *discordgo.MessageSend {
 	var lines []string
 	var roles []string
+	var all []news.WatchMatch
 	seen := map[string]bool{}
 	for _, ws := range stories {
 		lines = append(lines, "• "+batchLine(ws))
+		all = append(all, ws.Matches...)
 		for _, r := range WatchRoles(ws) {
 			if !seen[r] {
 				seen[r] = true
@@ -80,7 +82,7 @@ func WatchBatchMessage(stories []news.WatchedStory) *discordgo.MessageSend {
 		Color:       ColorInfo,
 	}
 	fitEmbed(e, MaxEmbedTotal)
-	content := fmt.Sprintf("🔔 **Watchlist** · %d more %s matched this channel's watches (alerts past the hourly cap come together).", n, noun)
+	content := fmt.Sprintf("🔔 **Watchlist** · %d more %s matched %s (alerts past the hourly cap come together).", n, noun, termList(all))
 	return &discordgo.MessageSend{
 		Content:         watchContent(content, roles),
 		Embeds:          []*discordgo.MessageEmbed{e},
