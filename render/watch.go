@@ -163,15 +163,18 @@ func matchLine(m news.WatchMatch) string {
 	return line
 }
 
-// batchLine is one story of a batch: its linked headline, its outlet and
-// the terms it matched.
+// batchLine is one story of a batch, as a digest lists a headline: its
+// headline, outlet and link shown in full (never a masked link), then the
+// terms it matched.
 func batchLine(ws news.WatchedStory) string {
 	st := ws.Story
-	title := escapeMarkdown(Truncate(storyHeadline(st, nil), 200))
-	if u := webURL(st.Lead.Link); u != "" {
-		title = "[" + title + "](" + u + ")"
+	allowed := URLsFrom("", st.Lead.Link)
+	line := escapeMarkdown(Truncate(storyHeadline(st, allowed), headlineTitleRunes)) + " — " +
+		escapeMarkdown(Truncate(outlet(st.Lead, allowed), 60))
+	if u := webURL(st.Lead.Link); u != "" && runeLen(u) <= headlineURLRunes {
+		line += ": " + oneLine(Sanitize(u, allowed))
 	}
-	return title + " · " + escapeMarkdown(outlet(st.Lead, nil)) + " · " + termList(ws.Matches)
+	return line + " · " + termList(ws.Matches)
 }
 
 // snippet is text around [start, end) with the span in bold and the rest

@@ -149,8 +149,11 @@ func TestWatchBatchMessage(t *testing.T) {
 	}
 
 	one := WatchBatchMessage(stories[:1])
-	if !strings.Contains(one.Embeds[0].Description, "[Story 0 about Ivanti") || !strings.Contains(one.Embeds[0].Description, "](https://outlet.example/story)") {
-		t.Errorf("batch line does not link the headline: %q", one.Embeds[0].Description)
+	if d := one.Embeds[0].Description; !strings.Contains(d, "• Story 0 about Ivanti") || !strings.Contains(d, "— Outlet: https://outlet.example/story · **Ivanti**") {
+		t.Errorf("batch line does not show the headline, outlet, link and term: %q", d)
+	}
+	if err := CheckTextSafe(one.Embeds[0].Description); err != nil {
+		t.Errorf("batch line unsafe (a masked link?): %v", err)
 	}
 }
 
@@ -176,4 +179,46 @@ func TestWatchAlertMessageLimits(t *testing.T) {
 		}
 	}
 	var _ *discordgo.MessageSend = msg
+}
+
+// FuzzWatchAlert checks the alert and batch messages on arbitrary feed
+// text and terms: within Discord's limits, and safe (no live mention, no
+// masked link) once the role mentions the watches asked for are taken out;
+// allowed_mentions is parse [] with those roles alone.
+func FuzzWatchAlert(f *testing.F) {
+	f.Add("Critical flaw in Ivanti exploited", "Ivanti", "text @everyone <@1> [x](https://evil.example)", "123", 17, 23)
+	f.Add("@here **bold** [a](b) Ivanti_", "**", "", "everyone", 6, 8)
+	f.Add("", "", "", "", 0, 0)
+	f.Add("\xff\u202e<@&5>", "<@&5>", "\u200b", "5", 3, 8)
+	f.Fuzz(func(t *testing.T, title, term, content, role string, start, end int) {
+		ws := news.WatchedStory{
+			Story: news.Story{Lead: news.Item{ID: "1", FeedTitle: content, Title: title, Link: "https://outlet.example/" + term,
+				Content: strings.Repeat(content, 1+3000/(len(content)+1))}},
+			Matches: []news.WatchMatch{
+				{Term: term, RoleID: role, Field: "title", Text: title, Start: start, End: end},
+				{Term: content, RoleID: "42", Field: "text", Text: content, Start: end, End: start + end},
+			},
+		}
+		for _, msg := range []*discordgo.MessageSend{WatchAlertMessage(ws), WatchBatchMessage([]news.WatchedStory{ws, ws})} {
+			if err := CheckLimits(msg); err != nil {
+				t.Fatal(err)
+			}
+			want := WatchRoles(ws)
+			am := msg.AllowedMentions
+			if am == nil || am.Parse == nil || len(am.Parse) != 0 || len(am.Users) != 0 || !slices.Equal(am.Roles, want) {
+				t.Fatalf("allowed_mentions %+v, want parse [] roles %v", am, want)
+			}
+			plain := *msg
+			for _, r := range want {
+				if strings.Count(plain.Content, "<@&"+r+">") != 1 {
+					t.Fatalf("role %s not mentioned once in %q", r, plain.Content)
+				}
+				plain.Content = strings.Replace(plain.Content, "<@&"+r+">", "", 1)
+			}
+			plain.AllowedMentions = NoMentions()
+			if err := CheckSafe(&plain); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
