@@ -3,9 +3,9 @@ package watch
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/secbrief/secbrief/news"
 )
@@ -63,7 +63,7 @@ func benchDocs(r *rand.Rand, n int, ws []news.Watch) []Doc {
 	for i := range docs {
 		d := Doc{Title: sentence(12), Text: sentence(200),
 			Affected: []string{sentence(2), sentence(3)}, CVEs: []string{fmt.Sprintf("CVE-2025-%05d", r.IntN(99999))}}
-		if i%20 == 0 {
+		if i%20 == 0 && len(ws) > 0 {
 			d.Text += ". " + ws[r.IntN(len(ws))].Term + " is affected."
 		}
 		docs[i] = d
@@ -115,23 +115,31 @@ func BenchmarkNewIndex(b *testing.B) {
 	}
 }
 
-// TestMatchAllBudget checks the figure loosely in every test run
-// (the benchmark measures it): 10 000 terms of 1 000 guilds against 1 000
-// items. The bound is 10 times the target, for loaded and race-instrumented
-// machines; a matcher looping over terms × items takes minutes.
-func TestMatchAllBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
-	r := rand.New(rand.NewPCG(7, 11))
-	ws := benchWatches(r, 10000, 1000)
-	docs := benchDocs(r, 1000, ws)
+// TestMatchAllAtScale: with the benchmark's many guilds and terms, each
+// item that names a term hits that term's watch, in its guild, and the
+// hits of MatchAll are Match's of each guild. (Its speed is the
+// benchmark's to measure: a timing bound here would fail on a loaded
+// machine.)
+func TestMatchAllAtScale(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	ws := benchWatches(r, 2000, 200)
 	x := NewIndex(ws)
-	start := time.Now()
-	for _, d := range docs {
-		x.MatchAll(d)
-	}
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("matching 1000 items against 10000 terms took %s", took)
+	docs := benchDocs(r, 200, nil)
+	for i := range docs {
+		w := ws[r.IntN(len(ws))]
+		docs[i].Text += " " + strings.ToUpper(w.Term) + "."
+		all := x.MatchAll(docs[i])
+		found := false
+		for _, h := range all[w.GuildID] {
+			found = found || h.Watch.ID == w.ID
+		}
+		if !found {
+			t.Fatalf("item %d names %q: MatchAll = %+v", i, w.Term, all)
+		}
+		for g, hs := range all {
+			if got := x.Match(g, docs[i]); !reflect.DeepEqual(got, hs) {
+				t.Fatalf("Match(%s) = %+v, MatchAll has %+v", g, got, hs)
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package watch
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/secbrief/secbrief/news"
@@ -153,4 +154,23 @@ func TestEmptyIndex(t *testing.T) {
 			t.Errorf("empty index matched or counted: %+v", x)
 		}
 	}
+}
+
+// TestMatchConcurrent: an index is read-only once built; many goroutines
+// match with it at once (run with -race).
+func TestMatchConcurrent(t *testing.T) {
+	x := NewIndex(watches("Fortinet", "FortiOS", "CVE-2024-21762"))
+	d := Doc{Title: "Fortinet FortiOS flaw CVE-2024-21762 exploited"}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				if hs := x.Match("g1", d); len(hs) != 3 {
+					t.Errorf("%d hits, want 3", len(hs))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

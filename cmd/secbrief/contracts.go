@@ -21,6 +21,9 @@ var (
 	// The store, for every package that keeps something.
 	_ commands.Store      = (*storage.Store)(nil)
 	_ commands.AdminStore = (*storage.Store)(nil)
+	_ commands.WatchStore = (*storage.Store)(nil)
+	_ commands.KEVCatalog = (*storage.Store)(nil)
+	_ commands.KEVCatalog = (*intel.Service)(nil)
 	_ feeds.Store         = (*storage.Store)(nil)
 	_ digest.Store        = (*storage.Store)(nil)
 	_ summarizer.Cache    = (*storage.Store)(nil)

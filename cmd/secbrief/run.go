@@ -96,6 +96,9 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	dg.alerts = a.newWatchAlerts(poster) // watch.go
 	admin := commands.NewAdmin(a.store, dg.runner, dg.scheduler, a.discoverer(), poster,
 		commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, a.log)
+	// KEV suggestions come from the catalog in the store, which the intel
+	// refresh fills (empty while intel is off).
+	watches := commands.NewWatches(a.store, commands.WatchOptions{MaxTermsPerGuild: a.cfg.Watch.MaxTermsPerGuild, KEV: a.store}, a.log)
 	l := a.cfg.Limits
 	table := commands.New(a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
@@ -105,6 +108,6 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		AskPerUserPerMinute: l.AskPerUserPerMinute,
 		ThreadTurnsPerHour:  l.ThreadTurnsPerHour,
 		GuildDailyTokens:    int(l.GuildDailyTokens),
-	}, a.log, admin.Commands()...)
+	}, a.log, append(admin.Commands(), watches.Commands()...)...)
 	return bot.New(session, table, opts, a.log), dg, nil
 }
