@@ -90,13 +90,14 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 			t.Fatalf("/feeds add %s: %+v", u, got)
 		}
 	}
-	for _, w := range []news.Watch{
-		{GuildID: guildID, ChannelID: alerts, Term: "Acme Gateway", RoleID: role},
-		{GuildID: guildID, ChannelID: general, Term: "Zorvex"},
-	} {
-		if _, err := h.app.store.AddWatch(ctx, w, 0); err != nil {
-			t.Fatal(err)
-		}
+	// The role's watch straight in the store (the fake Discord resolves no
+	// role options); the other by /watch add in the channel it alerts.
+	if _, err := h.app.store.AddWatch(ctx, news.Watch{GuildID: guildID, ChannelID: alerts, Term: "Acme Gateway", RoleID: role}, 0); err != nil {
+		t.Fatal(err)
+	}
+	add := admin(fakediscord.SlashCommand("watch", fakediscord.SubcommandOption("add", fakediscord.StringOption("term", "Zorvex"))))
+	if got := finalText(h.settled(h.dispatch(add))); !strings.Contains(got.text, "Watching") {
+		t.Fatalf("/watch add: %+v", got)
 	}
 	before := len(h.dc.Messages(general))
 
