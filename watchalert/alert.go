@@ -1,6 +1,7 @@
 package watchalert
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -91,19 +92,9 @@ func byChannel(hits []watch.Hit) map[string][]watch.Hit {
 		out[h.Watch.ChannelID] = append(out[h.Watch.ChannelID], h)
 	}
 	for _, hs := range out {
-		slices.SortStableFunc(hs, func(x, y watch.Hit) int { return compareInt64(x.Watch.ID, y.Watch.ID) })
+		slices.SortStableFunc(hs, func(x, y watch.Hit) int { return cmp.Compare(x.Watch.ID, y.Watch.ID) })
 	}
 	return out
-}
-
-func compareInt64(x, y int64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // alert announces c's story in c's channel unless the channel was alerted
