@@ -64,8 +64,14 @@ func (a *Alerter) OnNewItems(ctx context.Context, feedURL string, items []news.I
 			if !subscribed[guildID] {
 				continue
 			}
+			// One story per guild, whatever its channels.
+			st, key, err := a.story(ctx, guildID, it)
+			if err != nil {
+				log.ErrorContext(ctx, "watch alert: story", "guild_id", guildID, "item_id", it.ID, "err", err)
+				continue
+			}
 			for channelID, hs := range byChannel(hits) {
-				a.alert(ctx, candidate{guildID: guildID, channelID: channelID, item: it, doc: doc, hits: hs})
+				a.alert(ctx, candidate{guildID: guildID, channelID: channelID, item: it, doc: doc, hits: hs, story: st, key: key})
 			}
 		}
 	}
@@ -77,6 +83,9 @@ type candidate struct {
 	item               news.Item
 	doc                itemDoc
 	hits               []watch.Hit
+	// story is the item's story in the guild, key its story key.
+	story news.Story
+	key   string
 }
 
 // byChannel groups hits by their watch's channel, one hit per watch (the
@@ -98,19 +107,15 @@ func byChannel(hits []watch.Hit) map[string][]watch.Hit {
 }
 
 // alert announces c's story in c's channel unless the channel was alerted
-// about the story before: it builds the story, drops the watches whose
+// about the story before: it drops the watches whose
 // kev_only or min_severity the story fails, summarizes it when it is to be
 // posted on its own (or a watch needs its severity), claims the alert and
 // posts it, or holds it for the hourly batch when the channel is past its
 // cap.
 func (a *Alerter) alert(ctx context.Context, c candidate) {
-	log := a.log.With("guild_id", c.guildID, "channel_id", c.channelID, "feed_url", c.item.FeedURL, "item_id", c.item.ID)
-	st, key, err := a.story(ctx, c.guildID, c.item)
-	if err != nil {
-		log.ErrorContext(ctx, "watch alert: story", "err", err)
-		return
-	}
-	log = log.With("story_key", key)
+	st, key := c.story, c.key
+	log := a.log.With("guild_id", c.guildID, "channel_id", c.channelID, "feed_url", c.item.FeedURL, "item_id", c.item.ID,
+		"story_key", key)
 	if _, err := a.cfg.Store.WatchAlert(ctx, c.channelID, key); err == nil {
 		log.DebugContext(ctx, "watch alert: story already alerted in the channel")
 		return
