@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/secbrief/secbrief/bot"
+	"github.com/secbrief/secbrief/config"
 	"github.com/secbrief/secbrief/internal/fakediscord"
 	"github.com/secbrief/secbrief/news"
 )
@@ -29,9 +30,9 @@ func watchFeed(h *harness, title string, items ...[2]string) string {
 	return b.String()
 }
 
-// pollAgain makes the feeds due as feeds polled before (so their new
-// items are news) and polls them with h's poller.
-func (h *harness) pollAgain(urls ...string) {
+// setPolled records the feeds as polled an hour ago (so their new items
+// are news, not a first poll's past) and due at next.
+func (h *harness) setPolled(next time.Time, urls ...string) {
 	h.t.Helper()
 	ctx := context.Background()
 	for _, u := range urls {
@@ -39,14 +40,29 @@ func (h *harness) pollAgain(urls ...string) {
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		st.LastPolledAt, st.NextPollAt = time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)
+		st.LastPolledAt, st.NextPollAt = time.Now().Add(-time.Hour), next
 		if err := h.app.store.SaveFeedState(ctx, st); err != nil {
 			h.t.Fatal(err)
 		}
 	}
-	if _, err := h.dg.poller.PollDue(ctx); err != nil {
-		h.t.Fatal(err)
-	}
+}
+
+// pollUntil polls the feeds, due at once, until done holds. The bot's own
+// poller may poll them first (its first round starts when it is ready),
+// or have a poll of them in flight that a poll joins: either way the
+// next try, or that poller, gets the new items.
+func (h *harness) pollUntil(what string, done func() bool, urls ...string) {
+	h.t.Helper()
+	h.wait(what, func() bool {
+		if done() {
+			return true
+		}
+		h.setPolled(time.Now().Add(-time.Minute), urls...)
+		if _, err := h.dg.poller.PollDue(context.Background()); err != nil {
+			h.t.Error(err)
+		}
+		return done()
+	})
 }
 
 // checkRolePing fails unless m pings exactly role (parse [], roles [role],
@@ -75,6 +91,7 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.cfg.Watch.MaxAlertsPerHour = 2
+	h.cfg.Feeds.PollInterval = config.Duration(time.Hour) // the bot's poller polls once, at start
 	h.start()
 	ctx := context.Background()
 	guildID := h.dc.GuildID()
@@ -100,6 +117,35 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 		t.Fatalf("/watch add: %+v", got)
 	}
 	before := len(h.dc.Messages(general))
+	// Each feed's first poll (by the bot's poller, whose first round runs
+	// when it is ready, or by ours) stores its past; what comes next is
+	// news.
+	h.wait("the feeds' first polls", func() bool {
+		polled := func() bool {
+			for _, u := range []string{feedA, feedB} {
+				if st, err := h.app.store.FeedState(ctx, u); err != nil || st.LastPolledAt.IsZero() {
+					return false
+				}
+			}
+			return true
+		}
+		if polled() {
+			return true
+		}
+		if _, err := h.dg.poller.PollDue(ctx); err != nil {
+			t.Error(err)
+		}
+		return polled()
+	})
+	stored := func(feed, path string) func() bool {
+		return func() bool {
+			items, err := h.app.store.FeedItems(ctx, feed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return slices.ContainsFunc(items, func(it news.Item) bool { return it.Link == h.site.URL+path })
+		}
+	}
 
 	// A watched term in a new item of feed A: one alert in the watch's
 	// channel, pinging its role alone; the unwatched item alerts nothing.
@@ -107,7 +153,7 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 		[2]string{"Acme Gateway flaw CVE-2026-12345 exploited in the wild", "/advisory"},
 		[2]string{"Widget Corp discloses a data breach", "/widget"},
 		[2]string{"Globex earnings beat estimates", "/globex"}))
-	h.pollAgain(feedA)
+	h.pollUntil("the Acme alert", func() bool { return len(h.dc.Messages(alerts)) > 0 }, feedA)
 	got := h.dc.Messages(alerts)
 	if len(got) != 1 {
 		t.Fatalf("%d messages in the watch channel, want 1 alert", len(got))
@@ -137,7 +183,7 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 	h.site.serve("/watch-b.xml", "application/rss+xml", watchFeed(h, "Outlet B",
 		[2]string{"Attackers hit CVE-2026-12345 in Acme Gateway appliances", "/advisory-copy"},
 		[2]string{"Initech moves offices", "/initech"}))
-	h.pollAgain(feedB)
+	h.pollUntil("feed B's Acme item stored", stored(feedB, "/advisory-copy"), feedB)
 	if n := len(h.dc.Messages(alerts)); n != 1 {
 		t.Fatalf("%d messages after a second outlet of the story, want 1", n)
 	}
@@ -145,11 +191,11 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 	// A restart: the same new items handed over again alert nothing.
 	h.stop()
 	h.start()
-	stored, err := h.app.store.FeedItems(ctx, feedA)
+	items, err := h.app.store.FeedItems(ctx, feedA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.dg.alerts.OnNewItems(ctx, feedA, stored)
+	h.dg.alerts.OnNewItems(ctx, feedA, items)
 	if n := len(h.dc.Messages(alerts)); n != 1 {
 		t.Fatalf("%d messages after a restart, want 1", n)
 	}
@@ -169,31 +215,6 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 	h.site.serve("/watch-a.xml", "application/rss+xml", watchFeed(h, "Outlet A",
 		[2]string{"Zorvex router backdoor found by Initech", "/zorvex-1"},
 		[2]string{"Acme Gateway flaw CVE-2026-12345 exploited in the wild", "/advisory"}))
-	st, err := h.app.store.FeedState(ctx, feedA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.NextPollAt = time.Now().Add(-time.Minute)
-	if err := h.app.store.SaveFeedState(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for _, p := range []*digests{h.dg, dg2} {
-		wg.Go(func() {
-			if _, err := p.poller.PollDue(ctx); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	wg.Wait()
-	stored, err = h.app.store.FeedItems(ctx, feedA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []*digests{h.dg, dg2} {
-		wg.Go(func() { p.alerts.OnNewItems(ctx, feedA, stored) })
-	}
-	wg.Wait()
 	zorvex := func() []fakediscord.Message {
 		var out []fakediscord.Message
 		for _, m := range h.dc.Messages(general)[before:] {
@@ -203,6 +224,26 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 		}
 		return out
 	}
+	h.setPolled(time.Now().Add(-time.Minute), feedA)
+	var wg sync.WaitGroup
+	for _, p := range []*digests{h.dg, dg2} {
+		wg.Go(func() {
+			if _, err := p.poller.PollDue(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// One of them (or the bot's own poller) polled the feed.
+	h.wait("the Zorvex alert", func() bool { return len(zorvex()) > 0 })
+	items, err = h.app.store.FeedItems(ctx, feedA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*digests{h.dg, dg2} {
+		wg.Go(func() { p.alerts.OnNewItems(ctx, feedA, items) })
+	}
+	wg.Wait()
 	if got := zorvex(); len(got) != 1 {
 		t.Fatalf("%d Zorvex alerts from two processes, want 1", len(got))
 	} else {
@@ -214,13 +255,16 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 	h.site.serve("/watch-a.xml", "application/rss+xml", watchFeed(h, "Outlet A",
 		[2]string{"Globex sues Zorvex over patents", "/zorvex-2"},
 		[2]string{"Zorvex Cloud console outage hits Umbrella", "/zorvex-3"}))
-	h.pollAgain(feedA)
-	if got := zorvex(); len(got) != 2 {
-		t.Fatalf("%d Zorvex alerts, want 2: the third is past the hourly cap", len(got))
+	heldCount := func() int {
+		held, err := h.app.store.HeldWatchAlerts(ctx, general)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(held)
 	}
-	held, err := h.app.store.HeldWatchAlerts(ctx, general)
-	if err != nil || len(held) != 1 {
-		t.Fatalf("held alerts %+v, %v; want 1", held, err)
+	h.pollUntil("the third Zorvex story held", func() bool { return heldCount() > 0 }, feedA)
+	if got, held := len(zorvex()), heldCount(); got != 2 || held != 1 {
+		t.Fatalf("%d Zorvex alerts and %d held, want 2 and 1: the third is past the hourly cap", got, held)
 	}
 	late := h.app.newWatchAlertsAt(bot.NewDigestPoster(h.dc.NewSession(t), logger), func() time.Time { return time.Now().Add(61 * time.Minute) })
 	if err := late.FlushBatches(ctx); err != nil {
@@ -233,6 +277,9 @@ func TestWatchAlertsEndToEnd(t *testing.T) {
 	checkRolePing(t, got[2], "")
 	if err := late.FlushBatches(ctx); err != nil || len(zorvex()) != 3 {
 		t.Errorf("a second flush posted again (%v)", err)
+	}
+	if n := len(h.dc.Messages(alerts)); n != 1 {
+		t.Errorf("%d messages in the Acme watch's channel in the end, want its one alert", n)
 	}
 	h.checkLogs()
 }
