@@ -10,6 +10,7 @@ import (
 	"github.com/secbrief/secbrief/metrics"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
+	"github.com/secbrief/secbrief/watch"
 	"github.com/secbrief/secbrief/watchalert"
 )
 
@@ -32,6 +33,7 @@ var (
 	_ summarizer.Budget   = meteredCache{} // and reserves through the metered settle
 	_ metrics.Pinger      = (*storage.Store)(nil)
 	_ intel.Store         = (*storage.Store)(nil)
+	_ watch.Source        = (*storage.Store)(nil)
 
 	// The commands.
 	_ commands.Summarizer   = (*summarizer.Summarizer)(nil)
