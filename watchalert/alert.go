@@ -33,12 +33,12 @@ func (a *Alerter) OnNewItems(ctx context.Context, feedURL string, items []news.I
 		return
 	}
 	log := a.log.With("feed_url", feedURL)
-	idx, byGuild, err := a.index(ctx)
+	idx, err := a.live.Index(ctx)
 	if err != nil {
+		// The previous index, if any, still matches.
 		log.ErrorContext(ctx, "watch alerts: load watches", "err", err)
-		return
 	}
-	if len(byGuild) == 0 {
+	if idx == nil || idx.Len() == 0 {
 		return
 	}
 	guilds, err := a.cfg.Store.FeedGuilds(ctx, feedURL)
@@ -48,9 +48,7 @@ func (a *Alerter) OnNewItems(ctx context.Context, feedURL string, items []news.I
 	}
 	subscribed := map[string]bool{}
 	for _, g := range guilds {
-		if len(byGuild[g]) > 0 {
-			subscribed[g] = true
-		}
+		subscribed[g] = true
 	}
 	if len(subscribed) == 0 {
 		return

@@ -14,7 +14,6 @@ package watchalert
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/secbrief/secbrief/news"
@@ -26,10 +25,8 @@ import (
 type Store interface {
 	// FeedGuilds lists the guilds subscribed to a feed.
 	FeedGuilds(ctx context.Context, feedURL string) ([]string, error)
-	// AllWatches and WatchesChanged keep the index current: the number
-	// WatchesChanged returns moves whenever any process changes a watch.
-	AllWatches(ctx context.Context) ([]news.Watch, error)
-	WatchesChanged(ctx context.Context) (int64, error)
+	// AllWatches and WatchesChanged keep the index current (watch.Live).
+	watch.Source
 	// RecentGuildItems lists a guild's items first stored since a time,
 	// oldest first (at most limit, the newest).
 	RecentGuildItems(ctx context.Context, guildID string, since time.Time, limit int) ([]news.Item, error)
@@ -139,14 +136,9 @@ type Config struct {
 // Alerter sends watch alerts. It is safe for concurrent use (the poller
 // calls OnNewItems from its workers).
 type Alerter struct {
-	cfg Config
-	log *slog.Logger
-
-	mu      sync.Mutex
-	idx     *watch.Index
-	version int64
-	loaded  bool
-	byGuild map[string][]news.Watch
+	cfg  Config
+	log  *slog.Logger
+	live *watch.Live // the index of every watch, rebuilt when one changes
 }
 
 // New returns an Alerter for cfg, with defaults for zero fields.
@@ -188,35 +180,5 @@ func New(cfg Config) *Alerter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Alerter{cfg: cfg, log: log}
-}
-
-// index returns the index of every watch, rebuilt when a process changed
-// a watch since it was built.
-func (a *Alerter) index(ctx context.Context) (*watch.Index, map[string][]news.Watch, error) {
-	v, err := a.cfg.Store.WatchesChanged(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	a.mu.Lock()
-	if a.loaded && v == a.version {
-		defer a.mu.Unlock()
-		return a.idx, a.byGuild, nil
-	}
-	a.mu.Unlock()
-	// The version was read before the watches: a change made while they
-	// load moves it again, and the next call reloads.
-	ws, err := a.cfg.Store.AllWatches(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	idx := watch.NewIndex(ws)
-	byGuild := map[string][]news.Watch{}
-	for _, w := range ws {
-		byGuild[w.GuildID] = append(byGuild[w.GuildID], w)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.idx, a.byGuild, a.version, a.loaded = idx, byGuild, v, true
-	return idx, byGuild, nil
+	return &Alerter{cfg: cfg, log: log, live: watch.NewLive(cfg.Store)}
 }

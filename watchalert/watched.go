@@ -12,14 +12,13 @@ import (
 // titles or texts, its CVE ids, or its summary's affected products (a
 // digest puts watched stories first, digest.Config.Watched). kev_only and
 // min_severity do not apply: they decide alerts, not a digest's order. A
-// failure to load the watches is logged and counts as not watched.
+// failure to load the watches is logged; the last index loaded answers.
 func (a *Alerter) Watched(ctx context.Context, guildID string, st news.Story) bool {
-	idx, byGuild, err := a.index(ctx)
+	idx, err := a.live.Index(ctx)
 	if err != nil {
 		a.log.WarnContext(ctx, "watched stories: load watches", "err", err)
-		return false
 	}
-	if len(byGuild[guildID]) == 0 {
+	if idx == nil || idx.Len() == 0 {
 		return false
 	}
 	for _, it := range append([]news.Item{st.Lead}, st.Others...) {
@@ -28,7 +27,7 @@ func (a *Alerter) Watched(ctx context.Context, guildID string, st news.Story) bo
 			d.Affected = st.Summary.Affected
 			d.CVEs = append(d.CVEs, digest.CVEs(st.Summary.CVEs...)...)
 		}
-		if len(idx.MatchAll(d)[guildID]) > 0 {
+		if len(idx.Match(guildID, d)) > 0 {
 			return true
 		}
 	}
