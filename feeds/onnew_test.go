@@ -113,3 +113,25 @@ func TestOnNewItemsItemsCarryTheirFeed(t *testing.T) {
 		t.Fatalf("told %+v, want the one item with its feed URL and title", got)
 	}
 }
+
+func TestOnNewItemsNotToldWhenStoringFails(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(tinyFeed(r.URL.Path))
+	}))
+	defer srv.Close()
+	feed := srv.URL + "/a"
+	clock := &fakeClock{t: pollT0}
+	store := newMemStore(feed)
+	st := store.state(feed)
+	st.LastPolledAt = pollT0.Add(-DefaultPollInterval)
+	store.states[feed] = st
+	store.addErr = fmt.Errorf("disk full")
+	var told newItems
+	p, _ := testPoller(t, store, clock, Options{OnNewItems: told.observe})
+	if _, err := p.PollFeeds(context.Background(), []string{feed}); err != nil {
+		t.Fatal(err)
+	}
+	if got := told.take(feed); len(got) != 0 {
+		t.Fatalf("told %v though nothing was stored", got)
+	}
+}

@@ -421,3 +421,26 @@ func TestWatched(t *testing.T) {
 		}
 	}
 }
+
+func TestStoryKeyIsItsFirstItem(t *testing.T) {
+	e := newEnv(t)
+	e.watch(news.Watch{ChannelID: chanA, Term: "backdoor"})
+	a := e.alerter(nil, Config{})
+	// The story's first outlet does not name the term; the second does
+	// and alerts; the third, linked to both, stays quiet.
+	e.poll(a, feedA, item("1", "Zorvex routers CVE-2026-5555 patched"))
+	e.clock.Advance(time.Minute)
+	e.poll(a, feedB, item("2", "Zorvex backdoor CVE-2026-5555 found"))
+	e.clock.Advance(time.Minute)
+	e.poll(a, feedC, item("3", "Zorvex backdoor CVE-2026-5555: what to do"))
+	posts := e.post.Posts()
+	if len(posts) != 1 || posts[0].stories[0].Story.Lead.ID != "2" {
+		t.Fatalf("posts %+v, want one alert, for item 2", posts)
+	}
+	if others := posts[0].stories[0].Story.Others; len(others) != 1 || others[0].ID != "1" {
+		t.Errorf("alert's other outlets %+v, want item 1", others)
+	}
+	if _, err := e.store.WatchAlert(context.Background(), chanA, storyKey(news.Item{FeedURL: feedA, ID: "1"})); err != nil {
+		t.Errorf("alert not keyed by the story's first item: %v", err)
+	}
+}
