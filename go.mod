@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	codeberg.org/readeck/go-readability/v2 v2.1.3
 	github.com/bwmarrin/discordgo v0.29.0
+	github.com/coregx/ahocorasick v0.3.1
 	github.com/goccy/go-yaml v1.19.2
 	github.com/gorilla/websocket v1.4.2
 	github.com/jackc/pgx/v5 v5.13.0

@@ -66,6 +66,12 @@ type Request struct {
 	UserID, GuildID, ChannelID, Locale string
 	// Permissions are the member's permissions in the channel (0 in a DM).
 	Permissions int64
+	// AppPermissions are the bot's own permissions in the channel, as
+	// Discord sends them with the interaction (app_permissions).
+	AppPermissions int64
+	// Roles are the roles that role options name, as Discord resolved
+	// them (with Mentionable), by id.
+	Roles map[string]*discordgo.Role
 	// Message is the message a context-menu command targets (nil when
 	// Discord did not resolve it).
 	Message *discordgo.Message
@@ -135,7 +141,8 @@ type Modal struct {
 
 // newRequest decodes i for cmd.
 func newRequest(i *discordgo.Interaction) Request {
-	req := Request{GuildID: i.GuildID, ChannelID: i.ChannelID, Locale: string(i.Locale), InteractionID: i.ID}
+	req := Request{GuildID: i.GuildID, ChannelID: i.ChannelID, Locale: string(i.Locale), InteractionID: i.ID,
+		AppPermissions: i.AppPermissions}
 	switch {
 	case i.Member != nil && i.Member.User != nil:
 		req.UserID, req.Permissions = i.Member.User.ID, i.Member.Permissions
@@ -159,6 +166,9 @@ func newRequest(i *discordgo.Interaction) Request {
 		}
 		if data.Resolved != nil && data.TargetID != "" {
 			req.Message = data.Resolved.Messages[data.TargetID]
+		}
+		if data.Resolved != nil && len(data.Resolved.Roles) > 0 {
+			req.Roles = data.Resolved.Roles
 		}
 	case discordgo.InteractionModalSubmit:
 		data := i.ModalSubmitData()

@@ -117,6 +117,16 @@ func TestNewRequest(t *testing.T) {
 	if req.UserID != "u" || req.Permissions != 32 || req.GuildID != "g" || req.ChannelID != "c" || req.Locale != "de" || req.Message != target {
 		t.Errorf("context: %+v", req)
 	}
+	role := &discordgo.Role{ID: "r-1", Name: "oncall", Mentionable: true}
+	withRole := newRequest(&discordgo.Interaction{Type: discordgo.InteractionApplicationCommand, GuildID: "g", AppPermissions: discordgo.PermissionMentionEveryone,
+		Member: &discordgo.Member{User: &discordgo.User{ID: "u"}},
+		Data: discordgo.ApplicationCommandInteractionData{Name: "watch",
+			Resolved: &discordgo.ApplicationCommandInteractionDataResolved{Roles: map[string]*discordgo.Role{"r-1": role}},
+			Options: []*discordgo.ApplicationCommandInteractionDataOption{{Name: "add", Type: discordgo.ApplicationCommandOptionSubCommand,
+				Options: []*discordgo.ApplicationCommandInteractionDataOption{{Name: "role", Type: discordgo.ApplicationCommandOptionRole, Value: "r-1"}}}}}})
+	if withRole.String("role") != "r-1" || withRole.Roles["r-1"] != role || withRole.AppPermissions != discordgo.PermissionMentionEveryone {
+		t.Errorf("resolved role and the bot's permissions: %+v", withRole)
+	}
 	dm := newRequest(&discordgo.Interaction{Type: discordgo.InteractionApplicationCommand, User: &discordgo.User{ID: "u"},
 		Data: discordgo.ApplicationCommandInteractionData{Name: "summarize"}})
 	if dm.UserID != "u" || dm.GuildID != "" || dm.String("url") != "" || dm.Bool("private") {

@@ -20,6 +20,7 @@ type Config struct {
 	Log     LogConfig     `yaml:"log"`
 	Metrics MetricsConfig `yaml:"metrics"`
 	Intel   IntelConfig   `yaml:"intel"`
+	Watch   WatchConfig   `yaml:"watch"`
 }
 
 // LLMConfig says which OpenAI-compatible API summarizes and answers, and how
@@ -274,5 +275,6 @@ func Default() Config {
 		},
 		Log:   LogConfig{Level: "info", Format: "text"},
 		Intel: defaultIntel(),
+		Watch: defaultWatch(),
 	}
 }

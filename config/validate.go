@@ -53,6 +53,7 @@ func (c Config) Validate(needs ...Need) error {
 	c.Log.validate(v)
 	c.Metrics.validate(v)
 	c.Intel.validate(v)
+	c.Watch.validate(v)
 	return errors.Join(v.errs...)
 }
 

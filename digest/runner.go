@@ -64,6 +64,10 @@ type Config struct {
 	// decides which are summarized, and their CVEs show it (news.Story's
 	// Intel). Without it stories rank as they always did.
 	Intel Intel
+	// Watched, when set, puts the stories a watch of the guild matches
+	// first, in PreRank's order and in Rank's; the usual ranking orders
+	// each part.
+	Watched Watched
 	// WithGuild attributes LLM usage to a guild (summarizer.WithGuild).
 	WithGuild func(ctx context.Context, guildID string) context.Context
 	// IsTeaser reports whether an item's content is only an excerpt, to
@@ -416,6 +420,7 @@ func (r *Runner) build(ctx context.Context, t news.DigestTarget, loc *time.Locat
 	known := intelCache{}
 	r.attachIntel(ctx, t.GuildID, known, stories)
 	PreRank(stories, now, r.cfg.Lookback)
+	r.promoteWatched(ctx, t.GuildID, stories)
 	budget := len(stories)
 	if r.cfg.MaxItems > 0 {
 		budget = r.cfg.MaxItems + summaryMargin
@@ -428,6 +433,7 @@ func (r *Runner) build(ctx context.Context, t news.DigestTarget, loc *time.Locat
 	rest, seenRest := r.splitUpdates(t, loc, rest, ups)
 	r.attachIntel(ctx, t.GuildID, known, picked)
 	Rank(picked)
+	r.promoteWatched(ctx, t.GuildID, picked)
 	shown, _ := Cap(picked, r.cfg.MaxItems)
 	demoted := picked[len(shown):]
 	d.Stories = shown

@@ -42,8 +42,9 @@ type Store interface {
 	// SaveFeedState records the state after a poll and gives back this
 	// process's claim on the feed.
 	SaveFeedState(ctx context.Context, st news.FeedState) error
-	// AddItems stores a feed's items and returns how many were new.
-	AddItems(ctx context.Context, feedURL string, items []news.Item) (int, error)
+	// AddNewItems stores a feed's items and returns those that were new,
+	// as stored.
+	AddNewItems(ctx context.Context, feedURL string, items []news.Item) ([]news.Item, error)
 	// PruneItems deletes items older than before that their feed stopped
 	// carrying before then, and returns how many.
 	PruneItems(ctx context.Context, before time.Time) (int, error)
@@ -86,6 +87,14 @@ type Options struct {
 	// address, a dial error or the server's text (commands.FeedProblem).
 	// The default says only that the poll failed; the log has the error.
 	ErrorText func(err error) string
+	// OnNewItems, when set, is given the items a poll stored for the first
+	// time (FeedURL and FeedTitle set), after the feed's state is saved,
+	// so watch alerts go out within a poll interval. Only the process that
+	// polled the feed sees them, once. It is not called on a feed's first
+	// poll (its items are the feed's past, not news) nor for items stored
+	// any other way (/feeds add marks a feed's items seen). It runs on the
+	// poll's worker: a slow hook delays that worker's next feed.
+	OnNewItems func(ctx context.Context, feedURL string, items []news.Item)
 	// OnPoll, when set, is told the outcome of each feed a round of
 	// polling took up: "ok" (fetched, items stored), "not_modified" (304),
 	// "error" (the fetch, the parse or storing failed) or "skipped" (left

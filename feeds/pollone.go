@@ -17,6 +17,8 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult
 	res := news.PollResult{Polled: 1}
 	log := p.logger.With("feed_url", st.URL)
 	saved := false
+	firstPoll := st.LastPolledAt.IsZero()
+	var fresh []news.Item
 	defer func() {
 		if !saved {
 			p.release(ctx, st.URL)
@@ -44,7 +46,8 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult
 		if feed, items, err = p.parse(resp.Body, st.URL); err != nil {
 			break // the feed's failure, recorded below
 		}
-		n, serr := p.store.AddItems(ctx, st.URL, items)
+		var serr error
+		fresh, serr = p.store.AddNewItems(ctx, st.URL, items)
 		if serr != nil {
 			// Our failure, not the feed's: keep the old validators so the
 			// next poll fetches these items again.
@@ -52,9 +55,15 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult
 			res.Failed = 1
 			return res
 		}
-		res.NewItems = n
+		res.NewItems = len(fresh)
 		if feed.Title != "" {
 			st.Title = feed.Title
+		}
+		for i := range fresh {
+			fresh[i].FeedURL = st.URL
+			if fresh[i].FeedTitle == "" {
+				fresh[i].FeedTitle = st.Title
+			}
 		}
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	}
@@ -78,6 +87,9 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult
 		return res
 	}
 	saved = true
+	if p.opts.OnNewItems != nil && len(fresh) > 0 && !firstPoll {
+		p.opts.OnNewItems(ctx, st.URL, fresh)
+	}
 	if res.Disabled == 1 {
 		log.WarnContext(ctx, "feed disabled", "failures", st.Failures, "err", err)
 		if p.opts.OnDisabled != nil {

@@ -28,10 +28,10 @@ type memDB struct {
 	// prunes records the cutoff of each PruneItems call.
 	prunes []time.Time
 	// onClaim and onAdd, when set, are called after ClaimDueFeeds and
-	// AddItems.
+	// AddNewItems.
 	onClaim func()
 	onAdd   func(feedURL string)
-	// addErr, when set, is what AddItems fails with.
+	// addErr, when set, is what AddNewItems fails with.
 	addErr error
 }
 
@@ -157,21 +157,22 @@ func (s *memStore) SaveFeedState(_ context.Context, st news.FeedState) error {
 	return nil
 }
 
-func (s *memStore) AddItems(_ context.Context, u string, items []news.Item) (int, error) {
+func (s *memStore) AddNewItems(_ context.Context, u string, items []news.Item) ([]news.Item, error) {
 	s.mu.Lock()
 	if s.addErr != nil {
 		defer s.mu.Unlock()
-		return 0, s.addErr
+		return nil, s.addErr
 	}
 	m := s.items[u]
 	if m == nil {
 		m = map[string]news.Item{}
 		s.items[u] = m
 	}
-	n := 0
+	var fresh []news.Item
 	for _, it := range items {
 		if _, ok := m[it.ID]; !ok {
-			n++
+			it.FeedURL = u
+			fresh = append(fresh, it)
 		}
 		m[it.ID] = it
 	}
@@ -180,7 +181,7 @@ func (s *memStore) AddItems(_ context.Context, u string, items []news.Item) (int
 	if onAdd != nil {
 		onAdd(u)
 	}
-	return n, nil
+	return fresh, nil
 }
 
 func (s *memStore) PruneItems(_ context.Context, before time.Time) (int, error) {

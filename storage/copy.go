@@ -82,11 +82,14 @@ func copyPlan() (copied []copyTable, skipped map[string]string) {
 		// alerts a channel twice nor forgets a channel's place in the catalog.
 		{name: "kev_alert_channels"},
 		{name: "kev_alerts"},
+		{name: "watches", id: "id", identity: []string{"guild_id", "channel_id", "term_key"}},
+		{name: "watch_alerts"}, // -> watches (ids in text)
 	}
 	skipped = map[string]string{
 		"schema_migrations":  "both stores are migrated by Open",
 		"job_claims":         "transient: leases of running jobs",
 		"token_reservations": "transient: tokens of LLM requests in flight",
+		"watch_version":      "a change counter: the destination's own starts its processes' indexes afresh",
 	}
 	return copied, skipped
 }

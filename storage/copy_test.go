@@ -163,6 +163,30 @@ func fillCopySource(t *testing.T, s *Store, clock *testClock) {
 		t.Fatal(err)
 	}
 	must(s.KEVAlertsPosted(ctx, copyChannel1, []string{"CVE-2026-1"}, "m-alert"))
+	// Watches (one removed: the ids have a gap) and their alerts, one
+	// posted, one held for a batch.
+	var watchIDs []int64
+	for _, w := range []news.Watch{
+		{GuildID: copyGuild1, ChannelID: copyChannel1, Term: "ExampleVPN", RoleID: "r1", MinSeverity: news.SeverityHigh, CreatedBy: "admin"},
+		{GuildID: copyGuild1, ChannelID: copyChannel1, Term: "gone"},
+		{GuildID: copyGuild2, ChannelID: copyChannel2, Term: "CVE-2026-1", KEVOnly: true},
+	} {
+		added, err := s.AddWatch(ctx, w, 0)
+		must(err)
+		watchIDs = append(watchIDs, added.ID)
+	}
+	if _, err := s.RemoveWatch(ctx, copyGuild1, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []news.WatchAlert{
+		{ChannelID: copyChannel1, StoryKey: "story-1", GuildID: copyGuild1, WatchIDs: watchIDs[:1], Terms: []string{"ExampleVPN"}, Body: "{}"},
+		{ChannelID: copyChannel2, StoryKey: "story-2", GuildID: copyGuild2, WatchIDs: watchIDs[2:], Terms: []string{"CVE-2026-1"}, Batch: true},
+	} {
+		if ok, err := s.AddWatchAlert(ctx, a); err != nil || !ok {
+			t.Fatalf("AddWatchAlert = %v, %v", ok, err)
+		}
+	}
+	must(s.SetWatchAlertMessage(ctx, copyChannel1, "story-1", "m1"))
 
 	// The transient tables, which CopyFrom leaves out.
 	if ok, err := s.Claim(ctx, "summary:k"); err != nil || !ok {
@@ -265,6 +289,18 @@ func copyView(t *testing.T, s *Store, now time.Time) map[string]any {
 	}
 	done, err := s.KEVAlertsDone(ctx, copyChannel1, []string{"CVE-2026-1", "CVE-2026-2"})
 	add("KEVAlertsDone", done, err)
+	ws, err := s.AllWatches(ctx)
+	add("AllWatches", ws, err)
+	for _, g := range []string{copyGuild1, copyGuild2} {
+		ws, err := s.GuildWatches(ctx, g)
+		add("GuildWatches "+g, ws, err)
+	}
+	for _, k := range []struct{ channel, story string }{{copyChannel1, "story-1"}, {copyChannel2, "story-2"}} {
+		a, err := s.WatchAlert(ctx, k.channel, k.story)
+		add("WatchAlert "+k.story, a, err)
+	}
+	held, err := s.HeldWatchAlerts(ctx, "")
+	add("HeldWatchAlerts", held, err)
 	return view
 }
 
@@ -354,7 +390,10 @@ func TestCopyFrom(t *testing.T) {
 				Items: []news.DigestItem{{FeedURL: copyFeedA, ItemID: "a-new"}}}); err != nil {
 				t.Fatalf("CreateDigest after the copy: %v", err)
 			}
-			for _, table := range []string{"items", "turns", "digests"} {
+			if _, err := dst.AddWatch(ctx, news.Watch{GuildID: copyGuild1, ChannelID: copyChannel2, Term: "new"}, 0); err != nil {
+				t.Fatalf("AddWatch after the copy: %v", err)
+			}
+			for _, table := range []string{"items", "turns", "digests", "watches"} {
 				var maxDst, maxSrc int64
 				if err := dst.read.QueryRowContext(ctx, `SELECT MAX(id) FROM `+table).Scan(&maxDst); err != nil {
 					t.Fatal(err)

@@ -98,12 +98,20 @@ func (s *Store) SaveFeedState(ctx context.Context, st news.FeedState) error {
 // keep an item "new". Every item given counts as seen in its feed now
 // (for PruneItems). The feed row is created when missing.
 func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item) (int, error) {
+	added, err := s.addItems(ctx, feedURL, items)
+	return len(added), err
+}
+
+// addItems is AddItems returning the new items as stored (see
+// AddNewItems).
+func (s *Store) addItems(ctx context.Context, feedURL string, items []news.Item) ([]news.Item, error) {
 	if feedURL == "" {
-		return 0, errors.New("add items: empty feed URL")
+		return nil, errors.New("add items: empty feed URL")
 	}
 	now := s.now()
-	added := 0
+	var added []news.Item
 	err := s.tx(ctx, func(tx *txn) error {
+		added = nil // a retried transaction starts over
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds (url, created_at) VALUES (?, ?)
 			ON CONFLICT (url) DO NOTHING`, feedURL, now.UnixMicro()); err != nil {
 			return err
@@ -141,7 +149,8 @@ func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item)
 			if n, err := res.RowsAffected(); err != nil {
 				return fmt.Errorf("item %s: %w", it.ID, err)
 			} else if n == 1 {
-				added++
+				it.FeedURL, it.Published = feedURL, pub
+				added = append(added, it)
 				continue
 			}
 			p := dbTime(pub)
@@ -153,7 +162,7 @@ func (s *Store) AddItems(ctx context.Context, feedURL string, items []news.Item)
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("add items %s: %w", feedURL, err)
+		return nil, fmt.Errorf("add items %s: %w", feedURL, err)
 	}
 	return added, nil
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/secbrief/secbrief/metrics"
 	"github.com/secbrief/secbrief/storage"
 	"github.com/secbrief/secbrief/summarizer"
+	"github.com/secbrief/secbrief/watch"
+	"github.com/secbrief/secbrief/watchalert"
 )
 
 // The concrete types main passes satisfy the interfaces their consumers
@@ -20,6 +22,9 @@ var (
 	// The store, for every package that keeps something.
 	_ commands.Store      = (*storage.Store)(nil)
 	_ commands.AdminStore = (*storage.Store)(nil)
+	_ commands.WatchStore = (*storage.Store)(nil)
+	_ commands.KEVCatalog = (*storage.Store)(nil)
+	_ commands.KEVCatalog = (*intel.Service)(nil)
 	_ feeds.Store         = (*storage.Store)(nil)
 	_ digest.Store        = (*storage.Store)(nil)
 	_ summarizer.Cache    = (*storage.Store)(nil)
@@ -28,6 +33,7 @@ var (
 	_ summarizer.Budget   = meteredCache{} // and reserves through the metered settle
 	_ metrics.Pinger      = (*storage.Store)(nil)
 	_ intel.Store         = (*storage.Store)(nil)
+	_ watch.Source        = (*storage.Store)(nil)
 
 	// The commands.
 	_ commands.Summarizer   = (*summarizer.Summarizer)(nil)
@@ -48,4 +54,12 @@ var (
 	// The bot.
 	_ bot.Handler  = (*commands.Table)(nil)
 	_ bot.Observer = (*metrics.Metrics)(nil)
+
+	// The watch alerts.
+	_ watchalert.Store      = (*storage.Store)(nil)
+	_ watchalert.Poster     = (*bot.DigestPoster)(nil)
+	_ watchalert.Summarizer = (*summarizer.Summarizer)(nil)
+	_ watchalert.Fetcher    = (*article.Fetcher)(nil)
+	_ watchalert.Intel      = (*intel.Service)(nil)
+	_ digest.Watched        = (*digests)(nil)
 )

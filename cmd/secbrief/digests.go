@@ -15,6 +15,7 @@ import (
 	"github.com/secbrief/secbrief/feeds"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/summarizer"
+	"github.com/secbrief/secbrief/watchalert"
 )
 
 // notifier sends a one-off notice to a channel (bot.DigestPoster.Notify).
@@ -26,7 +27,8 @@ type digests struct {
 	runner    *digest.Runner
 	scheduler *digest.Scheduler
 	stored    *storedSchedules
-	shared    bool // the store is shared by several processes
+	alerts    *watchalert.Alerter // nil without the bot (watch.go)
+	shared    bool                // the store is shared by several processes
 	wg        sync.WaitGroup
 
 	mu       sync.Mutex
@@ -92,6 +94,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 		UserAgent:    a.cfg.Fetch.UserAgent,
 		ErrorText:    commands.FeedProblem, // shown by /feeds list: kinds only
 		OnPoll:       a.metrics.FeedPoll,
+		OnNewItems:   d.onNewItems,
 		OnDisabled: func(ctx context.Context, feedURL string, err error) {
 			if notify != nil {
 				a.announceDisabled(ctx, notify, feedURL, err, d.operatorDigests())
@@ -102,6 +105,7 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	cfg.Store, cfg.Poster, cfg.Poller = a.store, poster, d.poller
 	inShard := digestShard(a.store.Shared(), a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
 	cfg.InShard, cfg.Shared = inShard, a.store.Shared()
+	cfg.Watched = d
 	d.runner = digest.NewRunner(cfg)
 	d.shared = a.store.Shared()
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
@@ -170,6 +174,7 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 		}
 	})
 	d.wg.Go(func() { d.takeOver(ctx, a.cfg.Storage.Lease.Duration()/2, a.log) })
+	d.wg.Go(func() { d.runAlerts(ctx) })
 	return nil
 }
 

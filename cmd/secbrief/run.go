@@ -112,8 +112,12 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	}
 	poster := bot.NewDigestPoster(session, a.log)
 	dg := a.newDigests(poster, poster.Notify)
+	dg.alerts = a.newWatchAlerts(poster) // watch.go
 	admin := commands.NewAdmin(a.store, dg.runner, dg.scheduler, a.discoverer(), poster,
 		a.withKEVAlerts(commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, poster), a.log)
+	// KEV suggestions come from the catalog in the store, which the intel
+	// refresh fills (empty while intel is off).
+	watches := commands.NewWatches(a.store, commands.WatchOptions{MaxTermsPerGuild: a.cfg.Watch.MaxTermsPerGuild, KEV: a.store}, a.log)
 	l := a.cfg.Limits
 	table := commands.New(a.sum, a.fetcher, a.store, commands.Options{
 		AutoThread:          d.AutoThread,
@@ -126,6 +130,6 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 		Intel:               a.commandIntel(),
 		KEVRefresh:          a.cfg.Intel.KEVRefresh.Duration(),
 		EPSSRefresh:         a.cfg.Intel.EPSSRefresh.Duration(),
-	}, a.log, admin.Commands()...)
+	}, a.log, append(admin.Commands(), watches.Commands()...)...)
 	return bot.New(session, table, opts, a.log), dg, nil
 }

@@ -68,3 +68,12 @@ const (
 	IntelEPSSRefresh = 24 * time.Hour
 	IntelCVSSTTL     = 7 * 24 * time.Hour
 )
+
+// Watchlists (issue 15).
+const (
+	// WatchMaxAlertsPerHour is how many watch alerts a channel gets on
+	// their own in an hour; later ones are batched into one message an hour.
+	WatchMaxAlertsPerHour = 10
+	// WatchMaxTermsPerGuild is how many watches one server may have.
+	WatchMaxTermsPerGuild = 100
+)
