@@ -132,7 +132,8 @@ func TestCopyStoreProcess(t *testing.T) {
 		"thread_articles": {1, 1}, "turns": {1, 1}, "feeds": {1, 1}, "guild_feeds": {1, 1}, "guild_feed_seeds": {1, 1},
 		"items": {3, 3}, "digest_schedules": {1, 1}, "digests": {1, 1}, "digest_items": {2, 2}, "digest_parts": {1, 1},
 		"deliveries": {2, 2}, "posted_cves": {0, 0}, "intel_sources": {0, 0}, "kev": {0, 0}, "epss": {0, 0},
-		"cve_records": {0, 0}, "kev_alert_channels": {0, 0}, "kev_alerts": {0, 0}, "total": {20, 20},
+		"cve_records": {0, 0}, "kev_alert_channels": {0, 0}, "kev_alerts": {0, 0}, "watches": {0, 0}, "watch_alerts": {0, 0},
+		"total": {20, 20},
 	}
 	for run := range 2 {
 		code, out, errOut := runMain(t, env, "", "copy-store", "-config", cfg, "-from", from)
