@@ -108,3 +108,39 @@ func BenchmarkStoreMarkSeen(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStoreClaimDueFeeds: a poller's claim of its next batch of due
+// feeds (8, a poller's workers) among 2 000 due feeds, then their release
+// (so they stay due); each caller is a process of its own (owner).
+func BenchmarkStoreClaimDueFeeds(b *testing.B) {
+	benchStores(b, func(b *testing.B, s *Store) func(context.Context, int, int) error {
+		urls := make([]string, 2000)
+		for i := range urls {
+			urls[i] = fmt.Sprintf("https://feeds.example/%d", i)
+		}
+		if _, err := s.SeedGuild(b.Context(), "g", urls); err != nil {
+			b.Fatal(err)
+		}
+		owners := make([]*Store, 32)
+		for i := range owners {
+			owners[i] = s.withOwner(fmt.Sprintf("process-%d", i))
+		}
+		now := time.Now()
+		return func(ctx context.Context, caller, i int) error {
+			o := owners[caller]
+			got, err := o.ClaimDueFeeds(ctx, now, 8)
+			if err != nil {
+				return err
+			}
+			if len(got) == 0 {
+				return fmt.Errorf("caller %d: no due feed claimed", caller)
+			}
+			for _, f := range got {
+				if err := o.ReleaseFeed(ctx, f.URL); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	})
+}
