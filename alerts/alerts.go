@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/secbrief/secbrief/internal/clock"
 	"github.com/secbrief/secbrief/news"
 )
 
@@ -85,15 +86,6 @@ type Clock interface {
 	NewTimer(d time.Duration) (c <-chan time.Time, stop func() bool)
 }
 
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
-	return t.C, t.Stop
-}
-
 // Options configure a Job. Zero fields take the defaults.
 type Options struct {
 	Interval time.Duration
@@ -122,7 +114,7 @@ func New(store Store, in Intel, poster Poster, opts Options, logger *slog.Logger
 		opts.Attempts = DefaultAttempts
 	}
 	if opts.Clock == nil {
-		opts.Clock = wallClock{}
+		opts.Clock = clock.Wall{}
 	}
 	return &Job{store: store, intel: in, poster: poster, opts: opts, log: logger}
 }

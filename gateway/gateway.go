@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/secbrief/secbrief/internal/clock"
 )
 
 // Version is the gateway API version the connection speaks.
@@ -93,16 +95,7 @@ type Clock interface {
 }
 
 // WallClock is the real time, the default Clock.
-type WallClock struct{}
-
-// Now returns time.Now().
-func (WallClock) Now() time.Time { return time.Now() }
-
-// NewTimer starts a time.Timer.
-func (WallClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
-	return t.C, t.Stop
-}
+type WallClock = clock.Wall
 
 // Conn is a gateway connection that reconnects until its Run ends.
 type Conn struct {

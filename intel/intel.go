@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/secbrief/secbrief/internal/clock"
 	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/news"
 )
@@ -93,16 +94,6 @@ type Clock interface {
 	NewTimer(d time.Duration) (c <-chan time.Time, stop func() bool)
 }
 
-// wallClock is the real time.
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
-	return t.C, t.Stop
-}
-
 // Options configure a Service (the intel.* keys). Zero fields take the
 // defaults above.
 type Options struct {
@@ -163,7 +154,7 @@ func (o Options) withDefaults() Options {
 		o.Queue = DefaultQueue
 	}
 	if o.Clock == nil {
-		o.Clock = wallClock{}
+		o.Clock = clock.Wall{}
 	}
 	return o
 }

@@ -128,26 +128,10 @@ func toScore(c *cvssJSON, source string) *news.CVSSScore {
 	switch sev {
 	case "critical", "high", "medium", "low", "none":
 	default:
-		sev = severityOf(*c.BaseScore)
+		sev = news.CVSSRating(*c.BaseScore)
 	}
 	return &news.CVSSScore{Version: version, Score: *c.BaseScore, Severity: sev,
 		Vector: strings.TrimSpace(c.VectorString), Source: source}
-}
-
-// severityOf is the qualitative rating of a CVSS v3/v4 base score.
-func severityOf(score float64) string {
-	switch {
-	case score >= 9:
-		return "critical"
-	case score >= 7:
-		return "high"
-	case score >= 4:
-		return "medium"
-	case score > 0:
-		return "low"
-	default:
-		return "none"
-	}
 }
 
 // english is the first English text of ts, else the first.

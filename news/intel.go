@@ -187,3 +187,21 @@ func (s SourceStatus) Age(now time.Time) time.Duration {
 	}
 	return now.Sub(s.RefreshedAt)
 }
+
+// CVSSRating is the qualitative severity rating CVSS v3 and v4 give a base
+// score: critical from 9.0, high from 7.0, medium from 4.0, low above 0,
+// else none.
+func CVSSRating(score float64) string {
+	switch {
+	case score >= 9:
+		return "critical"
+	case score >= 7:
+		return "high"
+	case score >= 4:
+		return "medium"
+	case score > 0:
+		return "low"
+	default:
+		return "none"
+	}
+}

@@ -69,17 +69,7 @@ func cvssRating(stated string, score float64) string {
 	case "critical", "high", "medium", "low", "none":
 		return s
 	}
-	switch {
-	case score >= 9:
-		return "critical"
-	case score >= 7:
-		return "high"
-	case score >= 4:
-		return "medium"
-	case score > 0:
-		return "low"
-	}
-	return "none"
+	return news.CVSSRating(score)
 }
 
 // percent writes the fraction x (0 to 1) as a percentage with as many
