@@ -148,6 +148,10 @@ func (a *Admin) digestOff(ctx context.Context, req bot.Request) (bot.Response, e
 	return privately(msg), nil
 }
 
+// errDigestBusy answers /digest now while another of the bot's processes
+// posts a digest of the channel.
+const errDigestBusy = "A digest of this channel is being posted right now. Try again in a minute."
+
 // digestNow handles /digest now: a digest of what is new, posted here.
 func (a *Admin) digestNow(ctx context.Context, req bot.Request) (bot.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, digestNowTimeout)
@@ -161,6 +165,8 @@ func (a *Admin) digestNow(ctx context.Context, req bot.Request) (bot.Response, e
 			msg = fmt.Sprintf("Nothing new since the last digest here (%s).", discordTime(last.PostedAt))
 		}
 		return privately(msg), nil
+	case errors.Is(err, news.ErrDigestBusy):
+		return bot.Response{}, &UserError{Msg: errDigestBusy, Cause: err}
 	case errors.Is(err, news.ErrUndeliverable):
 		return bot.Response{}, &UserError{Msg: "Discord refused the digest in this channel. Check that I have View Channel, Send Messages, Embed Links and Create Public Threads here; the operator's log has Discord's answer.", Cause: err}
 	case err != nil:

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -196,6 +197,9 @@ func TestAdminCommands(t *testing.T) {
 			want: []string{"Nothing new in this server's feeds within the look-back window."}},
 		{name: "now where Discord refuses", setup: func(e *adminEnv) { e.runner.err = news.ErrUndeliverable }, req: admin(cmdDigest, "now", nil),
 			userMsg: "Discord refused the digest in this channel. Check that I have View Channel, Send Messages, Embed Links and Create Public Threads here; the operator's log has Discord's answer."},
+		{name: "now while another process posts here", setup: func(e *adminEnv) {
+			e.runner.err = fmt.Errorf("resume digest 7: %w", news.ErrDigestBusy)
+		}, req: admin(cmdDigest, "now", nil), userMsg: errDigestBusy},
 		{name: "now failing", setup: func(e *adminEnv) { e.runner.err = context.DeadlineExceeded }, req: admin(cmdDigest, "now", nil),
 			userMsg: "That took too long. Try again in a moment."},
 		{name: "feeds list", req: admin(cmdFeeds, "list", nil), want: []string{"**1 feeds**", "<https://example.com/default.xml>"}},

@@ -35,7 +35,8 @@ var (
 	// digest; RunScheduled waits for it to finish or die.
 	ErrClaimed = errors.New("another process is preparing this digest")
 	// ErrBusy: a digest of the channel is being posted by another process.
-	ErrBusy = errors.New("another process is posting a digest of this channel")
+	// It is news.ErrDigestBusy, which commands tell users about.
+	ErrBusy = news.ErrDigestBusy
 	// errStoppedWaiting: RunScheduled stopped waiting for another process
 	// because ctx ended.
 	errStoppedWaiting = errors.New("stopped waiting for another process")

@@ -16,6 +16,11 @@ var ErrNothingNew = errors.New("nothing new")
 // leaving its items unseen, instead of resuming it on every later run.
 var ErrUndeliverable = errors.New("digest cannot be delivered to the channel")
 
+// ErrDigestBusy is returned by a digest run when another process sharing
+// the store is posting a digest of the channel right now (it holds the
+// digest's lease): this run posts nothing, and the user may try again.
+var ErrDigestBusy = errors.New("another process is posting a digest of this channel")
+
 // DigestTarget is one channel of one guild that gets digests.
 type DigestTarget struct {
 	GuildID   string
