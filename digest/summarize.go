@@ -157,8 +157,7 @@ func (r *Runner) budgetSpent(ctx context.Context, guildID string, spent *atomic.
 // that item and never stands for the page at it.Link (another server may
 // /summarize that link, and must get the page, not this feed's words).
 func (r *Runner) article(ctx context.Context, it news.Item) news.Article {
-	a := news.Article{URL: it.Link, Title: it.Title, Site: it.FeedTitle, Published: it.Published, Text: it.Content,
-		FeedURL: it.FeedURL, ItemID: it.ID}
+	a := it.Article()
 	if r.cfg.Fetcher == nil || it.Link == "" || !r.cfg.IsTeaser(it) {
 		return a
 	}
@@ -167,14 +166,5 @@ func (r *Runner) article(ctx context.Context, it news.Item) news.Article {
 		r.log.Info("full text fetch failed; using the feed's text", "feed_url", it.FeedURL, "url", it.Link, "err", err)
 		return a
 	}
-	if full.Title == "" {
-		full.Title = a.Title
-	}
-	if full.Site == "" {
-		full.Site = a.Site
-	}
-	if full.Published.IsZero() {
-		full.Published = a.Published
-	}
-	return full
+	return full.FillFrom(a)
 }

@@ -71,3 +71,27 @@ type Digest struct {
 	// before Headlines existed).
 	More int
 }
+
+// Article is the item's own text as an article. The text belongs to the
+// feed item (FeedURL, ItemID): it never stands for the page at Link, which
+// anyone's feed may link with words of its own.
+func (it Item) Article() Article {
+	return Article{URL: it.Link, Title: it.Title, Site: it.FeedTitle, Published: it.Published, Text: it.Content,
+		FeedURL: it.FeedURL, ItemID: it.ID}
+}
+
+// FillFrom returns page, the article fetched at a feed item's link, with
+// the title, site and date it lacks taken from feed, the item's own
+// article (see Item.Article).
+func (page Article) FillFrom(feed Article) Article {
+	if page.Title == "" {
+		page.Title = feed.Title
+	}
+	if page.Site == "" {
+		page.Site = feed.Site
+	}
+	if page.Published.IsZero() {
+		page.Published = feed.Published
+	}
+	return page
+}

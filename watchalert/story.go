@@ -36,7 +36,7 @@ func (a *Alerter) doc(ctx context.Context, it news.Item) itemDoc {
 			}
 		}
 	}
-	if sum, ok, err := a.cfg.Summarizer.Cached(ctx, feedArticle(it)); err == nil && ok {
+	if sum, ok, err := a.cfg.Summarizer.Cached(ctx, it.Article()); err == nil && ok {
 		d.Affected = sum.Affected
 	}
 	return d
@@ -132,19 +132,12 @@ func storyKey(first news.Item) string {
 	return "item:" + hex.EncodeToString(h[:16])
 }
 
-// feedArticle is the item's own text as an article: it belongs to the
-// feed item (news.Article.FromFeed).
-func feedArticle(it news.Item) news.Article {
-	return news.Article{URL: it.Link, Title: it.Title, Site: it.FeedTitle, Published: it.Published, Text: it.Content,
-		FeedURL: it.FeedURL, ItemID: it.ID}
-}
-
 // article is the text to summarize for it, as the digest takes it: the
 // feed's text, or the fetched page when the feed carried a teaser (the
 // teaser when the fetch fails), so an alert and a digest share the
 // summary's cache entry.
 func (a *Alerter) article(ctx context.Context, it news.Item) news.Article {
-	art := feedArticle(it)
+	art := it.Article()
 	if a.cfg.Fetcher == nil || it.Link == "" || !a.cfg.IsTeaser(it) {
 		return art
 	}
@@ -154,16 +147,7 @@ func (a *Alerter) article(ctx context.Context, it news.Item) news.Article {
 			"url", it.Link, "err", err)
 		return art
 	}
-	if full.Title == "" {
-		full.Title = art.Title
-	}
-	if full.Site == "" {
-		full.Site = art.Site
-	}
-	if full.Published.IsZero() {
-		full.Published = art.Published
-	}
-	return full
+	return full.FillFrom(art)
 }
 
 // summary is the summary of it's article: from the cache, else, when pay
@@ -172,7 +156,7 @@ func (a *Alerter) article(ctx context.Context, it news.Item) news.Article {
 // nil when there is none.
 func (a *Alerter) summary(ctx context.Context, guildID string, it news.Item, pay bool, log *slog.Logger) *news.Summary {
 	ctx = a.cfg.WithGuild(ctx, guildID)
-	art := feedArticle(it)
+	art := it.Article()
 	if pay {
 		art = a.article(ctx, it)
 	}
