@@ -24,9 +24,11 @@ import (
 const dueFeedsFilter = `f.disabled_at IS NULL AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)
 	AND EXISTS (SELECT 1 FROM guild_feeds g WHERE g.feed_url = f.url)`
 
-// dueFeedsOrder is the order of due feeds: never polled first, then the
-// longest overdue, then by URL. compareDue is the same order in Go.
-const dueFeedsOrder = `f.next_poll_at IS NOT NULL, f.next_poll_at, f.url`
+// dueFeedsOrder is the order of due feeds: never polled first (NULL sorts
+// as 0, before every time), then the longest overdue, then by URL; the
+// index feeds_due_order (migration 014) holds it. compareDue is the same
+// order in Go.
+const dueFeedsOrder = `COALESCE(f.next_poll_at, 0), f.url`
 
 // compareDue orders feed states as dueFeedsOrder does.
 func compareDue(a, b news.FeedState) int {
