@@ -24,9 +24,7 @@ func (s StorageConfig) Postgres() bool { return s.Driver == DriverPostgres }
 func (s StorageConfig) validate(v *validator) {
 	switch s.Driver {
 	case DriverSQLite:
-		if s.Path == "" {
-			v.add("storage.path", "must not be empty")
-		}
+		v.notEmpty("storage.path", s.Path)
 		if s.DSN != "" {
 			v.add("storage.dsn", "only applies with storage.driver postgres")
 		}
@@ -184,10 +182,10 @@ func (d *dsn) add(raw, decoded string) {
 }
 
 // Secrets returns every secret value of the configuration, for masking in
-// logs and output: discord.token, llm.api_key, intel.nvd_api_key,
-// storage.dsn and the
-// password storage.dsn holds, as written and decoded. Empty values are
-// left out; a DSN that does not parse still counts as a whole.
+// logs and output: discord.token, llm.api_key, storage.dsn,
+// intel.nvd_api_key, and the password storage.dsn holds, as written and
+// decoded. Empty values are left out; a DSN that does not parse still
+// counts as a whole.
 func (c Config) Secrets() []string {
 	out := make([]string, 0, 5)
 	for _, s := range []Secret{c.Discord.Token, c.LLM.APIKey, c.Storage.DSN, c.Intel.NVDAPIKey} {

@@ -186,11 +186,6 @@ type meteredCache struct {
 	metrics *metrics.Metrics
 }
 
-var (
-	_ summarizer.Cache  = meteredCache{}
-	_ summarizer.Budget = meteredCache{}
-)
-
 // AddUsage counts u's tokens and records u.
 func (c meteredCache) AddUsage(ctx context.Context, u news.Usage) error {
 	c.metrics.Tokens(u.PromptTokens, u.CompletionTokens)

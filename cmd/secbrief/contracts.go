@@ -29,6 +29,7 @@ var (
 	_ digest.Store        = (*storage.Store)(nil)
 	_ summarizer.Cache    = (*storage.Store)(nil)
 	_ summarizer.Claims   = (*storage.Store)(nil)
+	_ summarizer.Cache    = meteredCache{}
 	_ summarizer.Claims   = meteredCache{} // what the summarizer gets keeps the claims
 	_ summarizer.Budget   = meteredCache{} // and reserves through the metered settle
 	_ metrics.Pinger      = (*storage.Store)(nil)
