@@ -18,21 +18,26 @@ func (a *app) withKEVAlerts(o commands.AdminOptions, poster *bot.DigestPoster) c
 	return o
 }
 
-// runKEVAlerts starts the KEV alert job, posting through poster, when
-// vulnerability data is on, and returns the function that stops it and
-// waits for it. Every process runs it: the claims in the store make each
-// alert go out once.
-func (a *app) runKEVAlerts(ctx context.Context, poster alerts.Poster) (stop func()) {
+// newKEVAlerts is the KEV alert job, posting through poster; nil when
+// vulnerability data is off. serveBot runs it in every process: the claims
+// in the store make each alert go out once.
+func (a *app) newKEVAlerts(poster alerts.Poster) *alerts.Job {
 	if !a.cfg.Intel.Enabled {
-		return func() {}
+		return nil
 	}
+	return alerts.New(a.store, a.intel, poster, alerts.Options{}, a.log.With("component", "kev_alerts"))
+}
+
+// background runs run in a goroutine until ctx ends, logging its error as
+// what unless ctx ended first, and returns the function that stops it and
+// waits for it.
+func (a *app) background(ctx context.Context, what string, run func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	job := alerts.New(a.store, a.intel, poster, alerts.Options{}, a.log.With("component", "kev_alerts"))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := job.Run(ctx); err != nil && ctx.Err() == nil {
-			a.log.Error("kev alerts stopped", "err", err)
+		if err := run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error(what, "err", err)
 		}
 	}()
 	return func() { cancel(); <-done }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/secbrief/secbrief/alerts"
 	"github.com/secbrief/secbrief/article"
 	"github.com/secbrief/secbrief/bot"
 	"github.com/secbrief/secbrief/commands"
@@ -28,7 +29,9 @@ type digests struct {
 	scheduler *digest.Scheduler
 	stored    *storedSchedules
 	alerts    *watchalert.Alerter // nil without the bot (watch.go)
+	kev       *alerts.Job         // KEV alerts; nil without the bot or vulnerability data (alerts.go)
 	shared    bool                // the store is shared by several processes
+	log       *slog.Logger
 	wg        sync.WaitGroup
 
 	mu       sync.Mutex
@@ -85,7 +88,7 @@ func digestShard(shared bool, shardID, shardCount int) func(guildID string) bool
 
 // newDigests wires feeds and digests; poster may be nil for a dry run.
 func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
-	d := &digests{}
+	d := &digests{shared: a.store.Shared(), log: a.log}
 	fc := a.cfg.Feeds
 	d.poller = feeds.New(article.NewClient(a.policy), a.store, feeds.Options{
 		PollInterval: fc.PollInterval.Duration(),
@@ -103,11 +106,10 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 	}, a.log)
 	cfg := a.digestConfig()
 	cfg.Store, cfg.Poster, cfg.Poller = a.store, poster, d.poller
-	inShard := digestShard(a.store.Shared(), a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
-	cfg.InShard, cfg.Shared = inShard, a.store.Shared()
+	inShard := digestShard(d.shared, a.cfg.Discord.ShardID, a.cfg.Discord.ShardCount)
+	cfg.InShard, cfg.Shared = inShard, d.shared
 	cfg.Watched = d
 	d.runner = digest.NewRunner(cfg)
-	d.shared = a.store.Shared()
 	d.scheduler = digest.NewScheduler(digest.SchedulerConfig{
 		Run:     d.run,
 		InShard: inShard,
@@ -123,10 +125,10 @@ func (a *app) newDigests(poster digest.Poster, notify notifier) *digests {
 // process may have stopped or moved it.
 func (d *digests) run(ctx context.Context, t news.DigestTarget, slot time.Time) {
 	if d.shared && !d.stored.current(ctx, t, slot) {
-		d.stored.log.Info("scheduled digest skipped: its schedule was stopped or changed", "guild_id", t.GuildID,
+		d.log.Info("scheduled digest skipped: its schedule was stopped or changed", "guild_id", t.GuildID,
 			"channel_id", t.ChannelID, "slot", slot.UTC())
 		if err := d.stored.sync(ctx); err != nil {
-			d.stored.log.Warn("sync digest schedules", "err", err)
+			d.log.Warn("sync digest schedules", "err", err)
 		}
 		return
 	}
@@ -173,7 +175,7 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 			a.log.Error("feed poller stopped", "err", err)
 		}
 	})
-	d.wg.Go(func() { d.takeOver(ctx, a.cfg.Storage.Lease.Duration()/2, a.log) })
+	d.wg.Go(func() { d.takeOver(ctx, a.cfg.Storage.Lease.Duration()/2) })
 	d.wg.Go(func() { d.runAlerts(ctx) })
 	return nil
 }
@@ -182,7 +184,7 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 // hung) while posting them, once their lease lapsed (Runner.TakeOver),
 // and, with a shared store, syncs the stored schedules other processes
 // may have changed, until ctx ends.
-func (d *digests) takeOver(ctx context.Context, every time.Duration, log *slog.Logger) {
+func (d *digests) takeOver(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = digest.DefaultLease / 2
 	}
@@ -195,13 +197,13 @@ func (d *digests) takeOver(ctx context.Context, every time.Duration, log *slog.L
 		case <-t.C:
 		}
 		if err := d.runner.TakeOver(ctx); err != nil && ctx.Err() == nil {
-			log.Error("take over digests of stopped processes", "err", err)
+			d.log.Error("take over digests of stopped processes", "err", err)
 		}
 		if !d.shared {
 			continue
 		}
 		if err := d.stored.sync(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("sync digest schedules", "err", err)
+			d.log.Warn("sync digest schedules", "err", err)
 		}
 	}
 }

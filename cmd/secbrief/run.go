@@ -53,15 +53,10 @@ func (a *app) serveBot(ctx context.Context, b *bot.Bot, dg *digests) error {
 		}()
 		defer func() { cancel(); <-served }()
 	}
-	intelDone := make(chan struct{})
-	go func() {
-		defer close(intelDone)
-		if err := a.intel.Run(ctx); err != nil && ctx.Err() == nil {
-			a.log.Error("vulnerability data stopped", "err", err)
-		}
-	}()
-	defer func() { cancel(); <-intelDone }()
-	defer a.runKEVAlerts(ctx, bot.NewDigestPoster(b.Session(), a.log))()
+	defer a.background(ctx, "vulnerability data stopped", a.intel.Run)()
+	if dg.kev != nil {
+		defer a.background(ctx, "kev alerts stopped", dg.kev.Run)()
+	}
 	ran := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
@@ -113,6 +108,7 @@ func (a *app) newBot() (*bot.Bot, *digests, error) {
 	poster := bot.NewDigestPoster(session, a.log)
 	dg := a.newDigests(poster, poster.Notify)
 	dg.alerts = a.newWatchAlerts(poster) // watch.go
+	dg.kev = a.newKEVAlerts(poster)      // alerts.go
 	admin := commands.NewAdmin(a.store, dg.runner, dg.scheduler, a.discoverer(), poster,
 		a.withKEVAlerts(commands.AdminOptions{DefaultFeeds: a.cfg.Feeds.Defaults, OperatorDigests: dg.operatorDigests}, poster), a.log)
 	// KEV suggestions come from the catalog in the store, which the intel

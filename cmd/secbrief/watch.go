@@ -59,6 +59,6 @@ func (d *digests) runAlerts(ctx context.Context) {
 		return
 	}
 	if err := d.alerts.Run(ctx); err != nil && ctx.Err() == nil {
-		d.stored.log.Error("watch alerts stopped", "err", err)
+		d.log.Error("watch alerts stopped", "err", err)
 	}
 }
