@@ -94,3 +94,35 @@ func TestDigestSchedulesSyncWithTheStore(t *testing.T) {
 	sync("remove c1") // op is the operator's: kept
 	sync()
 }
+
+// TestSharedDigestSkipsAStaleSlot: with a shared store, a due slot whose
+// schedule another process moved is not run (the digests have no runner
+// here: running it would panic), and the moved schedule is synced at once.
+func TestSharedDigestSkipsAStaleSlot(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	put := func(at string) {
+		t.Helper()
+		if err := st.PutDigestSchedule(ctx, news.DigestSchedule{GuildID: "g", ChannelID: "c1", Time: at,
+			Timezone: "UTC", Enabled: true, CreatedBy: "u"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := &recordingScheduler{}
+	logger := slog.New(slog.DiscardHandler)
+	d := &digests{shared: true, log: logger, stored: newStoredSchedules(st, rec, func(string) bool { return false }, logger)}
+	put("07:00")
+	if err := d.stored.sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec.take()
+	put("08:00") // another process moved it
+	d.run(ctx, news.DigestTarget{GuildID: "g", ChannelID: "c1"}, time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	if got := rec.take(); !slices.Equal(got, []string{"set c1"}) {
+		t.Errorf("scheduler calls %q after the stale slot, want the moved schedule set", got)
+	}
+}
