@@ -156,7 +156,12 @@ func (b *Bot) deliver(ctx context.Context, rep *reply, resp Response, req Reques
 		return nil
 	}
 	if resp.Delivered != nil {
-		msg = b.reportDelivered(ctx, rep, msg, resp.Delivered)
+		// Fetched here when Discord did not name it, and handed to the
+		// thread: one fetch (and one warning when it fails) for both.
+		if msg = b.answerMessage(ctx, rep, msg); msg == nil {
+			return nil
+		}
+		resp.Delivered(ctx, msg.ID)
 	}
 	if resp.Thread != nil {
 		b.openThread(ctx, rep, msg, resp.Thread)
@@ -164,19 +169,19 @@ func (b *Bot) deliver(ctx context.Context, rep *reply, resp Response, req Reques
 	return nil
 }
 
-// reportDelivered calls delivered with the id of the answer msg, fetching
-// the original response when Discord did not name it (nil msg), and
-// returns the message for the thread. A failed fetch is logged and
-// delivered is not called.
-func (b *Bot) reportDelivered(ctx context.Context, rep *reply, msg *discordgo.Message, delivered func(context.Context, string)) *discordgo.Message {
-	if msg == nil || msg.ID == "" {
-		var err error
-		if msg, err = b.client.InteractionResponse(rep.i, discordgo.WithContext(ctx)); err != nil {
-			b.log.Warn("fetch answer message to record it", "interaction_id", rep.i.ID, "err", err)
-			return nil
-		}
+// answerMessage returns the answer msg, fetching the original response
+// when Discord did not name it (nil msg, or one without an id). A failed
+// fetch is logged and answers nil: what needed the message is skipped,
+// the answer itself was delivered.
+func (b *Bot) answerMessage(ctx context.Context, rep *reply, msg *discordgo.Message) *discordgo.Message {
+	if msg != nil && msg.ID != "" {
+		return msg
 	}
-	delivered(ctx, msg.ID)
+	msg, err := b.client.InteractionResponse(rep.i, discordgo.WithContext(ctx))
+	if err != nil {
+		b.log.Warn("fetch answer message", "interaction_id", rep.i.ID, "err", err)
+		return nil
+	}
 	return msg
 }
 

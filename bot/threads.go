@@ -19,7 +19,8 @@ const (
 const threadArchiveMinutes = 1440
 
 // openThread starts the thread a Response asked for on its answer msg (nil
-// when Discord did not name the message: it is then fetched). Threads wait
+// when Discord did not name the message and nothing fetched it yet: it is
+// then fetched, after the thread's turn came, by answerMessage). Threads wait
 // their turn: under a burst, first answers go before the threads of
 // answers already given, and only threadOpeners open at once. A failure
 // (no permission, already in a thread) is logged, not shown: the answer
@@ -32,14 +33,10 @@ func (b *Bot) openThread(ctx context.Context, rep *reply, msg *discordgo.Message
 	case <-ctx.Done():
 		return
 	}
-	i := rep.i
-	if msg == nil {
-		var err error
-		if msg, err = b.client.InteractionResponse(i, discordgo.WithContext(ctx)); err != nil {
-			b.log.Warn("fetch answer message for thread", "interaction_id", i.ID, "err", err)
-			return
-		}
+	if msg = b.answerMessage(ctx, rep, msg); msg == nil {
+		return
 	}
+	i := rep.i
 	if t.Wanted != nil && !t.Wanted(ctx) {
 		return
 	}
