@@ -32,10 +32,9 @@ func (p *DigestPoster) PostWatchBatch(ctx context.Context, channelID string, sto
 // postWatch sends msg, whose allowed mentions render set, with nonce.
 func (p *DigestPoster) postWatch(ctx context.Context, channelID string, msg *discordgo.MessageSend, nonce, what string) (string, error) {
 	what = fmt.Sprintf("%s to channel %s", what, channelID)
-	if msg.AllowedMentions == nil || msg.AllowedMentions.Parse == nil || len(msg.AllowedMentions.Parse) != 0 ||
-		len(msg.AllowedMentions.Users) != 0 {
+	if err := render.CheckRoleMentions(msg.AllowedMentions); err != nil {
 		// Never trust a renderer with pings: roles alone, never parse.
-		return "", fmt.Errorf("%s: allowed mentions %+v are not parse [] with roles only", what, msg.AllowedMentions)
+		return "", fmt.Errorf("%s: allowed mentions %+v are not parse [] with roles only: %w", what, msg.AllowedMentions, err)
 	}
 	if err := render.CheckLimits(msg); err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)

@@ -188,7 +188,7 @@ func (w *Watches) add(ctx context.Context, req bot.Request) (bot.Response, error
 // cannot be watched.
 func watchTerm(typed string) (string, error) {
 	term := news.NormalizeWatchTerm(typed)
-	if n := utf8.RuneCountInString(term); n < news.MinWatchTermLen || n > news.MaxWatchTermLen {
+	if n := news.WatchTermLen(typed); n < news.MinWatchTermLen || n > news.MaxWatchTermLen {
 		return "", userErrorf("A term is %d to %d characters long; this one has %d.", news.MinWatchTermLen, news.MaxWatchTermLen, n)
 	}
 	if strings.ContainsFunc(term, func(r rune) bool { return invisible.Is(r) || r == utf8.RuneError }) {

@@ -24,6 +24,7 @@ func (w *Watches) autocomplete(ctx context.Context, req bot.Request) ([]*discord
 		return nil, nil
 	}
 	typed := news.NormalizeWatchTerm(req.String("term"))
+	key := news.WatchTermKey(typed)
 	var c choices
 	switch req.Subcommand {
 	case "add":
@@ -33,7 +34,7 @@ func (w *Watches) autocomplete(ctx context.Context, req bot.Request) ([]*discord
 			w.log.WarnContext(ctx, "watch autocomplete: recent stories", "guild_id", req.GuildID, "err", err)
 		}
 		for _, n := range names {
-			if wordPrefix(n, typed) {
+			if wordPrefix(n, key) {
 				c.add(n, n)
 			}
 		}
@@ -47,7 +48,7 @@ func (w *Watches) autocomplete(ctx context.Context, req bot.Request) ([]*discord
 			}
 			for _, p := range products {
 				for _, n := range []string{p.Vendor, p.Product, p.Vendor + " " + p.Product} {
-					if wordPrefix(n, typed) {
+					if wordPrefix(n, key) {
 						c.add(n, n)
 					}
 				}
@@ -62,7 +63,6 @@ func (w *Watches) autocomplete(ctx context.Context, req bot.Request) ([]*discord
 		for _, x := range ws {
 			channels[x.Key()]++
 		}
-		key := news.WatchTermKey(typed)
 		for _, x := range ws {
 			if !strings.Contains(x.Key(), key) {
 				continue
@@ -103,10 +103,11 @@ func (c *choices) add(name, value string) {
 	}
 }
 
-// wordPrefix reports whether typed starts one of name's words (or name),
-// case-insensitively; an empty typed matches every name.
-func wordPrefix(name, typed string) bool {
-	key, name := news.WatchTermKey(typed), news.WatchTermKey(name)
+// wordPrefix reports whether key, a typed term's news.WatchTermKey, starts
+// one of name's words (or name), case-insensitively; an empty key matches
+// every name.
+func wordPrefix(name, key string) bool {
+	name = news.WatchTermKey(name)
 	if key == "" || strings.HasPrefix(name, key) {
 		return true
 	}

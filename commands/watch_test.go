@@ -50,8 +50,9 @@ func (k kevCatalog) KEVProducts(_ context.Context, prefix string, limit int) ([]
 		return nil, k.err
 	}
 	var out []news.KEVProduct
+	key := news.WatchTermKey(prefix)
 	for _, p := range k.products {
-		if len(out) < limit && (wordPrefix(p.Vendor, prefix) || wordPrefix(p.Product, prefix)) {
+		if len(out) < limit && (wordPrefix(p.Vendor, key) || wordPrefix(p.Product, key)) {
 			out = append(out, p)
 		}
 	}

@@ -50,7 +50,7 @@ func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.S
 			slices.Sort(cves)
 			stories[i].CVEs = slices.Compact(cves)
 			mu.Lock()
-			texts[itemKey(stories[i].Lead)] = art
+			texts[stories[i].Lead.Key()] = art
 			mu.Unlock()
 			return nil
 		})
@@ -59,7 +59,7 @@ func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.S
 	// The picked stories come first, so a group holding one keeps a picked
 	// lead (MergeByCVE keeps its first story's lead) and comes out first.
 	for _, s := range MergeByCVE(stories, r.cfg.Window) {
-		if _, ok := texts[itemKey(s.Lead)]; ok {
+		if _, ok := texts[s.Lead.Key()]; ok {
 			picked = append(picked, s)
 		} else {
 			rest = append(rest, s)
@@ -69,7 +69,7 @@ func (r *Runner) summarize(ctx context.Context, guildID string, stories []news.S
 	var spent atomic.Bool
 	for i := range picked {
 		g.Go(func() error {
-			picked[i].Summary = r.summarizeStory(ctx, guildID, picked[i], texts[itemKey(picked[i].Lead)], &spent)
+			picked[i].Summary = r.summarizeStory(ctx, guildID, picked[i], texts[picked[i].Lead.Key()], &spent)
 			return nil
 		})
 	}
@@ -93,9 +93,6 @@ func joinSummarized(stories []news.Story, f *features, window time.Duration) []n
 	}
 	return mergeByAffected(MergeByCVE(stories, window), f, window)
 }
-
-// itemKey identifies an item across feeds.
-func itemKey(it news.Item) string { return it.FeedURL + "\x00" + it.ID }
 
 // summarizeStory returns the summary of s's lead, or nil.
 func (r *Runner) summarizeStory(ctx context.Context, guildID string, s news.Story, art news.Article, spent *atomic.Bool) *news.Summary {

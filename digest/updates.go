@@ -22,14 +22,14 @@ type update struct {
 }
 
 // updates maps the key of each new item that joined a posted story
-// (itemKey) to that story.
+// (news.Item.Key) to that story.
 type updates map[string]*update
 
 // of returns the posted story any of s's items joined, or nil when s is
 // new.
 func (u updates) of(s news.Story) *update {
 	for _, it := range append([]news.Item{s.Lead}, s.Others...) {
-		if p := u[itemKey(it)]; p != nil {
+		if p := u[it.Key()]; p != nil {
 			return p
 		}
 	}
@@ -47,12 +47,12 @@ func (r *Runner) postedStories(ctx context.Context, t news.DigestTarget, now tim
 	}
 	again := make(map[string]bool, len(unseen))
 	for _, it := range unseen {
-		again[itemKey(it)] = true
+		again[it.Key()] = true
 	}
 	out := posted[:0]
 	for _, p := range posted {
 		items := slices.DeleteFunc(append([]news.Item{p.Story.Lead}, p.Story.Others...),
-			func(it news.Item) bool { return again[itemKey(it)] })
+			func(it news.Item) bool { return again[it.Key()] })
 		if len(items) == 0 {
 			continue
 		}
@@ -110,7 +110,7 @@ func (r *Runner) clusterWithPosted(ctx context.Context, guildID string, items []
 			}
 		}
 		for _, i := range fresh {
-			ups[itemKey(c.cs[i].item)] = u
+			ups[c.cs[i].item.Key()] = u
 		}
 	}
 	return stories, ups, c.f

@@ -60,7 +60,6 @@ func (p *Poller) pollOne(ctx context.Context, st news.FeedState) news.PollResult
 			st.Title = feed.Title
 		}
 		for i := range fresh {
-			fresh[i].FeedURL = st.URL
 			if fresh[i].FeedTitle == "" {
 				fresh[i].FeedTitle = st.Title
 			}

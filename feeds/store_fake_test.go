@@ -157,6 +157,8 @@ func (s *memStore) SaveFeedState(_ context.Context, st news.FeedState) error {
 	return nil
 }
 
+// AddNewItems keeps items under u and returns those it had not, with
+// FeedURL set to u as storage's AddNewItems does (the poller relies on it).
 func (s *memStore) AddNewItems(_ context.Context, u string, items []news.Item) ([]news.Item, error) {
 	s.mu.Lock()
 	if s.addErr != nil {

@@ -72,6 +72,9 @@ type Digest struct {
 	More int
 }
 
+// Key identifies the item across feeds: its FeedURL and ID.
+func (it Item) Key() string { return it.FeedURL + "\x00" + it.ID }
+
 // Article is the item's own text as an article. The text belongs to the
 // feed item (FeedURL, ItemID): it never stands for the page at Link, which
 // anyone's feed may link with words of its own.

@@ -65,12 +65,26 @@ func CheckSafe(msg *discordgo.MessageSend) error {
 
 // CheckAllowedMentions reports whether am is anything but NoMentions.
 func CheckAllowedMentions(am *discordgo.MessageAllowedMentions) error {
+	return checkMentions(am, false)
+}
+
+// CheckRoleMentions reports whether am allows more than pinging the roles
+// it lists: it must be a non-nil empty parse list with no users and no
+// replied user, as CheckAllowedMentions, but may list roles (the watch
+// alerts' pings).
+func CheckRoleMentions(am *discordgo.MessageAllowedMentions) error {
+	return checkMentions(am, true)
+}
+
+// checkMentions is CheckAllowedMentions, or CheckRoleMentions when roles
+// are allowed.
+func checkMentions(am *discordgo.MessageAllowedMentions, roles bool) error {
 	switch {
 	case am == nil:
 		return fmt.Errorf("allowed_mentions missing: %w", ErrUnsafe)
 	case am.Parse == nil:
 		return fmt.Errorf("allowed_mentions parse is nil (serializes as null): %w", ErrUnsafe)
-	case len(am.Parse) > 0 || len(am.Users) > 0 || len(am.Roles) > 0 || am.RepliedUser:
+	case len(am.Parse) > 0 || len(am.Users) > 0 || (!roles && len(am.Roles) > 0) || am.RepliedUser:
 		return fmt.Errorf("allowed_mentions allows pings: %w", ErrUnsafe)
 	}
 	return nil

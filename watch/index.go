@@ -127,20 +127,20 @@ func (x *Index) Terms() int { return len(x.terms) }
 // Match returns the hits of guildID's watches in d, one per watch, ordered
 // by watch id. Another guild's watches never match.
 func (x *Index) Match(guildID string, d Doc) []Hit {
-	return x.match(d, func(w news.Watch) bool { return w.GuildID == guildID }, guildID)[guildID]
+	return x.match(d, guildID)[guildID]
 }
 
 // MatchAll returns the hits of every guild's watches in d, by guild id, one
 // per watch, each guild's ordered by watch id; nil when none matched.
 func (x *Index) MatchAll(d Doc) map[string][]Hit {
-	return x.match(d, nil, "")
+	return x.match(d, "")
 }
 
 // match finds the first occurrence of each term in d, then turns each term
-// found into hits of its watches that keep says to (all when keep is nil),
-// grouped by guild. guild, when not empty, is the only guild keep accepts:
-// terms none of its watches use are not looked at.
-func (x *Index) match(d Doc, keep func(news.Watch) bool, guild string) map[string][]Hit {
+// found into hits of its watches, grouped by guild. guild, when not empty,
+// is the only guild whose watches hit: terms none of its watches use are
+// not looked at.
+func (x *Index) match(d Doc, guild string) map[string][]Hit {
 	if x.ac == nil {
 		return nil
 	}
@@ -190,7 +190,7 @@ func (x *Index) match(d Doc, keep func(news.Watch) bool, guild string) map[strin
 	out := map[string][]Hit{}
 	for p, at := range first {
 		for _, w := range x.terms[p].watches {
-			if keep != nil && !keep(w) {
+			if guild != "" && w.GuildID != guild {
 				continue
 			}
 			out[w.GuildID] = append(out[w.GuildID], Hit{Watch: w, Field: at.field, Index: at.index, Start: at.start, End: at.end})

@@ -1,7 +1,6 @@
 package watchalert
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -86,20 +85,12 @@ type candidate struct {
 	key   string
 }
 
-// byChannel groups hits by their watch's channel, one hit per watch (the
-// first: the title before the text), in watch order.
+// byChannel groups hits by their watch's channel. Index.MatchAll gives one
+// hit per watch, ordered by watch id, so each channel's are too.
 func byChannel(hits []watch.Hit) map[string][]watch.Hit {
 	out := map[string][]watch.Hit{}
-	seen := map[int64]bool{}
 	for _, h := range hits {
-		if seen[h.Watch.ID] {
-			continue
-		}
-		seen[h.Watch.ID] = true
 		out[h.Watch.ChannelID] = append(out[h.Watch.ChannelID], h)
-	}
-	for _, hs := range out {
-		slices.SortStableFunc(hs, func(x, y watch.Hit) int { return cmp.Compare(x.Watch.ID, y.Watch.ID) })
 	}
 	return out
 }
@@ -193,7 +184,7 @@ func (a *Alerter) post(ctx context.Context, rec news.WatchAlert, ws news.Watched
 	if err != nil {
 		log.WarnContext(ctx, "watch alert not posted", "err", err)
 		if !errors.Is(err, news.ErrUndeliverable) {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+			rctx, cancel := detached(ctx)
 			defer cancel()
 			if rerr := a.cfg.Store.ReleaseWatchAlert(rctx, rec.ChannelID, rec.StoryKey); rerr != nil {
 				log.ErrorContext(ctx, "watch alert: release", "err", rerr)
@@ -201,7 +192,9 @@ func (a *Alerter) post(ctx context.Context, rec news.WatchAlert, ws news.Watched
 		}
 		return
 	}
-	if err := a.cfg.Store.SetWatchAlertMessage(context.WithoutCancel(ctx), rec.ChannelID, rec.StoryKey, id); err != nil {
+	wctx, cancel := detached(ctx)
+	defer cancel()
+	if err := a.cfg.Store.SetWatchAlertMessage(wctx, rec.ChannelID, rec.StoryKey, id); err != nil {
 		log.ErrorContext(ctx, "watch alert: record message", "message_id", id, "err", err)
 		return
 	}
@@ -233,9 +226,15 @@ func trimmed(st news.Story) news.Story {
 	return st
 }
 
-// releaseTimeout bounds giving back a claim after a failed post, which
-// runs after shutdown too.
+// releaseTimeout bounds a write that must follow a post even after
+// shutdown: giving back a claim, recording a message id.
 const releaseTimeout = 5 * time.Second
+
+// detached is ctx without its cancellation, bounded by releaseTimeout: for
+// the writes that follow a post, which run after shutdown too.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+}
 
 // keptContentRunes is how much of the lead's content an alert keeps (the
 // embed shows its first sentences when there is no summary).

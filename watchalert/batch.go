@@ -83,7 +83,7 @@ func (a *Alerter) flush(ctx context.Context, channelID string) error {
 		return err // another process posts it
 	}
 	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		rctx, cancel := detached(ctx)
 		defer cancel()
 		if err := a.cfg.Store.Release(rctx, key); err != nil {
 			log.WarnContext(ctx, "release watch batch claim", "err", err)
@@ -118,9 +118,11 @@ func (a *Alerter) flush(ctx context.Context, channelID string) error {
 			return err
 		}
 	}
+	wctx, cancel := detached(ctx)
+	defer cancel()
 	var errs []error
 	for _, k := range keys {
-		if err := a.cfg.Store.SetWatchAlertMessage(context.WithoutCancel(ctx), channelID, k, id); err != nil {
+		if err := a.cfg.Store.SetWatchAlertMessage(wctx, channelID, k, id); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -98,23 +98,23 @@ func (a *Alerter) story(ctx context.Context, guildID string, it news.Item) (news
 	if err != nil {
 		return news.Story{}, "", fmt.Errorf("recent items: %w", err)
 	}
-	self := itemKey(it)
-	if !slices.ContainsFunc(items, func(o news.Item) bool { return itemKey(o) == self }) {
+	self := it.Key()
+	if !slices.ContainsFunc(items, func(o news.Item) bool { return o.Key() == self }) {
 		items = append(items, it)
 	}
 	order := make(map[string]int, len(items))
 	for i, o := range items {
-		order[itemKey(o)] = i
+		order[o.Key()] = i
 	}
 	for _, s := range digest.Cluster(items, a.cfg.StoryWindow) {
 		members := append([]news.Item{s.Lead}, s.Others...)
-		if !slices.ContainsFunc(members, func(o news.Item) bool { return itemKey(o) == self }) {
+		if !slices.ContainsFunc(members, func(o news.Item) bool { return o.Key() == self }) {
 			continue
 		}
-		first := slices.MinFunc(members, func(x, y news.Item) int { return order[itemKey(x)] - order[itemKey(y)] })
+		first := slices.MinFunc(members, func(x, y news.Item) int { return order[x.Key()] - order[y.Key()] })
 		st := news.Story{Lead: it, CVEs: s.CVEs}
 		for _, o := range members {
-			if itemKey(o) != self {
+			if o.Key() != self {
 				st.Others = append(st.Others, o)
 			}
 		}
@@ -123,12 +123,9 @@ func (a *Alerter) story(ctx context.Context, guildID string, it news.Item) (news
 	return news.Story{}, "", errors.New("item not among its guild's items")
 }
 
-// itemKey identifies an item across feeds.
-func itemKey(it news.Item) string { return it.FeedURL + "\x00" + it.ID }
-
 // storyKey is the stored key of the story whose first item is first.
 func storyKey(first news.Item) string {
-	h := sha256.Sum256([]byte(itemKey(first)))
+	h := sha256.Sum256([]byte(first.Key()))
 	return "item:" + hex.EncodeToString(h[:16])
 }
 

@@ -21,9 +21,10 @@ func (a *Alerter) Watched(ctx context.Context, guildID string, st news.Story) bo
 	if idx == nil || idx.Len() == 0 {
 		return false
 	}
-	for _, it := range append([]news.Item{st.Lead}, st.Others...) {
+	for i, it := range append([]news.Item{st.Lead}, st.Others...) {
 		d := watch.Doc{Title: it.Title, Text: it.Content, CVEs: digest.CVEs(it.Title, it.Content)}
-		if it.ID == st.Lead.ID && it.FeedURL == st.Lead.FeedURL && st.Summary != nil {
+		if i == 0 && st.Summary != nil {
+			// The summary is the lead's.
 			d.Affected = st.Summary.Affected
 			d.CVEs = append(d.CVEs, digest.CVEs(st.Summary.CVEs...)...)
 		}
