@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/secbrief/secbrief/internal/clock"
 )
 
 // Client is the discordgo session with the calls on an interaction's own
@@ -34,14 +36,7 @@ func (c Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return clock.Wall{}.Sleep(ctx, d)
 }
 
 // maxInteraction429 is how many times a request on an interaction route is

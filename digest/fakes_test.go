@@ -11,14 +11,14 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// clock is an injected clock.
-type clock struct {
+// testClock is an injected clock.
+type testClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func (c *testClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // fakeSummarizer counts LLM calls, caches by article hash, and can fail.
 type fakeSummarizer struct {

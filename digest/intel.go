@@ -85,15 +85,14 @@ func compareIntel(a, b intelRank) int {
 	return cmp.Compare(b.cvss, a.cvss)
 }
 
-// cvssStated is the CVSS rating of the highest CVSS base score among the
-// story's CVEs, "" when none is known: a score the CVE record states
-// counts like a severity the feed states.
-func cvssStated(s news.Story) news.Severity {
-	r := rankIntel(s)
+// cvssStated is the CVSS rating of the highest CVSS base score among a
+// story's CVEs (r, its rankIntel), "" when none is known: a score the CVE
+// record states counts like a severity the feed states.
+func cvssStated(r intelRank) news.Severity {
 	if math.IsInf(r.cvss, -1) {
 		return ""
 	}
-	return cvssSeverity(r.cvss)
+	return news.CVSSSeverity(r.cvss)
 }
 
 // storyCVEs are the ids of s and of its summary, upper-cased.

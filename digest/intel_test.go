@@ -154,15 +154,15 @@ func TestRankByIntel(t *testing.T) {
 func TestPreScoreCountsCVSSAsStated(t *testing.T) {
 	now := time.Date(2026, 7, 5, 6, 0, 0, 0, time.UTC)
 	lone := news.Story{Lead: news.Item{Title: "Lone", FeedURL: "a", Published: now.Add(-24 * time.Hour)}, CVEs: []string{"CVE-2026-1008"}}
-	if got := preScore(lone, now, 24*time.Hour); got != cveWeight {
+	if got := preScore(lone, rankIntel(lone), now, 24*time.Hour); got != cveWeight {
 		t.Fatalf("without intel: %v, want %v", got, cveWeight)
 	}
 	lone.Intel = map[string]news.CVEIntel{"CVE-2026-1008": rankingIntel()["CVE-2026-1008"]}
-	if got, want := preScore(lone, now, 24*time.Hour), cveWeight+statedWeight[news.SeverityHigh]; got != want {
+	if got, want := preScore(lone, rankIntel(lone), now, 24*time.Hour), cveWeight+statedWeight[news.SeverityHigh]; got != want {
 		t.Errorf("CVSS 8.9 known: %v, want %v (stated high)", got, want)
 	}
 	lone.Lead.Content = "Severity: Critical"
-	if got, want := preScore(lone, now, 24*time.Hour), cveWeight+statedWeight[news.SeverityCritical]; got != want {
+	if got, want := preScore(lone, rankIntel(lone), now, 24*time.Hour), cveWeight+statedWeight[news.SeverityCritical]; got != want {
 		t.Errorf("CVSS 8.9 and a stated critical: %v, want %v", got, want)
 	}
 }

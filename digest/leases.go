@@ -72,34 +72,24 @@ func (r *Runner) claimSlot(ctx context.Context, key string, takeover bool) error
 	return nil
 }
 
-// slotHold is a slot claim this process holds, renewed until released.
-type slotHold struct {
-	once    sync.Once
-	release func()
-}
-
 // holdSlot claims the slot job key (see claimSlot) and keeps renewing it
 // while the slot is prepared, however long the LLM takes. The returned
-// hold's release stops the renewals and gives the claim up, once, even
-// when ctx has ended (a process shutting down lets another start again
-// at once).
-func (r *Runner) holdSlot(ctx context.Context, key string, takeover bool, log *slog.Logger) (*slotHold, error) {
+// release stops the renewals and gives the claim up, once however often
+// it is called, even when ctx has ended (a process shutting down lets
+// another start again at once).
+func (r *Runner) holdSlot(ctx context.Context, key string, takeover bool, log *slog.Logger) (release func(), err error) {
 	if err := r.claimSlot(ctx, key, takeover); err != nil {
 		return nil, err
 	}
 	stop := r.keep(ctx, log, func(ctx context.Context) (bool, error) { return r.cfg.Store.Claim(ctx, key) })
-	h := &slotHold{}
-	h.release = func() {
-		h.once.Do(func() {
-			stop() // first: a renewal after the release would claim the slot anew
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if err := r.cfg.Store.Release(ctx, key); err != nil {
-				log.Warn("release digest slot claim", "key", key, "err", err)
-			}
-		})
-	}
-	return h, nil
+	return sync.OnceFunc(func() {
+		stop() // first: a renewal after the release would claim the slot anew
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := r.cfg.Store.Release(ctx, key); err != nil {
+			log.Warn("release digest slot claim", "key", key, "err", err)
+		}
+	}), nil
 }
 
 // keep renews a claim or lease (renew) every third of a lease until the
@@ -189,16 +179,4 @@ func (r *Runner) TakeOver(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// sleep waits d on the wall clock, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -338,6 +338,50 @@ func TestHungPostOvertaken(t *testing.T) {
 	}
 }
 
+// TestFailedPostRetriedByAnyProcess: a post that fails (a counted
+// attempt, not a kill) gives its lease up, so another process sharing the
+// store retries the digest at once, without waiting for the lease to
+// lapse: at its start-up Resume every part is posted and nothing is left
+// unfinished.
+func TestFailedPostRetriedByAnyProcess(t *testing.T) {
+	e := newEnv(t)
+	e.addItems(t, "feed-a", 3, distinct) // parts 0 (header) to 3
+	clock := fakeclock.New(t0)
+	a := e.process(t, "a", clock, Config{})
+	b := e.process(t, "b", clock, Config{})
+	ctx := context.Background()
+
+	errDiscord := errors.New("discord: 503 service unavailable")
+	failed := false
+	e.post.fail = func(string) error {
+		if failed {
+			return nil
+		}
+		failed = true
+		return errDiscord
+	}
+	if _, err := a.runner.Now(ctx, target); !errors.Is(err, errDiscord) {
+		t.Fatalf("a: %v, want the post's failure", err)
+	}
+	un, err := b.store.UnfinishedDigests(ctx, channel)
+	if err != nil || len(un) != 1 || un[0].Attempts != 1 {
+		t.Fatalf("unfinished = %+v, %v; want one digest with one failed attempt", un, err)
+	}
+	if e.post.Posted() != 0 {
+		t.Fatalf("messages after the failed post: %d, want 0", e.post.Posted())
+	}
+
+	if err := b.runner.Resume(ctx); err != nil { // the clock has not moved
+		t.Fatalf("b's resume: %v", err)
+	}
+	if got := e.post.Posted(); got != 4 {
+		t.Fatalf("messages after b's resume: %d, want 4: b did not retry the failed digest at once", got)
+	}
+	if un, err := b.store.UnfinishedDigests(ctx, channel); err != nil || len(un) != 0 {
+		t.Fatalf("unfinished after b's resume: %d, %v; want none", len(un), err)
+	}
+}
+
 // TestRestartWithoutSharedStoreResumesAtOnce: with SQLite (no shared
 // store) a process killed mid-post and started again resumes its digest
 // at start-up, although the dead process's lease is still live: the shard

@@ -50,7 +50,7 @@ var errLeaseLost = fmt.Errorf("digest lease lost: %w", ErrBusy)
 func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResult, error) {
 	log := r.log.With("digest_id", run.ID, "guild_id", run.GuildID, "channel_id", run.ChannelID)
 	stop := r.keep(ctx, log, func(ctx context.Context) (bool, error) { return r.cfg.Store.ClaimDigest(ctx, run.ID) })
-	delivered, lost := false, false
+	delivered := false
 	parts := maps.Clone(run.Parts) // index → message id, of every attempt
 	if parts == nil {
 		parts = map[int]string{}
@@ -70,7 +70,6 @@ func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResul
 			return err
 		}
 		if !ok {
-			lost = true
 			return errLeaseLost
 		}
 		return nil
@@ -79,7 +78,7 @@ func (r *Runner) post(ctx context.Context, run news.DigestRun) (news.DigestResul
 	if err == nil && !delivered {
 		err = errors.New("poster returned without posting the last part")
 	}
-	if lost && !delivered {
+	if errors.Is(err, errLeaseLost) && !delivered {
 		// Not a failure of the digest: the process that took it over
 		// posts the rest (the same nonces make its parts no duplicates).
 		log.Warn("digest taken over by another process while posting; stopped")

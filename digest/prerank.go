@@ -66,7 +66,7 @@ func statedSeverity(it news.Item) news.Severity {
 	}
 	for _, m := range cvssScore.FindAllStringSubmatch(text, -1) {
 		if score, err := strconv.ParseFloat(m[1], 64); err == nil {
-			found = append(found, cvssSeverity(score))
+			found = append(found, news.CVSSSeverity(score))
 		}
 	}
 	if len(found) == 0 {
@@ -88,24 +88,11 @@ func severityWord(w string) news.Severity {
 	return news.SeverityLow
 }
 
-// cvssSeverity is the CVSS v3 qualitative rating of a base score.
-func cvssSeverity(score float64) news.Severity {
-	switch {
-	case score >= 9:
-		return news.SeverityCritical
-	case score >= 7:
-		return news.SeverityHigh
-	case score >= 4:
-		return news.SeverityMedium
-	}
-	return news.SeverityLow
-}
-
 // preScore is s's score from what is known without the LLM: its outlets,
 // whether it names a CVE, how recent its newest item is within lookback of
 // now, and the most severe severity its items state or the CVSS score of
-// its CVEs gives (cvssStated). See the weights above.
-func preScore(s news.Story, now time.Time, lookback time.Duration) float64 {
+// its CVEs gives (cvssStated of in, s's rankIntel). See the weights above.
+func preScore(s news.Story, in intelRank, now time.Time, lookback time.Duration) float64 {
 	score := outletWeight * float64(min(s.Outlets()-1, maxExtraOutlets))
 	if len(s.CVEs) > 0 {
 		score += cveWeight
@@ -115,7 +102,7 @@ func preScore(s news.Story, now time.Time, lookback time.Duration) float64 {
 		fresh := 1 - float64(age)/float64(lookback)
 		score += recencyWeight * min(max(fresh, 0), 1)
 	}
-	stated := cvssStated(s)
+	stated := cvssStated(in)
 	for _, o := range append([]news.Item{s.Lead}, s.Others...) {
 		if sev := statedSeverity(o); sev != "" && (stated == "" || sev.Rank() < stated.Rank()) {
 			stated = sev
@@ -138,7 +125,8 @@ func PreRank(stories []news.Story, now time.Time, lookback time.Duration) {
 	}
 	ss := make([]scored, len(stories))
 	for i, s := range stories {
-		ss[i] = scored{s, rankIntel(s), preScore(s, now, lookback)}
+		in := rankIntel(s)
+		ss[i] = scored{s, in, preScore(s, in, now, lookback)}
 	}
 	slices.SortStableFunc(ss, func(a, b scored) int {
 		if c := compareIntel(a.intel, b.intel); c != 0 {

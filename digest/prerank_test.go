@@ -72,7 +72,7 @@ func TestPreScore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := preScore(tt.s, now, 24*time.Hour); got != tt.want {
+			if got := preScore(tt.s, rankIntel(tt.s), now, 24*time.Hour); got != tt.want {
 				t.Errorf("preScore = %v, want %v", got, tt.want)
 			}
 		})

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/secbrief/secbrief/internal/clock"
 	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/news"
 )
@@ -48,8 +49,6 @@ const (
 	// DefaultMaxUnfinishedAge is how old an unfinished digest may be and
 	// still be resumed.
 	DefaultMaxUnfinishedAge = 24 * time.Hour
-	// DefaultLease is storage.lease's default.
-	DefaultLease = defaults.StorageLease
 )
 
 // Config wires a Runner. Store, Summarizer and Poster are required.
@@ -112,9 +111,9 @@ type Config struct {
 	// dead predecessor's, which must not hold a restart back.
 	Shared bool
 	// Lease is storage.lease, how long the store keeps a claim or a
-	// digest lease this process took (DefaultLease): it renews them every
-	// third of a lease while it works, and checks every half lease on a
-	// slot another process claimed.
+	// digest lease this process took (defaults.StorageLease when zero): it
+	// renews them every third of a lease while it works, and checks every
+	// half lease on a slot another process claimed.
 	Lease time.Duration
 	// Sleep waits d or until ctx ends (the wall clock by default; tests
 	// inject a fake clock's).
@@ -172,10 +171,10 @@ func NewRunner(cfg Config) *Runner {
 		cfg.InShard = func(string) bool { return true }
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = DefaultLease
+		cfg.Lease = defaults.StorageLease
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = clock.Wall{}.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -299,12 +298,12 @@ func (r *Runner) run(ctx context.Context, t news.DigestTarget, slot string, mode
 	if scheduled && r.cfg.Shared {
 		// Claimed before anything is polled or summarized: of processes
 		// sharing the store, one prepares the slot.
-		h, err := r.holdSlot(ctx, slotKey(t.ChannelID, slot), mode == runTakeOver, log)
+		release, err := r.holdSlot(ctx, slotKey(t.ChannelID, slot), mode == runTakeOver, log)
 		if err != nil {
 			return news.DigestResult{}, err
 		}
-		defer h.release()
-		releaseSlot = h.release
+		defer release()
+		releaseSlot = release
 	}
 
 	unfinished, err := r.cfg.Store.UnfinishedDigests(ctx, t.ChannelID)
@@ -383,7 +382,8 @@ func (r *Runner) Build(ctx context.Context, t news.DigestTarget) (news.Digest, e
 // the LLM (PreRank), and only the first max_items + summaryMargin are
 // summarized; those are ranked (Rank) and the first max_items shown in
 // full. Both ranks put first the stories whose CVEs the Intel source knows
-// to be exploited (KEV), likely to be (EPSS) or critical (CVSS). Every other story is listed by its headline (news.Digest.Headlines).
+// to be exploited (KEV), likely to be (EPSS) or critical (CVSS). Every
+// other story is listed by its headline (news.Digest.Headlines).
 // Only the newest MaxCandidates unseen items are considered; the older
 // ones are delivered by the digest without being shown (marked seen).
 // Items are clustered together with the stories the channel was posted

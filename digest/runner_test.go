@@ -24,14 +24,14 @@ var t0 = time.Date(2026, 7, 5, 6, 0, 0, 0, time.UTC)
 type env struct {
 	path  string
 	store *storage.Store
-	clock *clock
+	clock *testClock
 	sum   *fakeSummarizer
 	post  *fakePoster
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{path: filepath.Join(t.TempDir(), "db.sqlite"), clock: &clock{t: t0},
+	e := &env{path: filepath.Join(t.TempDir(), "db.sqlite"), clock: &testClock{t: t0},
 		sum: newFakeSummarizer(), post: newFakePoster()}
 	e.open(t)
 	return e

@@ -97,7 +97,7 @@ func TestSchedulerRunsOncePerDayAcrossDST(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := &clock{t: tc.from}
+			c := &testClock{t: tc.from}
 			s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(context.Context, news.DigestTarget, time.Time) {}})
 			s.Set(news.DigestTarget{GuildID: "g", ChannelID: "c"}, sched)
 			var slots []string
@@ -131,7 +131,7 @@ func TestScheduleErrors(t *testing.T) {
 
 func TestSchedulerDueCatchUpAndShard(t *testing.T) {
 	berlin := mustLoc(t, "Europe/Berlin")
-	c := &clock{t: time.Date(2026, 3, 29, 9, 0, 0, 0, berlin)} // bot starts at 09:00, 07:00 was missed
+	c := &testClock{t: time.Date(2026, 3, 29, 9, 0, 0, 0, berlin)} // bot starts at 09:00, 07:00 was missed
 	s := NewScheduler(SchedulerConfig{Now: c.Now, Grace: 6 * time.Hour, Run: func(context.Context, news.DigestTarget, time.Time) {},
 		InShard: func(g string) bool { return g != "other-shard" }})
 	seven, _ := DailyAt("07:00", "Europe/Berlin")
@@ -168,7 +168,7 @@ func TestSchedulerDueCatchUpAndShard(t *testing.T) {
 }
 
 func TestSchedulerStartRunsMissedDigest(t *testing.T) {
-	c := &clock{t: time.Date(2026, 7, 5, 9, 0, 0, 0, time.UTC)}
+	c := &testClock{t: time.Date(2026, 7, 5, 9, 0, 0, 0, time.UTC)}
 	var mu sync.Mutex
 	ran := make(chan Due, 4)
 	s := NewScheduler(SchedulerConfig{Now: c.Now, Run: func(_ context.Context, tg news.DigestTarget, slot time.Time) {

@@ -192,16 +192,24 @@ func (s SourceStatus) Age(now time.Time) time.Duration {
 // score: critical from 9.0, high from 7.0, medium from 4.0, low above 0,
 // else none.
 func CVSSRating(score float64) string {
+	if !(score > 0) {
+		return "none"
+	}
+	return string(CVSSSeverity(score))
+}
+
+// CVSSSeverity is CVSSRating as a Severity: critical from 9.0, high from
+// 7.0, medium from 4.0, else low (Severity has no none: a score of 0, or
+// none at all, is low too).
+func CVSSSeverity(score float64) Severity {
 	switch {
 	case score >= 9:
-		return "critical"
+		return SeverityCritical
 	case score >= 7:
-		return "high"
+		return SeverityHigh
 	case score >= 4:
-		return "medium"
-	case score > 0:
-		return "low"
+		return SeverityMedium
 	default:
-		return "none"
+		return SeverityLow
 	}
 }

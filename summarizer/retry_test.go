@@ -8,6 +8,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/secbrief/secbrief/internal/clock"
 	"github.com/secbrief/secbrief/internal/fakellm"
 )
 
@@ -93,7 +94,7 @@ func TestRetryAfterRealTimer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits one second")
 	}
-	e := newEnv(t, Options{Sleep: sleep})
+	e := newEnv(t, Options{Sleep: clock.Wall{}.Sleep})
 	e.llm.Enqueue(fakellm.RateLimited(time.Second))
 	start := time.Now()
 	if _, err := e.s.Summarize(t.Context(), advisory(1)); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/secbrief/secbrief/internal/clock"
 	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/internal/flight"
 	"github.com/secbrief/secbrief/news"
@@ -162,7 +163,7 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = clock.Wall{}.Sleep
 	}
 	if o.Observe == nil {
 		o.Observe = func(string) {}
@@ -240,17 +241,6 @@ func WithGuild(ctx context.Context, guildID string) context.Context {
 func guildFrom(ctx context.Context) string {
 	g, _ := ctx.Value(guildKey{}).(string)
 	return g
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // nopCache is the cache used when New gets nil: it never hits.

@@ -14,6 +14,7 @@ import (
 	"github.com/secbrief/secbrief/commands"
 	"github.com/secbrief/secbrief/digest"
 	"github.com/secbrief/secbrief/feeds"
+	"github.com/secbrief/secbrief/internal/defaults"
 	"github.com/secbrief/secbrief/news"
 	"github.com/secbrief/secbrief/summarizer"
 	"github.com/secbrief/secbrief/watchalert"
@@ -186,7 +187,7 @@ func (d *digests) start(ctx context.Context, a *app, lookup guildOf) error {
 // may have changed, until ctx ends.
 func (d *digests) takeOver(ctx context.Context, every time.Duration) {
 	if every <= 0 {
-		every = digest.DefaultLease / 2
+		every = defaults.StorageLease / 2
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()

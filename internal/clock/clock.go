@@ -1,9 +1,13 @@
 // Package clock is the real clock behind the Clock interfaces that
-// gateway, intel and alerts take (Now and NewTimer); their tests pass
+// gateway, intel and alerts take (Now and NewTimer), and the Sleep that
+// digest, summarizer and bot default to; their tests pass
 // internal/fakeclock instead.
 package clock
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Wall is the real time.
 type Wall struct{}
@@ -15,4 +19,16 @@ func (Wall) Now() time.Time { return time.Now() }
 func (Wall) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
 	t := time.NewTimer(d)
 	return t.C, t.Stop
+}
+
+// Sleep waits d, or until ctx ends: then it returns ctx's error.
+func (Wall) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
