@@ -20,17 +20,6 @@ type TableCount struct {
 	Source int
 }
 
-// copyBatchRows and copyBatchParams bound one multi-row INSERT of CopyFrom:
-// both dialects take far more parameters (SQLite 32766, PostgreSQL 65535),
-// and batches this size already spend their time in the database, not in
-// round trips (see BenchmarkCopyFrom: 100,000 items of 600 bytes into a
-// local PostgreSQL take 3 to 10 s on a loaded 2-core machine, with batches of
-// 200 to 2000 rows alike).
-const (
-	copyBatchRows   = 500
-	copyBatchParams = 8000
-)
-
 // copyTable is one table CopyFrom copies.
 type copyTable struct {
 	name string
@@ -377,17 +366,8 @@ type copyInsert struct {
 
 // statement is the INSERT of n rows.
 func (c copyInsert) statement(n int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(c.cols)), ", ") + ")"
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + c.table.name + " (" + strings.Join(c.cols, ", ") + ") VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	b.WriteString(" ON CONFLICT DO NOTHING")
-	return b.String()
+	return multiRowInsert("INSERT INTO "+c.table.name+" ("+strings.Join(c.cols, ", ")+") VALUES ",
+		len(c.cols), n, " ON CONFLICT DO NOTHING")
 }
 
 // insertBatch inserts rows in one transaction and returns how many were
@@ -433,7 +413,7 @@ func (s *Store) checkIdentities(ctx context.Context, tx *txn, c copyInsert, rows
 		ids[i] = r[idCol]
 	}
 	q := "SELECT " + c.table.id + ", " + strings.Join(c.table.identity, ", ") + " FROM " + c.table.name +
-		" WHERE " + c.table.id + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+		" WHERE " + c.table.id + " IN " + placeholders(len(ids))
 	got, err := tx.QueryContext(ctx, q, ids...)
 	if err != nil {
 		return fmt.Errorf("check ids: %w", err)

@@ -102,6 +102,27 @@ func (s *stmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error)
 	return s.Stmt.ExecContext(ctx, s.db.args(args)...)
 }
 
+// placeholders is a parenthesized list of n ? placeholders: "(?, ?, ?)"
+// for 3, as a multi-row INSERT's row or an IN list takes them.
+func placeholders(n int) string {
+	if n <= 0 {
+		return "()"
+	}
+	return "(?" + strings.Repeat(", ?", n-1) + ")"
+}
+
+// lockKey takes the PostgreSQL transaction-level advisory lock (space,
+// hashtext(key)) in tx, held until tx ends, so processes sharing the store
+// run what follows one at a time per key. It does nothing on SQLite, whose
+// single writer already serializes write transactions.
+func (s *Store) lockKey(ctx context.Context, tx *txn, space int32, key string) error {
+	if s.write.dialect != postgresDialect {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(?))`, space, key)
+	return err // the caller says which lock
+}
+
 // rebind rewrites the ? placeholders of query to PostgreSQL's $N, leaving
 // quoted text ('...', "...") and comments alone. SQLite queries are
 // returned as they are.

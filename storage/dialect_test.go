@@ -28,6 +28,26 @@ func TestRebindDollar(t *testing.T) {
 	}
 }
 
+func TestPlaceholders(t *testing.T) {
+	cases := []struct {
+		n    int
+		want string
+	}{
+		{0, "()"},
+		{1, "(?)"},
+		{3, "(?, ?, ?)"},
+	}
+	for _, c := range cases {
+		if got := placeholders(c.n); got != c.want {
+			t.Errorf("placeholders(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+	if got, want := multiRowInsert("INSERT INTO t (a, b) VALUES ", 2, 2, " ON CONFLICT DO NOTHING"),
+		"INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING"; got != want {
+		t.Errorf("multiRowInsert = %q, want %q", got, want)
+	}
+}
+
 func TestPostgresArgs(t *testing.T) {
 	d := newDB(nil, postgresDialect)
 	in := []any{true, false, "ok", "nul\x00byte", "bad\xffutf8", int64(7), []byte("raw")}

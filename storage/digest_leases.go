@@ -29,6 +29,11 @@ func (s *Store) leaseDigest(ctx context.Context, tx *txn, id int64) error {
 	return nil
 }
 
+// digestLeaseTakeable is the condition under which this Store may take a
+// digest's lease: it is this Store's, free or lapsed. Its parameters are
+// the Store's owner and now.
+const digestLeaseTakeable = `(lease_owner = ? OR lease_owner = '' OR lease_until IS NULL OR lease_until <= ?)`
+
 // renewDigestLease extends this Store's lease on digest id by one lease
 // from now, in tx, when the lease is this Store's, free or lapsed; a live
 // lease of another owner (which took the digest over from a process that
@@ -36,7 +41,7 @@ func (s *Store) leaseDigest(ctx context.Context, tx *txn, id int64) error {
 func (s *Store) renewDigestLease(ctx context.Context, tx *txn, id int64) error {
 	now := s.now()
 	if _, err := tx.ExecContext(ctx, `UPDATE digests SET lease_owner = ?, lease_until = ?
-		WHERE id = ? AND (lease_owner = ? OR lease_owner = '' OR lease_until IS NULL OR lease_until <= ?)`,
+		WHERE id = ? AND `+digestLeaseTakeable,
 		s.owner, now.Add(s.lease).UnixMicro(), id, s.owner, now.UnixMicro()); err != nil {
 		return fmt.Errorf("renew lease: %w", err)
 	}
@@ -54,8 +59,7 @@ func (s *Store) ClaimDigest(ctx context.Context, id int64) (bool, error) {
 	now := s.now()
 	var got int64
 	err := s.write.QueryRowContext(ctx, `UPDATE digests SET lease_owner = ?, lease_until = ?
-		WHERE id = ? AND state IN ('pending', 'posting')
-			AND (lease_owner = ? OR lease_owner = '' OR lease_until IS NULL OR lease_until <= ?)
+		WHERE id = ? AND state IN ('pending', 'posting') AND `+digestLeaseTakeable+`
 		RETURNING id`,
 		s.owner, now.Add(s.lease).UnixMicro(), id, s.owner, now.UnixMicro()).Scan(&got)
 	if isNoRows(err) {

@@ -30,22 +30,11 @@ const dueFeedsFilter = `f.disabled_at IS NULL AND (f.next_poll_at IS NULL OR f.n
 // order in Go.
 const dueFeedsOrder = `COALESCE(f.next_poll_at, 0), f.url`
 
-// compareDue orders feed states as dueFeedsOrder does.
+// compareDue orders feed states as dueFeedsOrder does: the zero
+// NextPollAt of a feed never polled sorts before every stored time, as
+// NULL does as 0.
 func compareDue(a, b news.FeedState) int {
-	if c := cmp.Compare(boolInt(!a.NextPollAt.IsZero()), boolInt(!b.NextPollAt.IsZero())); c != 0 {
-		return c
-	}
-	if c := a.NextPollAt.Compare(b.NextPollAt); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.URL, b.URL)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return cmp.Or(a.NextPollAt.Compare(b.NextPollAt), cmp.Compare(a.URL, b.URL))
 }
 
 // ClaimDueFeeds claims for this Store's owner, until now plus the lease,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/secbrief/secbrief/news"
@@ -192,7 +191,7 @@ func (s *Store) KEVAlertsDone(ctx context.Context, channelID string, cves []stri
 		args = append(args, c)
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT cve FROM kev_alerts WHERE channel_id = ?
-		AND cve IN (?`+strings.Repeat(", ?", len(cves)-1)+`) AND (message_id <> '' OR given_up <> 0)`, args...)
+		AND cve IN `+placeholders(len(cves))+` AND (message_id <> '' OR given_up <> 0)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("kev alerts done in %s: %w", channelID, err)
 	}

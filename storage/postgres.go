@@ -122,9 +122,6 @@ func (s *Store) Driver() string { return s.write.dialect.String() }
 // SQLite each process keeps to its own shard's guilds.
 func (s *Store) Shared() bool { return s.write.dialect == postgresDialect }
 
-// Owner is the name this Store puts in the leases it takes.
-func (s *Store) Owner() string { return s.owner }
-
 // newOwner names a Store for its leases: host, process id and random bits,
 // so two Stores of one process are two owners too.
 func newOwner() string {

@@ -38,7 +38,8 @@ type Store struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	// owner names this Store in the leases it takes (see leases.go);
+	// owner names this Store in the leases it takes (see claims.go,
+	// feed_leases.go, digest_leases.go);
 	// lease is how long a claimed job stays its own.
 	owner string
 	lease time.Duration

@@ -49,11 +49,8 @@ func (s *Store) ReserveTokens(ctx context.Context, guildID, day string, tokens, 
 	now := s.now()
 	var id int64
 	err := s.tx(ctx, func(tx *txn) error {
-		if s.write.dialect == postgresDialect {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(?))`,
-				budgetLockSpace, guildID); err != nil {
-				return fmt.Errorf("budget lock: %w", err)
-			}
+		if err := s.lockKey(ctx, tx, budgetLockSpace, guildID); err != nil {
+			return fmt.Errorf("budget lock: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM token_reservations WHERE guild_id = ? AND expires_at <= ?`,
 			guildID, now.UnixMicro()); err != nil {

@@ -43,11 +43,8 @@ func (s *Store) AddWatch(ctx context.Context, w news.Watch, maxPerGuild int) (ne
 	}
 	w.CreatedAt = w.CreatedAt.UTC().Truncate(time.Microsecond) // as stored
 	err := s.tx(ctx, func(tx *txn) error {
-		if s.write.dialect == postgresDialect {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(?))`,
-				watchLockSpace, w.GuildID); err != nil {
-				return fmt.Errorf("watch lock: %w", err)
-			}
+		if err := s.lockKey(ctx, tx, watchLockSpace, w.GuildID); err != nil {
+			return fmt.Errorf("watch lock: %w", err)
 		}
 		var same, total int
 		if err := tx.QueryRowContext(ctx, `SELECT
