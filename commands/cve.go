@@ -140,9 +140,7 @@ func (t *Table) sourceNotes(ctx context.Context, pending bool) (notes []string, 
 // postedHere is the newest stories posted in guildID that name id, one
 // entry per story (its newest message). A store error is logged and
 // leaves the list out. Stories posted in other channels than channelID
-// keep only their link and channel: whoever reads the answer may not see
-// those channels, and Discord shows such a link and channel mention to
-// them as inaccessible, where a title would tell what was posted there.
+// keep only their link and channel (news.PostedIn).
 func (t *Table) postedHere(ctx context.Context, guildID, channelID, id string) []news.PostedCVE {
 	ps, err := t.store.PostedCVEs(ctx, guildID, id, postedRead)
 	if err != nil {
@@ -151,10 +149,7 @@ func (t *Table) postedHere(ctx context.Context, guildID, channelID, id string) [
 	}
 	var out []news.PostedCVE
 	seen := map[string]bool{}
-	for _, p := range ps {
-		if p.ChannelID != channelID {
-			p.Title, p.URL = "", ""
-		}
+	for _, p := range news.PostedIn(ps, channelID) {
 		key := "url:" + p.URL
 		switch {
 		case p.ChannelID != channelID:

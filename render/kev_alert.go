@@ -33,9 +33,12 @@ type KEVAlertMessage struct {
 //	🚨 CISA added CVE-2025-53770 to the Known Exploited Vulnerabilities catalog: Microsoft SharePoint Deserialization of Untrusted Data Vulnerability (Microsoft SharePoint), due 2025-07-21, ransomware
 //	CVE-2025-53770 · CVSS 9.8 critical · KEV since 2025-07-20 (due 2025-07-21, ransomware) · EPSS 94% (top 0.2%)
 //	Now known exploited: CVE-2025-53770, from the story you got on <t:…:D>: Title <https://…>
+//	And a story posted in another channel on <t:…:D>: https://discord.com/channels/…
 //
 // Text from the catalog and story titles is sanitized (no mentions, no
 // links) and cut; story links are shown in <…> so Discord adds no preview.
+// A story without title and article (posted in another channel, see
+// news.PostedIn) is told by its date and message link only, as /cve does.
 // Every message allows no mentions.
 func KEVAlertMessages(alerts []news.KEVAlert) []KEVAlertMessage {
 	var out []KEVAlertMessage
@@ -93,18 +96,33 @@ func kevAlertText(a news.KEVAlert) string {
 	seen := map[string]bool{}
 	n := 0
 	for _, s := range a.Stories {
-		key := s.URL
-		if key == "" {
-			key = s.Title
+		other := s.Title == "" && s.URL == ""
+		key := "url:" + s.URL
+		switch {
+		case other:
+			key = "message:" + s.ChannelID + "/" + s.MessageID
+		case s.URL == "":
+			key = "title:" + s.Title
 		}
 		if seen[key] || n == kevStories {
 			continue
 		}
 		seen[key] = true
+		story := "the story you got"
+		if other {
+			story = "a story posted in another channel"
+		}
 		if n == 0 {
-			fmt.Fprintf(&b, "\nNow known exploited: %s, from the story you got on %s", id, storyDate(s.PostedAt))
+			fmt.Fprintf(&b, "\nNow known exploited: %s, from %s on %s", id, story, storyDate(s.PostedAt))
 		} else {
-			fmt.Fprintf(&b, "\nAnd the story you got on %s", storyDate(s.PostedAt))
+			fmt.Fprintf(&b, "\nAnd %s on %s", story, storyDate(s.PostedAt))
+		}
+		if other {
+			if s.GuildID != "" && s.ChannelID != "" && s.MessageID != "" {
+				b.WriteString(": " + MessageURL(s.GuildID, s.ChannelID, s.MessageID))
+			}
+			n++
+			continue
 		}
 		if title := catalogText(s.Title, kevTitleRoom); title != "" {
 			b.WriteString(": " + title)
