@@ -393,26 +393,3 @@ func TestRunTicksOnTheClock(t *testing.T) {
 	}
 	e.wantTold("c1: " + cveB)
 }
-
-func TestWholeRefreshes(t *testing.T) {
-	at := func(min int) news.KEVEntry {
-		return news.KEVEntry{FirstSeenAt: t0.Add(time.Duration(min) * time.Minute)}
-	}
-	tests := []struct {
-		name    string
-		entries []news.KEVEntry
-		limit   int
-		want    int
-	}{
-		{"under the limit", []news.KEVEntry{at(1), at(2)}, 3, 2},
-		{"cut in a refresh", []news.KEVEntry{at(1), at(2), at(2)}, 3, 1},
-		{"one refresh over the limit", []news.KEVEntry{at(2), at(2), at(2)}, 3, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := wholeRefreshes(tt.entries, tt.limit); len(got) != tt.want {
-				t.Errorf("%d entries kept, want %d", len(got), tt.want)
-			}
-		})
-	}
-}
