@@ -60,8 +60,8 @@ func cveDefinition() *discordgo.ApplicationCommand {
 // cveEntry is /cve: anyone can run it, and the answer is public unless
 // asked otherwise, like /summarize's: a lookup is usually run to show a
 // channel where a CVE stands, it costs no LLM tokens and pings no one.
-// It reads the store only (the CVE record, when missing, is looked up in
-// the background), so it answers at once; a slow store defers.
+// It reads the store only (the CVE record, when missing or older than its
+// TTL, is looked up in the background: Intel.Lookup asks for it), so it answers at once; a slow store defers.
 func (t *Table) cveEntry() bot.Command {
 	return bot.Command{
 		Definition: cveDefinition(),
@@ -92,9 +92,6 @@ func (t *Table) cve(ctx context.Context, req bot.Request) (bot.Response, error) 
 		}
 		l.Intel = found[id]
 		l.Intel.ID = id
-		// Intel looks the record up only when the store has none younger
-		// than its TTL: asking every time keeps a looked-up CVE fresh.
-		t.opts.Intel.Want(id)
 		l.Pending = l.Intel.Record == nil
 		l.Notes, l.KEVLoaded, l.EPSSLoaded = t.sourceNotes(ctx, l.Pending)
 	}
