@@ -188,6 +188,10 @@ func (s SourceStatus) Age(now time.Time) time.Duration {
 	return now.Sub(s.RefreshedAt)
 }
 
+// NVDAttribution is the notice NVD asks services using its API to show;
+// /cve shows it when a score or record came from NVD.
+const NVDAttribution = "This product uses the NVD API but is not endorsed or certified by the NVD."
+
 // CVSSRating is the qualitative severity rating CVSS v3 and v4 give a base
 // score: critical from 9.0, high from 7.0, medium from 4.0, low above 0,
 // else none.

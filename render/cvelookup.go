@@ -12,10 +12,6 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// nvdNotice is the notice NVD asks services using its API to show (the
-// wording of intel.NVDAttribution), shown when a score came from NVD.
-const nvdNotice = "This product uses the NVD API but is not endorsed or certified by the NVD."
-
 // Limits of /cve's embed parts, in runes.
 const (
 	cveTitleRunes       = 120 // the record's title, after the id
@@ -91,7 +87,7 @@ func CVEEmbed(l CVELookup) *discordgo.MessageEmbed {
 	}
 	foot = append(foot, l.Notes...)
 	if fromNVD(l.Intel) {
-		foot = append(foot, nvdNotice)
+		foot = append(foot, news.NVDAttribution)
 	}
 	e.Footer = footer(foot...)
 	fitEmbed(e, MaxEmbedTotal)
