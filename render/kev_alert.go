@@ -76,10 +76,10 @@ func kevAlertText(a news.KEVAlert) string {
 	id := e.CVEID
 	var b strings.Builder
 	fmt.Fprintf(&b, "🚨 CISA added %s to the Known Exploited Vulnerabilities catalog", id)
-	if name := catalogText(e.VulnerabilityName, kevNameRoom); name != "" {
+	if name := sourceLine(e.VulnerabilityName, kevNameRoom); name != "" {
 		b.WriteString(": " + name)
 	}
-	if product := catalogText(strings.TrimSpace(e.VendorProject+" "+e.Product), kevProductRoom); product != "" {
+	if product := sourceLine(strings.TrimSpace(e.VendorProject+" "+e.Product), kevProductRoom); product != "" {
 		b.WriteString(" (" + product + ")")
 	}
 	if !e.DueDate.IsZero() {
@@ -124,7 +124,7 @@ func kevAlertText(a news.KEVAlert) string {
 			n++
 			continue
 		}
-		if title := catalogText(s.Title, kevTitleRoom); title != "" {
+		if title := sourceLine(s.Title, kevTitleRoom); title != "" {
 			b.WriteString(": " + title)
 		}
 		if storyLink(s.URL) {
@@ -133,12 +133,6 @@ func kevAlertText(a news.KEVAlert) string {
 		n++
 	}
 	return b.String()
-}
-
-// catalogText is text from the catalog or a story, made safe to post on
-// one line and cut to room runes.
-func catalogText(s string, room int) string {
-	return Truncate(oneLine(Sanitize(s, nil)), room)
 }
 
 // storyDate is a Discord timestamp of t's date, shown in each reader's
