@@ -82,9 +82,6 @@ func (j *Job) post(ctx context.Context, ch news.KEVAlertChannel, entries []news.
 		}
 		in := known[e.CVEID]
 		in.ID = e.CVEID
-		if in.KEV == nil {
-			in.KEV = &e
-		}
 		stories, err := j.store.PostedCVEs(ctx, ch.GuildID, e.CVEID, storiesPerAlert)
 		if err != nil {
 			log.WarnContext(ctx, "kev alert without the server's stories", "cve", e.CVEID, "error", err)

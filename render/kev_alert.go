@@ -89,7 +89,7 @@ func kevAlertText(a news.KEVAlert) string {
 		b.WriteString(", ransomware")
 	}
 	in := a.Intel
-	if in.KEV == nil {
+	if in.KEV == nil { // no lookup (it failed): the badge shows the alert's entry
 		in.KEV = &e
 	}
 	b.WriteString("\n" + Badge(id, in))
