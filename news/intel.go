@@ -1,6 +1,9 @@
 package news
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Vulnerability intelligence: what secbrief knows about one CVE from CISA's
 // Known Exploited Vulnerabilities catalog, FIRST's EPSS and the CVE record
@@ -208,4 +211,15 @@ func CVSSRating(score float64) string {
 	default:
 		return "none"
 	}
+}
+
+// CVSSSeverityOf is the qualitative rating of a CVSS base score: the
+// source's stated one, lower case, when it is one of CVSS's five words,
+// else CVSSRating(score).
+func CVSSSeverityOf(stated string, score float64) string {
+	switch s := strings.ToLower(strings.TrimSpace(stated)); s {
+	case "critical", "high", "medium", "low", "none":
+		return s
+	}
+	return CVSSRating(score)
 }

@@ -101,7 +101,7 @@ func cveColor(in news.CVEIntel) int {
 		return ColorCritical
 	}
 	if score, ok := in.BaseScore(); ok {
-		return SeverityColor(news.Severity(cvssRating(in.CVSS.Severity, score)))
+		return SeverityColor(news.Severity(news.CVSSSeverityOf(in.CVSS.Severity, score)))
 	}
 	return ColorInfo
 }
@@ -161,7 +161,7 @@ func cvssField(l CVELookup) *discordgo.MessageEmbedField {
 	switch {
 	case ok:
 		c := in.CVSS
-		head := fmt.Sprintf("**%.1f %s**", score, cvssRating(c.Severity, score))
+		head := fmt.Sprintf("**%.1f %s**", score, news.CVSSSeverityOf(c.Severity, score))
 		var about []string
 		if c.Version != "" {
 			about = append(about, "CVSS "+sourceLine(c.Version, 8))
