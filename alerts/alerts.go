@@ -45,7 +45,9 @@ const (
 	// entriesPerTick bounds the additions one tick reads (the store
 	// returns the last refresh's whole, past it: intel.KEVAdded).
 	entriesPerTick = 1000
-	// storiesPerAlert is how many stories of the server an alert names.
+	// storiesPerAlert is how many of the server's stories an alert reads:
+	// one more than render names (two), so a story repeated in two
+	// messages still leaves a second one to name.
 	storiesPerAlert = 3
 )
 
