@@ -42,9 +42,12 @@ const (
 	// channelsPerTick bounds the channels one tick handles; more wait for
 	// the next tick.
 	channelsPerTick = 500
-	// entriesPerTick bounds the additions one tick reads.
+	// entriesPerTick bounds the additions one tick reads (the store
+	// returns the last refresh's whole, past it: intel.KEVAdded).
 	entriesPerTick = 1000
-	// storiesPerAlert is how many stories of the server an alert names.
+	// storiesPerAlert is how many of the server's stories an alert reads:
+	// one more than render names (two), so a story repeated in two
+	// messages still leaves a second one to name.
 	storiesPerAlert = 3
 )
 
@@ -150,7 +153,6 @@ func (j *Job) Tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	entries = wholeRefreshes(entries, entriesPerTick)
 	if len(entries) == 0 {
 		return nil
 	}
@@ -164,21 +166,4 @@ func (j *Job) Tick(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// wholeRefreshes drops the trailing entries that share the last
-// FirstSeenAt when the read was cut at limit (more of that refresh may
-// follow), unless they are all there is: a channel's place only moves
-// past a refresh whose additions were all handled.
-func wholeRefreshes(entries []news.KEVEntry, limit int) []news.KEVEntry {
-	if len(entries) < limit {
-		return entries
-	}
-	last := entries[len(entries)-1].FirstSeenAt
-	for i := len(entries) - 1; i >= 0; i-- {
-		if !entries[i].FirstSeenAt.Equal(last) {
-			return entries[:i+1]
-		}
-	}
-	return entries
 }

@@ -263,14 +263,20 @@ func TestTwoJobsOneStore(t *testing.T) {
 }
 
 // TestStoryTheServerGot: an addition the server was sent a story about
-// says so, with that guild's stories only.
+// says so, with that guild's stories only; a story posted in another
+// channel of the server keeps its message but not its title and link, as
+// in /cve.
 func TestStoryTheServerGot(t *testing.T) {
 	e := newEnv(t)
 	e.alertsOn("g1", "c1", true)
 	e.alertsOn("g2", "c2", true)
 	posted := t0.Add(-24 * time.Hour)
-	if err := e.store.RecordPostedCVEs(t.Context(), []news.PostedCVE{{GuildID: "g1", ChannelID: "digest", MessageID: "d1",
-		CVE: cveB, Title: "Gateway zero-day", URL: "https://news.example/gw", PostedAt: posted}}); err != nil {
+	if err := e.store.RecordPostedCVEs(t.Context(), []news.PostedCVE{
+		{GuildID: "g1", ChannelID: "digest", MessageID: "d1",
+			CVE: cveB, Title: "Gateway zero-day", URL: "https://news.example/gw", PostedAt: posted},
+		{GuildID: "g1", ChannelID: "c1", MessageID: "s1",
+			CVE: cveB, Title: "Gateway patch", URL: "https://news.example/patch", PostedAt: posted.Add(-time.Hour)},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	e.catalog(cveA)
@@ -284,8 +290,17 @@ func TestStoryTheServerGot(t *testing.T) {
 		}
 		switch m.channelID {
 		case "c1":
-			if len(a.Stories) != 1 || a.Stories[0].Title != "Gateway zero-day" || !a.Stories[0].PostedAt.Equal(posted) {
-				t.Errorf("c1's alert stories = %+v, want g1's story", a.Stories)
+			if len(a.Stories) != 2 {
+				t.Fatalf("c1's alert stories = %+v, want g1's two stories", a.Stories)
+			}
+			other, here := a.Stories[0], a.Stories[1]
+			if other.ChannelID != "digest" || other.MessageID != "d1" || other.Title != "" || other.URL != "" ||
+				!other.PostedAt.Equal(posted) {
+				t.Errorf("c1's alert names the other channel's story %+v, want its message without title and link", other)
+			}
+			if here.ChannelID != "c1" || here.MessageID != "s1" || here.Title != "Gateway patch" ||
+				here.URL != "https://news.example/patch" || !here.PostedAt.Equal(posted.Add(-time.Hour)) {
+				t.Errorf("c1's alert story of c1 = %+v, want its title and link", here)
 			}
 		case "c2":
 			if len(a.Stories) != 0 {
@@ -377,27 +392,4 @@ func TestRunTicksOnTheClock(t *testing.T) {
 		t.Errorf("Run = %v", err)
 	}
 	e.wantTold("c1: " + cveB)
-}
-
-func TestWholeRefreshes(t *testing.T) {
-	at := func(min int) news.KEVEntry {
-		return news.KEVEntry{FirstSeenAt: t0.Add(time.Duration(min) * time.Minute)}
-	}
-	tests := []struct {
-		name    string
-		entries []news.KEVEntry
-		limit   int
-		want    int
-	}{
-		{"under the limit", []news.KEVEntry{at(1), at(2)}, 3, 2},
-		{"cut in a refresh", []news.KEVEntry{at(1), at(2), at(2)}, 3, 1},
-		{"one refresh over the limit", []news.KEVEntry{at(2), at(2), at(2)}, 3, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := wholeRefreshes(tt.entries, tt.limit); len(got) != tt.want {
-				t.Errorf("%d entries kept, want %d", len(got), tt.want)
-			}
-		})
-	}
 }

@@ -82,14 +82,11 @@ func (j *Job) post(ctx context.Context, ch news.KEVAlertChannel, entries []news.
 		}
 		in := known[e.CVEID]
 		in.ID = e.CVEID
-		if in.KEV == nil {
-			in.KEV = &e
-		}
 		stories, err := j.store.PostedCVEs(ctx, ch.GuildID, e.CVEID, storiesPerAlert)
 		if err != nil {
 			log.WarnContext(ctx, "kev alert without the server's stories", "cve", e.CVEID, "error", err)
 		}
-		alerts = append(alerts, news.KEVAlert{Entry: e, Intel: in, Stories: stories})
+		alerts = append(alerts, news.KEVAlert{Entry: e, Intel: in, Stories: news.PostedIn(stories, ch.ChannelID)})
 	}
 	var posted []string
 	err = j.poster.PostKEVAlerts(ctx, ch.ChannelID, alerts, func(p news.KEVAlertPost) error {

@@ -39,11 +39,11 @@ func (a *Admin) digestAlerts(ctx context.Context, req bot.Request) (bot.Response
 	if !ok {
 		return bot.Response{}, userErrorf("Say whether the alerts should be on (enabled: True) or off (enabled: False).")
 	}
-	current, err := a.opts.KEVAlerts.GuildKEVAlerts(ctx, req.GuildID)
+	current, err := a.kevAlertsOn(ctx, req.GuildID)
 	if err != nil {
-		return bot.Response{}, fmt.Errorf("load kev alerts: %w", err)
+		return bot.Response{}, err
 	}
-	on := slices.IndexFunc(current, func(c news.KEVAlertChannel) bool { return c.ChannelID == channelID && c.Enabled }) >= 0
+	on := slices.Contains(current, channelID)
 	if !enabled {
 		if !on {
 			return privately(fmt.Sprintf("KEV alerts were not on in <#%s>.", channelID)), nil
@@ -65,13 +65,7 @@ func (a *Admin) digestAlerts(ctx context.Context, req bot.Request) (bot.Response
 	case guildID != req.GuildID:
 		return bot.Response{}, userErrorf("That channel is not in this server.")
 	}
-	n := 0
-	for _, c := range current {
-		if c.Enabled {
-			n++
-		}
-	}
-	if n >= maxKEVAlertChannels {
+	if n := len(current); n >= maxKEVAlertChannels {
 		return bot.Response{}, userErrorf("This server already gets KEV alerts in %d channels, the most it may; turn one off first.", n)
 	}
 	// Say so in the channel: it tells its readers, and proves now that the

@@ -60,8 +60,8 @@ func cveDefinition() *discordgo.ApplicationCommand {
 // cveEntry is /cve: anyone can run it, and the answer is public unless
 // asked otherwise, like /summarize's: a lookup is usually run to show a
 // channel where a CVE stands, it costs no LLM tokens and pings no one.
-// It reads the store only (the CVE record, when missing, is looked up in
-// the background), so it answers at once; a slow store defers.
+// It reads the store only (the CVE record, when missing or older than its
+// TTL, is looked up in the background: Intel.Lookup asks for it), so it answers at once; a slow store defers.
 func (t *Table) cveEntry() bot.Command {
 	return bot.Command{
 		Definition: cveDefinition(),
@@ -92,9 +92,6 @@ func (t *Table) cve(ctx context.Context, req bot.Request) (bot.Response, error) 
 		}
 		l.Intel = found[id]
 		l.Intel.ID = id
-		// Intel looks the record up only when the store has none younger
-		// than its TTL: asking every time keeps a looked-up CVE fresh.
-		t.opts.Intel.Want(id)
 		l.Pending = l.Intel.Record == nil
 		l.Notes, l.KEVLoaded, l.EPSSLoaded = t.sourceNotes(ctx, l.Pending)
 	}
@@ -140,9 +137,7 @@ func (t *Table) sourceNotes(ctx context.Context, pending bool) (notes []string, 
 // postedHere is the newest stories posted in guildID that name id, one
 // entry per story (its newest message). A store error is logged and
 // leaves the list out. Stories posted in other channels than channelID
-// keep only their link and channel: whoever reads the answer may not see
-// those channels, and Discord shows such a link and channel mention to
-// them as inaccessible, where a title would tell what was posted there.
+// keep only their link and channel (news.PostedIn).
 func (t *Table) postedHere(ctx context.Context, guildID, channelID, id string) []news.PostedCVE {
 	ps, err := t.store.PostedCVEs(ctx, guildID, id, postedRead)
 	if err != nil {
@@ -151,10 +146,7 @@ func (t *Table) postedHere(ctx context.Context, guildID, channelID, id string) [
 	}
 	var out []news.PostedCVE
 	seen := map[string]bool{}
-	for _, p := range ps {
-		if p.ChannelID != channelID {
-			p.Title, p.URL = "", ""
-		}
+	for _, p := range news.PostedIn(ps, channelID) {
 		key := "url:" + p.URL
 		switch {
 		case p.ChannelID != channelID:

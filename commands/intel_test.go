@@ -18,20 +18,13 @@ import (
 )
 
 // fakeIntel answers Lookup from a map, or fails with err, and records the
-// ids asked and wanted; Status returns status.
+// ids asked; Status returns status.
 type fakeIntel struct {
 	mu     sync.Mutex
 	known  map[string]news.CVEIntel
 	err    error
 	asked  [][]string
-	wanted []string
 	status []news.SourceStatus
-}
-
-func (f *fakeIntel) Want(ids ...string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.wanted = append(f.wanted, ids...)
 }
 
 func (f *fakeIntel) Status(context.Context) ([]news.SourceStatus, error) {

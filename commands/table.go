@@ -59,12 +59,12 @@ type Store interface {
 
 // Intel says what is known of CVEs (intel.Service): CISA KEV, FIRST EPSS
 // and CVSS, read from the store only. Lookup returns an entry for each id
-// something is known of, by upper-case id. Want asks for the CVE records
-// of ids to be looked up in the background (it never blocks); Status is
-// the state of each source, for saying how fresh the data shown is.
+// something is known of, by upper-case id, and asks for the CVE records
+// missing or older than their TTL to be looked up in the background (it
+// never blocks); Status is the state of each source, for saying how fresh
+// the data shown is.
 type Intel interface {
 	Lookup(ctx context.Context, ids ...string) (map[string]news.CVEIntel, error)
-	Want(ids ...string)
 	Status(ctx context.Context) ([]news.SourceStatus, error)
 }
 

@@ -28,9 +28,6 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// NVDAttribution is the notice NVD asks services using its API to show.
-const NVDAttribution = "This product uses the NVD API but is not endorsed or certified by the NVD."
-
 // Defaults of zero Options fields: those of the intel.* keys.
 const (
 	DefaultKEVURL      = defaults.IntelKEVURL

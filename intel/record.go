@@ -124,13 +124,7 @@ func toScore(c *cvssJSON, source string) *news.CVSSScore {
 	default:
 		return nil
 	}
-	sev := strings.ToLower(strings.TrimSpace(c.BaseSeverity))
-	switch sev {
-	case "critical", "high", "medium", "low", "none":
-	default:
-		sev = news.CVSSRating(*c.BaseScore)
-	}
-	return &news.CVSSScore{Version: version, Score: *c.BaseScore, Severity: sev,
+	return &news.CVSSScore{Version: version, Score: *c.BaseScore, Severity: news.CVSSSeverityOf(c.BaseSeverity, *c.BaseScore),
 		Vector: strings.TrimSpace(c.VectorString), Source: source}
 }
 

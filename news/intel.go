@@ -1,6 +1,9 @@
 package news
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Vulnerability intelligence: what secbrief knows about one CVE from CISA's
 // Known Exploited Vulnerabilities catalog, FIRST's EPSS and the CVE record
@@ -188,6 +191,10 @@ func (s SourceStatus) Age(now time.Time) time.Duration {
 	return now.Sub(s.RefreshedAt)
 }
 
+// NVDAttribution is the notice NVD asks services using its API to show;
+// /cve shows it when a score or record came from NVD.
+const NVDAttribution = "This product uses the NVD API but is not endorsed or certified by the NVD."
+
 // CVSSRating is the qualitative severity rating CVSS v3 and v4 give a base
 // score: critical from 9.0, high from 7.0, medium from 4.0, low above 0,
 // else none.
@@ -212,4 +219,15 @@ func CVSSSeverity(score float64) Severity {
 	default:
 		return SeverityLow
 	}
+}
+
+// CVSSSeverityOf is the qualitative rating of a CVSS base score: the
+// source's stated one, lower case, when it is one of CVSS's five words,
+// else CVSSRating(score).
+func CVSSSeverityOf(stated string, score float64) string {
+	switch s := strings.ToLower(strings.TrimSpace(stated)); s {
+	case "critical", "high", "medium", "low", "none":
+		return s
+	}
+	return CVSSRating(score)
 }

@@ -30,3 +30,22 @@ func TestCVSSSeverity(t *testing.T) {
 		}
 	}
 }
+
+func TestCVSSSeverityOf(t *testing.T) {
+	for _, c := range []struct {
+		stated string
+		score  float64
+		want   string
+	}{
+		{"CRITICAL", 5, "critical"},
+		{" High ", 9.8, "high"},
+		{"none", 0, "none"},
+		{"", 9.8, "critical"},
+		{"severe", 5, "medium"},
+		{"<@123>", 0.1, "low"},
+	} {
+		if got := CVSSSeverityOf(c.stated, c.score); got != c.want {
+			t.Errorf("CVSSSeverityOf(%q, %v) = %q, want %q", c.stated, c.score, got, c.want)
+		}
+	}
+}

@@ -26,7 +26,8 @@ type KEVAlertClaim struct {
 
 // KEVAlert is one catalog addition to tell a channel about: the entry,
 // what else is known of the CVE, and the stories the channel's server was
-// sent that name it (newest first).
+// sent that name it (newest first), those of other channels without title
+// and article link (PostedIn).
 type KEVAlert struct {
 	Entry   KEVEntry
 	Intel   CVEIntel

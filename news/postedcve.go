@@ -20,3 +20,20 @@ type PostedCVE struct {
 	// PostedAt is when the message was posted.
 	PostedAt time.Time
 }
+
+// PostedIn is ps as told in channelID: stories posted in another channel
+// keep only their message (guild, channel, message id) and date, without
+// title and article link. Whoever reads channelID may not see those
+// channels; Discord shows a link to such a message, or a mention of its
+// channel, as inaccessible to them, where a title would tell what was
+// posted there. ps is not changed.
+func PostedIn(ps []PostedCVE, channelID string) []PostedCVE {
+	out := make([]PostedCVE, len(ps))
+	for i, p := range ps {
+		if p.ChannelID != channelID {
+			p.Title, p.URL = "", ""
+		}
+		out[i] = p
+	}
+	return out
+}

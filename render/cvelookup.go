@@ -12,10 +12,6 @@ import (
 	"github.com/secbrief/secbrief/news"
 )
 
-// nvdNotice is the notice NVD asks services using its API to show (the
-// wording of intel.NVDAttribution), shown when a score came from NVD.
-const nvdNotice = "This product uses the NVD API but is not endorsed or certified by the NVD."
-
 // Limits of /cve's embed parts, in runes.
 const (
 	cveTitleRunes       = 120 // the record's title, after the id
@@ -91,7 +87,7 @@ func CVEEmbed(l CVELookup) *discordgo.MessageEmbed {
 	}
 	foot = append(foot, l.Notes...)
 	if fromNVD(l.Intel) {
-		foot = append(foot, nvdNotice)
+		foot = append(foot, news.NVDAttribution)
 	}
 	e.Footer = footer(foot...)
 	fitEmbed(e, MaxEmbedTotal)
@@ -105,7 +101,7 @@ func cveColor(in news.CVEIntel) int {
 		return ColorCritical
 	}
 	if score, ok := in.BaseScore(); ok {
-		return SeverityColor(news.Severity(cvssRating(in.CVSS.Severity, score)))
+		return SeverityColor(news.Severity(news.CVSSSeverityOf(in.CVSS.Severity, score)))
 	}
 	return ColorInfo
 }
@@ -165,7 +161,7 @@ func cvssField(l CVELookup) *discordgo.MessageEmbedField {
 	switch {
 	case ok:
 		c := in.CVSS
-		head := fmt.Sprintf("**%.1f %s**", score, cvssRating(c.Severity, score))
+		head := fmt.Sprintf("**%.1f %s**", score, news.CVSSSeverityOf(c.Severity, score))
 		var about []string
 		if c.Version != "" {
 			about = append(about, "CVSS "+sourceLine(c.Version, 8))

@@ -45,7 +45,7 @@ func TestCVEEmbedNVDAttribution(t *testing.T) {
 		Intel: news.CVEIntel{ID: "CVE-2026-0001", CVSS: cvss, Record: &news.CVERecord{Found: true, Source: news.SourceNVD,
 			FetchedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), CVSS: cvss}}}
 	e := CVEEmbed(l)
-	if e.Footer == nil || !strings.HasSuffix(e.Footer.Text, nvdNotice) || !strings.HasPrefix(e.Footer.Text, "Record from NVD, fetched 2026-12-01") {
+	if e.Footer == nil || !strings.HasSuffix(e.Footer.Text, news.NVDAttribution) || !strings.HasPrefix(e.Footer.Text, "Record from NVD, fetched 2026-12-01") {
 		t.Errorf("footer %+v, want the record's source and NVD's notice", e.Footer)
 	}
 	if e.Color != ColorHigh {

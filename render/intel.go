@@ -32,7 +32,7 @@ func Badge(id string, in news.CVEIntel) string {
 func badgeParts(in news.CVEIntel) []string {
 	var parts []string
 	if score, ok := in.BaseScore(); ok {
-		parts = append(parts, fmt.Sprintf("CVSS %.1f %s", score, cvssRating(in.CVSS.Severity, score)))
+		parts = append(parts, fmt.Sprintf("CVSS %.1f %s", score, news.CVSSSeverityOf(in.CVSS.Severity, score)))
 	}
 	if k := in.KEV; k != nil {
 		part := "KEV"
@@ -59,17 +59,6 @@ func badgeParts(in news.CVEIntel) []string {
 		parts = append(parts, part)
 	}
 	return parts
-}
-
-// cvssRating is the qualitative rating of a CVSS base score: the source's
-// own when it is one of CVSS's words, else the one CVSS v3 and v4 give
-// score.
-func cvssRating(stated string, score float64) string {
-	switch s := strings.ToLower(strings.TrimSpace(stated)); s {
-	case "critical", "high", "medium", "low", "none":
-		return s
-	}
-	return news.CVSSRating(score)
 }
 
 // percent writes the fraction x (0 to 1) as a percentage with as many

@@ -33,9 +33,12 @@ type KEVAlertMessage struct {
 //	🚨 CISA added CVE-2025-53770 to the Known Exploited Vulnerabilities catalog: Microsoft SharePoint Deserialization of Untrusted Data Vulnerability (Microsoft SharePoint), due 2025-07-21, ransomware
 //	CVE-2025-53770 · CVSS 9.8 critical · KEV since 2025-07-20 (due 2025-07-21, ransomware) · EPSS 94% (top 0.2%)
 //	Now known exploited: CVE-2025-53770, from the story you got on <t:…:D>: Title <https://…>
+//	And a story posted in another channel on <t:…:D>: https://discord.com/channels/…
 //
 // Text from the catalog and story titles is sanitized (no mentions, no
 // links) and cut; story links are shown in <…> so Discord adds no preview.
+// A story without title and article (posted in another channel, see
+// news.PostedIn) is told by its date and message link only, as /cve does.
 // Every message allows no mentions.
 func KEVAlertMessages(alerts []news.KEVAlert) []KEVAlertMessage {
 	var out []KEVAlertMessage
@@ -73,10 +76,10 @@ func kevAlertText(a news.KEVAlert) string {
 	id := e.CVEID
 	var b strings.Builder
 	fmt.Fprintf(&b, "🚨 CISA added %s to the Known Exploited Vulnerabilities catalog", id)
-	if name := catalogText(e.VulnerabilityName, kevNameRoom); name != "" {
+	if name := sourceLine(e.VulnerabilityName, kevNameRoom); name != "" {
 		b.WriteString(": " + name)
 	}
-	if product := catalogText(strings.TrimSpace(e.VendorProject+" "+e.Product), kevProductRoom); product != "" {
+	if product := sourceLine(strings.TrimSpace(e.VendorProject+" "+e.Product), kevProductRoom); product != "" {
 		b.WriteString(" (" + product + ")")
 	}
 	if !e.DueDate.IsZero() {
@@ -86,27 +89,42 @@ func kevAlertText(a news.KEVAlert) string {
 		b.WriteString(", ransomware")
 	}
 	in := a.Intel
-	if in.KEV == nil {
+	if in.KEV == nil { // no lookup (it failed): the badge shows the alert's entry
 		in.KEV = &e
 	}
 	b.WriteString("\n" + Badge(id, in))
 	seen := map[string]bool{}
 	n := 0
 	for _, s := range a.Stories {
-		key := s.URL
-		if key == "" {
-			key = s.Title
+		other := s.Title == "" && s.URL == ""
+		key := "url:" + s.URL
+		switch {
+		case other:
+			key = "message:" + s.ChannelID + "/" + s.MessageID
+		case s.URL == "":
+			key = "title:" + s.Title
 		}
 		if seen[key] || n == kevStories {
 			continue
 		}
 		seen[key] = true
-		if n == 0 {
-			fmt.Fprintf(&b, "\nNow known exploited: %s, from the story you got on %s", id, storyDate(s.PostedAt))
-		} else {
-			fmt.Fprintf(&b, "\nAnd the story you got on %s", storyDate(s.PostedAt))
+		story := "the story you got"
+		if other {
+			story = "a story posted in another channel"
 		}
-		if title := catalogText(s.Title, kevTitleRoom); title != "" {
+		if n == 0 {
+			fmt.Fprintf(&b, "\nNow known exploited: %s, from %s on %s", id, story, storyDate(s.PostedAt))
+		} else {
+			fmt.Fprintf(&b, "\nAnd %s on %s", story, storyDate(s.PostedAt))
+		}
+		if other {
+			if s.GuildID != "" && s.ChannelID != "" && s.MessageID != "" {
+				b.WriteString(": " + MessageURL(s.GuildID, s.ChannelID, s.MessageID))
+			}
+			n++
+			continue
+		}
+		if title := sourceLine(s.Title, kevTitleRoom); title != "" {
 			b.WriteString(": " + title)
 		}
 		if storyLink(s.URL) {
@@ -115,12 +133,6 @@ func kevAlertText(a news.KEVAlert) string {
 		n++
 	}
 	return b.String()
-}
-
-// catalogText is text from the catalog or a story, made safe to post on
-// one line and cut to room runes.
-func catalogText(s string, room int) string {
-	return Truncate(oneLine(Sanitize(s, nil)), room)
 }
 
 // storyDate is a Discord timestamp of t's date, shown in each reader's

@@ -25,6 +25,13 @@ func TestKEVAlertMessages(t *testing.T) {
 		{CVE: "CVE-2025-53770", Title: "SharePoint zero-day exploited", URL: "https://news.example/sp", PostedAt: posted.Add(time.Hour)},
 		{CVE: "CVE-2025-53770", Title: "Patch now", URL: "https://other.example/p", PostedAt: posted.Add(-time.Hour)},
 	}
+	elsewhere := kevAlert("CVE-2025-53770")
+	elsewhere.Intel = withStory.Intel
+	elsewhere.Stories = []news.PostedCVE{
+		{GuildID: "g1", ChannelID: "digest", MessageID: "m1", CVE: "CVE-2025-53770", PostedAt: posted},
+		{GuildID: "g1", ChannelID: "digest", MessageID: "m1", CVE: "CVE-2025-53770", PostedAt: posted},
+		{GuildID: "g1", ChannelID: "digest", MessageID: "m2", CVE: "CVE-2025-53770", PostedAt: posted.Add(-time.Hour)},
+	}
 	hostile := kevAlert("CVE-2025-0001")
 	hostile.Entry.VulnerabilityName = "@everyone look [here](https://evil.example) <@123> " + strings.Repeat("long ", 200)
 	hostile.Entry.Ransomware = false
@@ -41,6 +48,12 @@ func TestKEVAlertMessages(t *testing.T) {
 				"CVE-2025-53770 · CVSS 9.8 critical · KEV since 2025-07-20 (due 2025-07-21, ransomware)\n" +
 				fmt.Sprintf("Now known exploited: CVE-2025-53770, from the story you got on <t:%d:D>: SharePoint zero-day exploited <https://news.example/sp>\n", posted.Unix()) +
 				fmt.Sprintf("And the story you got on <t:%d:D>: Patch now <https://other.example/p>", posted.Add(-time.Hour).Unix()),
+		}, nil},
+		{"stories in another channel", []news.KEVAlert{elsewhere}, []string{
+			"🚨 CISA added CVE-2025-53770 to the Known Exploited Vulnerabilities catalog: Microsoft SharePoint Deserialization of Untrusted Data Vulnerability (Microsoft SharePoint), due 2025-07-21, ransomware\n" +
+				"CVE-2025-53770 · CVSS 9.8 critical · KEV since 2025-07-20 (due 2025-07-21, ransomware)\n" +
+				fmt.Sprintf("Now known exploited: CVE-2025-53770, from a story posted in another channel on <t:%d:D>: https://discord.com/channels/g1/digest/m1\n", posted.Unix()) +
+				fmt.Sprintf("And a story posted in another channel on <t:%d:D>: https://discord.com/channels/g1/digest/m2", posted.Add(-time.Hour).Unix()),
 		}, nil},
 		{"no story", []news.KEVAlert{kevAlert("CVE-2025-1")}, nil, []string{"Now known exploited"}},
 		{"hostile catalog text and story", []news.KEVAlert{hostile}, nil,
